@@ -1,0 +1,18 @@
+import { InvalidArgumentError } from 'commander';
+
+export const intArg = (name: string, min = 0) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+  return n;
+};
+
+/** A count that may exceed 2^53 (key spaces): decimal or 0x-hex, returned as a decimal string. */
+export const bigArg = (name: string) => (v: string): string => {
+  try {
+    const n = BigInt(v.trim());
+    if (n <= 0n) throw new Error();
+    return n.toString();
+  } catch {
+    throw new InvalidArgumentError(`${name} must be a positive integer (decimal or 0x-hex)`);
+  }
+};

@@ -1,0 +1,67 @@
+/**
+ * `npm start`: everything on one machine. Finds or starts Redis, starts a coordinator on
+ * http://127.0.0.1:8080 and one local worker, submits a demo key search with a freshly planted key,
+ * and shows it being found. Ctrl-C stops all of it, Redis too when we started it.
+ */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { pino } from 'pino';
+import { buildApp } from '../coordinator/app.js';
+import { VolunteerWorker } from '../worker/worker.js';
+import { makeDemoJob } from '../workunits/keysearch/kind.js';
+import { Client } from './client.js';
+import { pingRedis, startRedis, type LaunchedRedis } from './redis-launcher.js';
+import { waitForJob } from './wait.js';
+
+const say = (msg: string) => process.stdout.write(`[idlegrid] ${msg}\n`);
+
+export async function runDemo(flags: { port: number; redis?: string; threads?: number }): Promise<void> {
+  let launched: LaunchedRedis | undefined;
+  let redisUrl = flags.redis ?? process.env.REDIS_URL;
+  if (!redisUrl) {
+    redisUrl = 'redis://127.0.0.1:6379';
+    if (await pingRedis(redisUrl)) say(`using the Redis already running at ${redisUrl}`);
+    else {
+      const dir = resolve('.data/redis');
+      say(`no Redis on 127.0.0.1:6379; starting redis-server (append-only file in ${dir})`);
+      launched = await startRedis({ port: 6379, dir });
+    }
+  }
+  const coord = await buildApp({ port: flags.port, host: '127.0.0.1', redisUrl, logLevel: 'warn' }, pino({ level: 'warn' }));
+  await coord.app.listen({ port: flags.port, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${flags.port}`;
+  say(`coordinator listening on ${url}  (API ${url}/api/jobs, workers ${url.replace('http', 'ws')}/ws)`);
+
+  const threads = flags.threads ?? Math.max(1, availableParallelism());
+  const worker = new VolunteerWorker({ coordinator: url, threads, bufferUnits: 2, configDir: resolve('.data/demo-worker'), sliceMs: 100, checkpointIntervalS: 60 });
+  worker.on('status', (s) => say(`worker: ${s}`));
+  worker.start();
+  say(`local worker ${worker.identity.hostId} started with ${threads} thread(s)`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return process.exit(130);
+    stopping = true;
+    say('stopping the worker, the coordinator' + (launched ? ' and redis-server' : '') + '...');
+    await worker.stop('demo stopped');
+    await coord.close();
+    await launched?.stop();
+    say('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
+  const demo = makeDemoJob(randomBytes(16));
+  const client = new Client(url);
+  // One local worker is one host, and a host never validates its own work: the demo asks for a single
+  // replica. Real jobs default to two hosts per unit.
+  const job = await client.submit({ kind: 'keysearch', name: 'demo: find a planted RC5-72 key', params: demo.params, policy: { minQuorum: 1, targetResults: 1 } });
+  say(`submitted demo job ${job.id}: rc5-32/12/9, ${job.progress.itemsTotal} keys in ${job.progress.unitsTotal} units (the planted key is ${demo.key})`);
+  const final = await waitForJob(client, job.id, { bar: true, intervalMs: 500 });
+  const found = (final.result as { found?: Array<{ key: string }> } | null)?.found ?? [];
+  if (final.state === 'done' && found.some((f) => f.key === demo.key)) say(`found the key ${demo.key}; job ${final.id} is done. Try: npx idlegrid status ${final.id}`);
+  else say(`the demo job ended ${final.state} without the planted key: ${JSON.stringify(final.result)}`);
+  say(`still running: coordinator ${url}, one worker. Submit more with \`npx idlegrid submit keysearch ...\`; Ctrl-C stops everything.`);
+}

@@ -1,0 +1,62 @@
+/** `idlegrid status | result | jobs | cancel`. */
+import type { Command } from 'commander';
+import { Client, coordinatorUrl } from './client.js';
+import { duration, si, summary } from './format.js';
+
+const coordOpt = ['--coordinator <url>', 'coordinator URL (default: IDLEGRID_COORDINATOR or http://127.0.0.1:8080)'] as const;
+
+export function jobCommands(program: Command): void {
+  program
+    .command('status')
+    .description('show a job\'s state and progress')
+    .argument('<job>', 'job id')
+    .option(...coordOpt)
+    .option('--json', 'print the job document as JSON')
+    .action(async (id: string, f: { coordinator?: string; json?: boolean }) => {
+      const doc = await new Client(coordinatorUrl(f.coordinator)).job(id);
+      process.stdout.write(f.json ? `${JSON.stringify(doc)}\n` : `${summary(doc)}\n`);
+    });
+
+  program
+    .command('result')
+    .description('print a finished job\'s result as JSON')
+    .argument('<job>', 'job id')
+    .option(...coordOpt)
+    .action(async (id: string, f: { coordinator?: string }) => {
+      const doc = await new Client(coordinatorUrl(f.coordinator)).job(id);
+      if (doc.result === null) {
+        process.stderr.write(`job ${id} has no result yet (state: ${doc.state}); try \`idlegrid status ${id}\`\n`);
+        process.exitCode = doc.state === 'queued' || doc.state === 'running' ? 3 : 1;
+        return;
+      }
+      process.stdout.write(`${JSON.stringify(doc.result, null, 2)}\n`);
+    });
+
+  program
+    .command('jobs')
+    .description('list jobs, newest first')
+    .option(...coordOpt)
+    .option('--json', 'print the job documents as JSON')
+    .action(async (f: { coordinator?: string; json?: boolean }) => {
+      const { jobs } = await new Client(coordinatorUrl(f.coordinator)).jobs();
+      if (f.json) return void process.stdout.write(`${JSON.stringify(jobs)}\n`);
+      if (!jobs.length) return void process.stdout.write('no jobs\n');
+      process.stdout.write(`${'ID'.padEnd(18)}${'KIND'.padEnd(11)}${'STATE'.padEnd(11)}${'UNITS'.padEnd(16)}${'RATE'.padEnd(16)}ETA\n`);
+      for (const j of jobs) {
+        const p = j.progress;
+        process.stdout.write(
+          `${j.id.padEnd(18)}${j.kind.padEnd(11)}${j.state.padEnd(11)}${`${p.unitsDone}/${p.unitsTotal}`.padEnd(16)}${si(p.rate, `${p.itemName}/s`).padEnd(16)}${duration(p.etaS)}\n`,
+        );
+      }
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a job; hosts are told to drop its units')
+    .argument('<job>', 'job id')
+    .option(...coordOpt)
+    .action(async (id: string, f: { coordinator?: string }) => {
+      const doc = await new Client(coordinatorUrl(f.coordinator)).cancel(id);
+      process.stdout.write(`job ${doc.id}: ${doc.state}\n`);
+    });
+}

@@ -1,0 +1,64 @@
+/**
+ * The `idlegrid` command. Each subcommand is a thin layer over the coordinator, the worker or the HTTP
+ * API; errors print one line a user can act on and set a non-zero exit code, never a stack trace.
+ */
+import { Command, Option } from 'commander';
+import { intArg } from './args.js';
+import { ApiError } from './client.js';
+import { runCoordinator } from './run-coordinator.js';
+import { runWorker } from './run-worker.js';
+import { runDemo } from './demo.js';
+import { submitCommand } from './submit.js';
+import { jobCommands } from './jobs.js';
+import { accountCommand } from './account.js';
+
+const program = new Command('idlegrid')
+  .description('volunteer distributed computing: key searches and radio signal scans on idle machines')
+  .showHelpAfterError('(run with --help for usage)');
+
+program
+  .command('coordinator')
+  .description('run a coordinator: HTTP API, dashboard and the WebSocket endpoint for workers')
+  .option('--port <n>', 'TCP port', intArg('--port'), 8080)
+  .option('--host <addr>', 'address to bind (0.0.0.0 to accept other machines)', '127.0.0.1')
+  .option('--redis <url>', 'Redis URL (default: REDIS_URL or redis://127.0.0.1:6379)')
+  .option('--prefix <name>', 'namespace of Redis keys; coordinators sharing work share it', 'ig')
+  .option('--data-dir <dir>', 'where uploaded recordings are stored', '.data/store')
+  .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+  .action(runCoordinator);
+
+program
+  .command('worker')
+  .description('run a volunteer worker that computes units while this machine is idle')
+  .option('--coordinator <url>', 'coordinator URL (default: IDLEGRID_COORDINATOR or http://127.0.0.1:8080)')
+  .option('--threads <n>', 'compute threads (default: one per allowed core)', intArg('--threads', 1))
+  .option('--buffer <n>', 'units kept ready beyond one per thread', intArg('--buffer'), 2)
+  .option('--config-dir <dir>', 'where the host id, checkpoints and pending results live (default: IDLEGRID_CONFIG_DIR or the user config dir)')
+  .option('--name <name>', 'a name for this host on the dashboard')
+  .option('--account <key>', 'account key to earn credit with (idlegrid account create)')
+  .option('--checkpoint-interval <s>', 'seconds between checkpoints of a running unit', intArg('--checkpoint-interval', 1), 60)
+  .option('--finish', 'complete the units in hand, fetch no more, then exit')
+  .option('--json', 'log one JSON object per line (for services)')
+  .option('--quiet', 'log only warnings and errors')
+  .action(runWorker);
+
+submitCommand(program);
+jobCommands(program);
+accountCommand(program);
+
+program
+  .command('demo')
+  .description('start Redis if needed, a coordinator, a local worker and a demo key search (npm start)')
+  .option('--port <n>', 'coordinator port', intArg('--port'), 8080)
+  .option('--redis <url>', 'use this Redis instead of finding or starting one')
+  .option('--threads <n>', 'worker threads', intArg('--threads', 1))
+  .action(runDemo);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ApiError) {
+    process.stderr.write(`error: ${err.code}: ${err.message}\n`);
+  } else {
+    process.stderr.write(`error: ${(err as Error).message ?? String(err)}\n`);
+  }
+  process.exitCode = 1;
+});

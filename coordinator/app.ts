@@ -1,0 +1,107 @@
+/**
+ * buildApp: the coordinator as a fastify instance with its services, separate from listen() so that
+ * tests can run it in memory. Background loops (transitioner, assembler, event bus) start here and stop
+ * in close(), which also closes sockets and Redis connections.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import { pino, type Logger } from 'pino';
+import { ERRORS, IdlegridError, MAX_FRAME_BYTES, wireError } from '../protocol/index.js';
+import { AccountStore } from './accounts.js';
+import { Assimilator } from './assimilator.js';
+import { Connection } from './connection.js';
+import { Dispatcher } from './dispatch.js';
+import { EventBus } from './events.js';
+import { FileInputStore } from './inputs/file-store.js';
+import { JobStore } from './job-store.js';
+import { Metrics } from './metrics.js';
+import { resolveCoordinatorOptions, type CoordinatorOptions, type CoordinatorOptionsInput } from './options.js';
+import { HostRegistry } from './registry.js';
+import { accountRoutes } from './routes/accounts.js';
+import { dataRoutes } from './routes/data.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import type { Services } from './services.js';
+import { Keys } from './store/keys.js';
+import { connectStore } from './store/redis.js';
+import { Transitioner } from './transitioner.js';
+import { Validator } from './validator.js';
+
+export interface Coordinator {
+  app: FastifyInstance;
+  services: Services;
+  options: CoordinatorOptions;
+  close(): Promise<void>;
+}
+
+export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger): Promise<Coordinator> {
+  const options = resolveCoordinatorOptions(input);
+  const log = logger ?? pino({ level: options.logLevel });
+  const app = Fastify({ loggerInstance: log.child({ coordinator: options.coordinatorId }), disableRequestLogging: true, bodyLimit: 1 << 20 }) as unknown as FastifyInstance;
+
+  const redis = connectStore(options.redisUrl);
+  const blocking = connectStore(options.redisUrl, { blocking: true });
+  const keys = new Keys(options.prefix);
+  const inputs = new FileInputStore(options.dataDir);
+  const jobs = new JobStore(redis, keys, options, inputs);
+  const bus = await EventBus.start(redis, keys.key('events'));
+  const assimilator = new Assimilator(redis, blocking, keys, jobs, bus, log);
+  const validator = new Validator(redis, keys, jobs, (id) => void assimilator.enqueue(id).catch(() => {}), log);
+  const registry = new HostRegistry();
+  const services: Services = {
+    options, redis, keys, jobs, inputs, bus, assimilator, validator, registry, log,
+    accounts: new AccountStore(redis, keys),
+    dispatcher: new Dispatcher(redis, keys, jobs),
+    metrics: new Metrics(redis, keys),
+    progress: new Map(),
+  };
+  bus.on('event', (e) => registry.deliver(e));
+  const transitioner = new Transitioner(redis, keys, validator, assimilator, options.sweepMs, log);
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof IdlegridError) return reply.code(err.statusCode).send({ error: err.toWire() });
+    const e = err as { statusCode?: number; code?: string; message: string };
+    if (e.statusCode && e.statusCode < 500) {
+      const code = e.statusCode === 413 ? 'FRAME_TOO_LARGE' : e.statusCode === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
+      return reply.code(e.statusCode).send({ error: wireError(code, e.message) });
+    }
+    if (e.message?.includes('ECONNREFUSED') || e.message?.includes('Connection is closed')) {
+      return reply.code(ERRORS.STORE_UNAVAILABLE.status).send({ error: wireError('STORE_UNAVAILABLE') });
+    }
+    log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: wireError('INTERNAL') });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: wireError('NOT_FOUND', `${req.method} ${req.url.split('?')[0]}`) }));
+
+  // The transport cap sits above the protocol's: frames in between get a coded FRAME_TOO_LARGE error,
+  // only absurd ones are cut off by ws itself (close 1009).
+  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES * 4 } });
+  app.get('/ws', { websocket: true }, (socket) => {
+    new Connection(socket, services, log);
+  });
+  healthRoutes(app, services);
+  jobRoutes(app, services);
+  dataRoutes(app, services);
+  accountRoutes(app, services);
+
+  assimilator.start();
+  transitioner.start();
+
+  let closed = false;
+  return {
+    app,
+    services,
+    options,
+    async close() {
+      if (closed) return;
+      closed = true;
+      transitioner.stop();
+      registry.closeAll();
+      await app.close();
+      await assimilator.close();
+      await bus.close();
+      redis.disconnect();
+      blocking.disconnect();
+    },
+  };
+}

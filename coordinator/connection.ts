@@ -1,0 +1,240 @@
+/**
+ * One worker's WebSocket session. Every frame is size-checked, parsed as JSON and then by its zod schema
+ * before anything else looks at it; whatever is wrong gets a coded error message and never reaches the
+ * store. The connection must start with hello; nothing else is accepted before it, and hello only once.
+ */
+import { createHash } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import {
+  MAX_BATCH,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  WorkerMessage,
+  describeIssues,
+  parseLeaseId,
+  wireError,
+  type CoordinatorMessage,
+  type ErrorCode,
+} from '../protocol/index.js';
+import { getKind } from '../workunits/index.js';
+import type { Services } from './services.js';
+
+/** Token bucket per connection: a misbehaving client is slowed, then dropped; others are unaffected. */
+const RATE_PER_S = 200;
+const BURST = 400;
+const MAX_STRIKES = 50;
+
+type HelloMsg = Extract<WorkerMessage, { type: 'hello' }>;
+
+export class Connection {
+  hostId: string | null = null;
+  private accountId = '';
+  private threads = 1;
+  private kinds: string[] = [];
+  private tokens = BURST;
+  private lastRefill = Date.now();
+  private strikes = 0;
+  private lastSeenWrite = 0;
+  /** Serialises this connection's messages so results are reported in the order they were sent. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly ws: WebSocket, private readonly svc: Services, private readonly log: Logger) {
+    ws.on('message', (data, isBinary) => {
+      this.queue = this.queue.then(() => this.onFrame(data as Buffer, isBinary)).catch((err) => this.internal(err));
+    });
+    ws.on('close', () => {
+      if (this.hostId) svc.registry.remove(this.hostId, this);
+    });
+    ws.on('error', () => {});
+  }
+
+  send(msg: CoordinatorMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason.slice(0, 120));
+  }
+
+  private fail(code: ErrorCode, detail?: string, ref?: string): void {
+    this.send({ type: 'error', ...wireError(code, detail), ...(ref ? { ref } : {}) });
+    if (++this.strikes > MAX_STRIKES) this.close(4008, 'too many bad messages');
+  }
+
+  private internal(err: unknown): void {
+    this.log.error({ err }, 'error handling a worker message');
+    this.send({ type: 'error', ...wireError('INTERNAL', 'the coordinator could not handle that message; retry later') });
+  }
+
+  private allow(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(BURST, this.tokens + ((now - this.lastRefill) / 1000) * RATE_PER_S);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private async onFrame(data: Buffer, isBinary: boolean): Promise<void> {
+    if (!this.allow()) return this.fail('RATE_LIMITED', `more than ${RATE_PER_S} messages/s`);
+    if (isBinary) return this.fail('NOT_JSON', 'binary frames are not part of the protocol');
+    if (data.length > MAX_FRAME_BYTES) return this.fail('FRAME_TOO_LARGE', `${data.length} bytes > ${MAX_FRAME_BYTES}`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString('utf8'));
+    } catch {
+      return this.fail('NOT_JSON');
+    }
+    const parsed = WorkerMessage.safeParse(raw);
+    const ref = typeof (raw as { type?: unknown })?.type === 'string' ? String((raw as { type: string }).type).slice(0, 32) : undefined;
+    if (!parsed.success) return this.fail('BAD_MESSAGE', describeIssues(parsed.error), ref);
+    const msg = parsed.data;
+    if (msg.type === 'hello') {
+      if (this.hostId) return this.fail('OUT_OF_ORDER', 'hello was already received', 'hello');
+      return this.hello(msg);
+    }
+    if (!this.hostId) return this.fail('OUT_OF_ORDER', `"${msg.type}" before hello`, msg.type);
+    const hostId = this.hostId;
+    switch (msg.type) {
+      case 'request':
+        return this.request(hostId, msg.count, msg.reqId);
+      case 'results':
+        return this.report(hostId, msg.items.map((i) => ({ leaseId: i.leaseId, what: 'R' as const, payload: i.result, cpuS: i.cpuS })));
+      case 'failures':
+        return this.report(hostId, msg.items.map((i) => ({ leaseId: i.leaseId, what: 'E' as const, payload: `${i.code}: ${i.message}`, cpuS: 0 })));
+      case 'progress':
+        for (const item of msg.items) this.svc.progress.set(item.leaseId, item);
+        return;
+      case 'release':
+        await this.svc.redis.ig_release(this.svc.keys.prefix, hostId, ...msg.leaseIds);
+        return;
+      case 'heartbeat':
+        this.send({ type: 'heartbeat_ack', seq: msg.seq, sentAt: msg.sentAt, serverTime: Date.now() });
+        return this.touch(hostId, msg.state);
+      case 'bye':
+        this.close(1000, 'bye');
+        return;
+    }
+  }
+
+  private async hello(msg: HelloMsg): Promise<void> {
+    if (msg.protocol !== PROTOCOL_VERSION) {
+      this.fail('PROTOCOL_VERSION', `worker speaks ${msg.protocol}, coordinator ${PROTOCOL_VERSION}`, 'hello');
+      return this.close(4002, 'protocol version mismatch');
+    }
+    const { redis, keys } = this.svc;
+    const hk = keys.key('host', { host: msg.hostId });
+    const secretHash = createHash('sha256').update(msg.hostSecret).digest('hex');
+    await redis.hsetnx(hk, 'secret', secretHash);
+    if ((await redis.hget(hk, 'secret')) !== secretHash) {
+      this.fail('HOST_AUTH', 'use the host id file this host created, or a new host id', 'hello');
+      return this.close(4003, 'host authentication failed');
+    }
+    this.accountId = msg.account ? await this.svc.accounts.resolve(msg.account) : '';
+    if (msg.account && !this.accountId) {
+      this.fail('UNAUTHORIZED', 'unknown account key; create one with `idlegrid account create`', 'hello');
+      return this.close(4003, 'unknown account key');
+    }
+    this.kinds = msg.kinds.filter((k) => getKind(k.name)?.version === k.version).map((k) => k.name);
+    this.threads = msg.threads;
+    const now = Date.now();
+    await redis
+      .multi()
+      .hset(hk, {
+        id: msg.hostId,
+        name: msg.name ?? '',
+        account: this.accountId,
+        facts: JSON.stringify(msg.facts),
+        threads: msg.threads,
+        kinds: this.kinds.join(','),
+        software: msg.software,
+        bench: JSON.stringify(msg.bench ?? {}),
+        lastSeen: now,
+        coordinator: this.svc.options.coordinatorId,
+      })
+      .hsetnx(hk, 'firstSeen', now)
+      .zadd(keys.key('hosts'), now, msg.hostId)
+      .exec();
+    this.hostId = msg.hostId;
+    this.svc.registry.add(msg.hostId, this);
+    this.log.info({ hostId: msg.hostId, threads: msg.threads, kinds: this.kinds }, 'host connected');
+    this.send({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      coordinatorId: this.svc.options.coordinatorId,
+      hostId: msg.hostId,
+      serverTime: now,
+      heartbeatMs: this.svc.options.heartbeatMs,
+      maxBatch: MAX_BATCH,
+      leases: await this.svc.dispatcher.held(msg.hostId),
+    });
+  }
+
+  private async request(hostId: string, count: number, reqId?: number): Promise<void> {
+    const { redis, keys, options } = this.svc;
+    const held = await redis.scard(keys.key('hostLeases', { host: hostId }));
+    const room = Math.min(count, this.threads * options.leasesPerThread - held);
+    if (room <= 0) {
+      return this.send({ type: 'no_work', reason: 'quota', message: `this host already holds ${held} units (limit ${this.threads * options.leasesPerThread})`, retryMs: 5_000, reqId });
+    }
+    if (!this.kinds.length) {
+      return this.send({ type: 'no_work', reason: 'incompatible', message: 'this worker runs no kind this coordinator serves at the same version', retryMs: 60_000, reqId });
+    }
+    const started = process.hrtime.bigint();
+    const { units, reason } = await this.svc.dispatcher.lease({ hostId, accountId: this.accountId, kinds: this.kinds, count: room });
+    this.svc.metrics.dispatched(units.length, Number(process.hrtime.bigint() - started) / 1e9);
+    if (units.length) return this.send({ type: 'work', units, reqId });
+    const why = {
+      no_jobs: 'no jobs are queued',
+      all_leased: 'every unit of the running jobs is already out with hosts',
+      incompatible: 'the queued jobs are of kinds this worker does not run',
+      quota: 'quota reached',
+      store_unavailable: 'the coordinator cannot reach its store',
+    }[reason ?? 'no_jobs'];
+    this.send({ type: 'no_work', reason: reason ?? 'no_jobs', message: why, retryMs: reason === 'all_leased' ? 2_000 : 5_000, reqId });
+  }
+
+  private async report(hostId: string, items: Array<{ leaseId: string; what: 'R' | 'E'; payload: unknown; cpuS: number }>): Promise<void> {
+    const args: Array<string | number> = [];
+    const rejected = new Map<string, ReturnType<typeof wireError>>();
+    const accepted: typeof items = [];
+    for (const item of items) {
+      const { jobId, unit } = parseLeaseId(item.leaseId);
+      const meta = item.what === 'R' ? await this.svc.jobs.meta(jobId) : null;
+      if (item.what === 'R' && meta && !meta.kind.result.safeParse(item.payload).success) {
+        // A result that is not even well-formed counts as an error result, so the unit is reissued.
+        item.what = 'E';
+        item.payload = 'BAD_RESULT: result does not match the kind\'s schema';
+        rejected.set(item.leaseId, wireError('BAD_RESULT', `unit ${unit} of job ${jobId}`));
+      }
+      const { replica } = parseLeaseId(item.leaseId);
+      const payload = typeof item.payload === 'string' && item.what === 'E' ? item.payload : JSON.stringify(item.payload);
+      args.push(jobId, unit, replica, item.what, payload, item.cpuS);
+      accepted.push(item);
+    }
+    const statuses = (await this.svc.redis.ig_report(this.svc.keys.prefix, hostId, Date.now(), accepted.length, ...args)) as string[];
+    const ack = accepted.map((item, i) => {
+      const status = statuses[i];
+      const early = rejected.get(item.leaseId);
+      if (early) return { leaseId: item.leaseId, status: 'rejected' as const, error: early };
+      if (status === 'ok' || status === 'check') return { leaseId: item.leaseId, status: 'accepted' as const };
+      return { leaseId: item.leaseId, status: 'rejected' as const, error: wireError(status as ErrorCode) };
+    });
+    this.send({ type: 'ack', items: ack });
+    this.svc.metrics.results(ack);
+    for (let i = 0; i < accepted.length; i++) {
+      if (statuses[i] !== 'check') continue;
+      const { jobId, unit } = parseLeaseId(accepted[i].leaseId);
+      await this.svc.validator.validateUnit(jobId, unit);
+    }
+  }
+
+  private async touch(hostId: string, state?: string): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastSeenWrite < 5_000) return;
+    this.lastSeenWrite = now;
+    const { redis, keys } = this.svc;
+    await redis.multi().zadd(keys.key('hosts'), now, hostId).hset(keys.key('host', { host: hostId }), 'lastSeen', now, 'state', state ?? '').exec();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Coordinator options in three stages (as the Temporal SDK does): what the user wrote (flags, env),
+ * with defaults applied and validated here, and printed at start so an operator sees what is in force.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { describeIssues } from '../protocol/index.js';
+
+export const CoordinatorOptionsSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'redis URL must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  /** Namespace of every Redis key; coordinators that share work must share it. */
+  prefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('ig'),
+  /** Where uploaded recordings are stored (content-addressed). */
+  dataDir: z.string().default('.data/store'),
+  coordinatorId: z.string().default(() => `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`),
+  heartbeatMs: z.number().int().min(100).default(15_000),
+  /** How often this coordinator runs the transitioner (deadlines) and drains queues. */
+  sweepMs: z.number().int().min(50).default(1_000),
+  /** Report deadline floor and the per-thread speed assumed when deriving deadlines from work. */
+  minDelayS: z.number().positive().default(300),
+  refOpsPerS: z.number().positive().default(2e9),
+  /** Units a host may hold per thread it declared (work buffer included). */
+  leasesPerThread: z.number().int().min(1).max(64).default(4),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type CoordinatorOptionsInput = z.input<typeof CoordinatorOptionsSchema>;
+export type CoordinatorOptions = z.output<typeof CoordinatorOptionsSchema>;
+
+export function resolveCoordinatorOptions(input: CoordinatorOptionsInput): CoordinatorOptions {
+  const parsed = CoordinatorOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new Error(`invalid coordinator options: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}

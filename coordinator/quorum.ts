@@ -1,0 +1,66 @@
+/**
+ * The validator's rule (BOINC's canonical-result rule), as a pure function of a unit's replicas so
+ * that it can be property-tested. Applying the decision atomically is validate.lua's job.
+ */
+export interface Replica {
+  r: number;
+  /** L leased, R reported, E error, T no reply, X released. */
+  state: string;
+  result?: unknown;
+  /** V or I once decided. */
+  outcome?: 'V' | 'I';
+}
+
+export interface UnitView {
+  state: 'open' | 'valid' | 'failed' | 'cancelled';
+  quorum: number;
+  canon?: number;
+  replicas: Replica[];
+}
+
+export type Decision =
+  | { action: 'valid'; canon: number; outcomes: Array<[number, 'V' | 'I']> }
+  | { action: 'late'; outcomes: Array<[number, 'V' | 'I']> }
+  | { action: 'more'; reason: string }
+  | { action: 'fail'; reason: string }
+  | { action: 'none' };
+
+export interface Judge {
+  /** Schema, bounds and ringer checks on a single result. */
+  acceptable(result: unknown): boolean;
+  agree(a: unknown, b: unknown): boolean;
+}
+
+export function decide(unit: UnitView, judge: Judge, maxSuccessResults: number): Decision {
+  const reported = unit.replicas.filter((x) => x.state === 'R');
+  if (unit.state === 'valid') {
+    const canonical = unit.replicas.find((x) => x.r === unit.canon)?.result;
+    const pending = reported.filter((x) => !x.outcome);
+    if (!pending.length) return { action: 'none' };
+    return {
+      action: 'late',
+      outcomes: pending.map((x) => [x.r, judge.acceptable(x.result) && judge.agree(canonical, x.result) ? 'V' : 'I']),
+    };
+  }
+  if (unit.state !== 'open') return { action: 'none' };
+  const candidates = reported.filter((x) => judge.acceptable(x.result));
+  if (candidates.length >= unit.quorum) {
+    const needed = Math.floor(unit.quorum / 2) + 1;
+    for (const c of candidates) {
+      const agreeing = candidates.filter((o) => o === c || judge.agree(c.result, o.result));
+      if (agreeing.length >= needed) {
+        return {
+          action: 'valid',
+          canon: c.r,
+          outcomes: reported.map((x) => [x.r, agreeing.includes(x) ? 'V' : 'I']),
+        };
+      }
+    }
+  }
+  if (reported.length < unit.quorum && candidates.length === reported.length) return { action: 'none' };
+  if (reported.length >= maxSuccessResults) {
+    return { action: 'fail', reason: `no agreement among ${reported.length} results (max_success_results reached)` };
+  }
+  const bad = reported.length - candidates.length;
+  return { action: 'more', reason: bad ? `${bad} result(s) failed checks` : 'results disagree' };
+}

@@ -1,0 +1,36 @@
+/** The hosts connected to this coordinator process, by host id (a host has one live connection). */
+import type { Connection } from './connection.js';
+import type { BusEvent } from './events.js';
+
+export class HostRegistry {
+  private readonly byHost = new Map<string, Connection>();
+
+  add(hostId: string, conn: Connection): void {
+    const old = this.byHost.get(hostId);
+    if (old && old !== conn) old.close(4009, 'the same host connected again');
+    this.byHost.set(hostId, conn);
+  }
+
+  remove(hostId: string, conn: Connection): void {
+    if (this.byHost.get(hostId) === conn) this.byHost.delete(hostId);
+  }
+
+  get size(): number {
+    return this.byHost.size;
+  }
+
+  /** Tell the hosts connected here to drop cancelled units; other coordinators do the same for theirs. */
+  deliver(event: BusEvent): void {
+    if (event.type !== 'cancel') return;
+    const byHost = new Map<string, string[]>();
+    for (const [lease, host] of event.leases) {
+      if (!this.byHost.has(host)) continue;
+      byHost.set(host, [...(byHost.get(host) ?? []), lease]);
+    }
+    for (const [host, leaseIds] of byHost) this.byHost.get(host)?.send({ type: 'cancel', leaseIds, reason: event.reason });
+  }
+
+  closeAll(): void {
+    for (const conn of this.byHost.values()) conn.close(1001, 'coordinator shutting down');
+  }
+}

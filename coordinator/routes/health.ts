@@ -1,0 +1,25 @@
+/** Liveness and readiness: /livez (the process answers), /readyz and /healthz (Redis answers too). */
+import type { FastifyInstance } from 'fastify';
+import { SOFTWARE } from '../../protocol/index.js';
+import type { Services } from '../services.js';
+
+export function healthRoutes(app: FastifyInstance, svc: Services): void {
+  const redisUp = async (): Promise<boolean> => {
+    try {
+      return (await Promise.race([svc.redis.ping(), new Promise((r) => setTimeout(() => r('timeout'), 1_000))])) === 'PONG';
+    } catch {
+      return false;
+    }
+  };
+  const health = async (_req: unknown, reply: import('fastify').FastifyReply) => {
+    const redis = await redisUp();
+    return reply.code(redis ? 200 : 503).send({ ok: redis, redis, coordinatorId: svc.options.coordinatorId, version: SOFTWARE });
+  };
+  app.get('/livez', async () => ({ ok: true }));
+  app.get('/readyz', health);
+  app.get('/healthz', health);
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', svc.metrics.registry.contentType);
+    return svc.metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * Every Redis key idlegrid uses is named here and nowhere else. The same templates generate the key
+ * functions of the Lua prelude (see scripts.ts), so TypeScript and Lua cannot drift apart.
+ * docs/architecture.md lists each key with its type and meaning.
+ */
+export const KEY_TEMPLATES = {
+  /** HASH: the job (state, params, policy, plan, counters). */
+  job: 'job:{job}',
+  /** ZSET unit -> unit: units of a job that need another replica issued, lowest unit first. */
+  need: 'job:{job}:need',
+  /** HASH unit -> canonical result JSON: what assembly reads. */
+  canon: 'job:{job}:canon',
+  /** HASH unit -> reason: units that failed. */
+  failed: 'job:{job}:failed',
+  /** SET of lease ids of a job still out with hosts (for cancelling). */
+  jobLeases: 'job:{job}:leases',
+  /** HASH "offset:length" -> sha256 of that slice of the job's input. */
+  slices: 'job:{job}:slices',
+  /** HASH: one unit's replicas, results and validation state (only for units handed out). */
+  unit: 'job:{job}:u:{unit}',
+  /** ZSET job -> createdAt ms: every job, for listing. */
+  jobs: 'jobs',
+  /** ZSET job -> pass: jobs with units to hand out; lowest pass goes first (stride scheduling). */
+  sched: 'sched',
+  /** ZSET lease -> deadline ms: every replica out with a host. */
+  leases: 'leases',
+  /** ZSET "job.unit" -> ms queued: units with results waiting for the validator (crash-safe queue). */
+  validate: 'validate',
+  /** SET of jobs ready for assembly (all units settled, or a decisive result): drained into BullMQ. */
+  settled: 'settled',
+  /** HASH: a host (secret hash, facts, credit, trust per kind). */
+  host: 'host:{host}',
+  /** SET of lease ids a host holds, so a reconnect gets them back. */
+  hostLeases: 'host:{host}:leases',
+  /** ZSET host -> last seen ms. */
+  hosts: 'hosts',
+  /** HASH: an account (name, team, key hash, credit). */
+  account: 'account:{account}',
+  /** STRING sha256(account key) -> account id. */
+  accountKey: 'accountkey:{hash}',
+  /** HASH: a team's credit. */
+  team: 'team:{team}',
+  /** ZSET id -> total credit, one per level. */
+  creditHosts: 'credit:hosts',
+  creditAccounts: 'credit:accounts',
+  creditTeams: 'credit:teams',
+  /** HASH: counters since the store began (results by outcome, credit granted). */
+  stats: 'stats',
+  /** ZSET ts -> JSON sample: the aggregate FLOPS/hosts history for the dashboard. */
+  history: 'history',
+  /** Pub/sub channel between coordinators (cancels, job changes). */
+  events: 'events',
+} as const;
+
+export type KeyName = keyof typeof KEY_TEMPLATES;
+type Params<T extends string> = T extends `${string}{${infer P}}${infer Rest}` ? P | Params<Rest> : never;
+type Args<K extends KeyName> = Params<(typeof KEY_TEMPLATES)[K]> extends never ? [] : [Record<Params<(typeof KEY_TEMPLATES)[K]>, string | number>];
+
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  key<K extends KeyName>(name: K, ...args: Args<K>): string {
+    const vars = (args[0] ?? {}) as Record<string, string | number>;
+    return `${this.prefix}:${KEY_TEMPLATES[name].replace(/\{(\w+)\}/g, (_, v: string) => String(vars[v]))}`;
+  }
+
+  /** BullMQ's own prefix, so its keys sit under ours. */
+  get bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+}
+
+/** Lua functions `k_<name>(args...)` built from the same templates, with PREFIX taken from ARGV[1]. */
+export function luaKeyPrelude(): string {
+  const lines = ['local PREFIX = ARGV[1]'];
+  for (const [name, tpl] of Object.entries(KEY_TEMPLATES)) {
+    const params = [...tpl.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+    const parts = tpl.split(/\{\w+\}/).map((s, i) => {
+      const lit = JSON.stringify(s);
+      return i < params.length ? `${lit} .. ${params[i]}` : lit;
+    });
+    lines.push(`local function k_${name}(${params.join(', ')}) return PREFIX .. ":" .. ${parts.join(' .. ')} end`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,89 @@
+-- Lease up to `count` replicas to one host: replicas that units still need first (reissues, second
+-- copies), then fresh units cut lazily from the job's cursor. Jobs are served lowest pass first and
+-- each lease advances the job's pass by 1/weight (stride scheduling), so small jobs are not starved.
+-- ARGV: prefix, hostId, account ('' if anonymous), nowMs, count, kinds (",a,b,"), maxJobs, rand1..randCount
+-- Reads/writes: sched, job:{job}, job:{job}:need, job:{job}:u:{unit}, leases, job:{job}:leases,
+-- host:{host}:leases; reads host:{host} (trust per kind).
+-- Returns: flat list jobId, unit, replica, deadlineMs, ... and finally a reason code ('' when some were leased).
+local host, acct, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local count, kinds, maxJobs = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
+local out, got, rnd = {}, 0, 8
+local sawJob, sawKind = false, false
+
+local function issue(jid, uk, idx, delayMs)
+  local r = redis.call('HINCRBY', uk, 'n', 1) - 1
+  local deadline = now + delayMs
+  redis.call('HSET', uk, 'h' .. r, host, 'a' .. r, acct, 's' .. r, 'L', 'd' .. r, deadline, 'H:' .. host, r)
+  if acct ~= '' then redis.call('HSET', uk, 'A:' .. acct, r) end
+  redis.call('HINCRBY', uk, 'out', 1)
+  bump(uk)
+  local lid = jid .. '.' .. idx .. '.' .. r
+  redis.call('ZADD', k_leases(), deadline, lid)
+  redis.call('SADD', k_jobLeases(jid), lid)
+  redis.call('SADD', k_hostLeases(host), lid)
+  out[#out + 1] = jid; out[#out + 1] = idx; out[#out + 1] = r; out[#out + 1] = deadline
+  got = got + 1
+end
+
+local jobs = redis.call('ZRANGE', k_sched(), 0, maxJobs - 1)
+for _, jid in ipairs(jobs) do
+  if got >= count then break end
+  local jk = k_job(jid)
+  local j = redis.call('HMGET', jk, 'kind', 'state', 'cursor', 'unitsTotal', 'minQuorum', 'targetResults',
+    'delayMs', 'adaptive', 'weightEff')
+  if not j[1] or (j[2] ~= 'queued' and j[2] ~= 'running') then
+    redis.call('ZREM', k_sched(), jid)
+  else
+    sawJob = true
+    if string.find(kinds, ',' .. j[1] .. ',', 1, true) then
+      sawKind = true
+      local before = got
+      local delayMs = tonumber(j[7])
+      -- 1) replicas that open units still need, never to a host (or account) that has one already
+      local needs = redis.call('ZRANGE', k_need(jid), 0, 199)
+      for _, idx in ipairs(needs) do
+        if got >= count then break end
+        local uk = k_unit(jid, idx)
+        if redis.call('HEXISTS', uk, 'H:' .. host) == 0 and (acct == '' or redis.call('HEXISTS', uk, 'A:' .. acct) == 0) then
+          issue(jid, uk, idx, delayMs)
+          if redis.call('HINCRBY', uk, 'need', -1) <= 0 then redis.call('ZREM', k_need(jid), idx) end
+        end
+      end
+      -- 2) fresh units
+      local cursor, total = tonumber(j[3]), tonumber(j[4])
+      local q, target = tonumber(j[5]), tonumber(j[6])
+      local cv = tonumber(redis.call('HGET', k_host(host), 'cv:' .. j[1]) or '0')
+      while got < count and cursor < total do
+        local idx = cursor
+        cursor = cursor + 1
+        local uq, ut = q, target
+        -- Adaptive replication: a trusted host runs the unit alone unless spot-checked (p = 1/cv).
+        if j[8] == '1' and cv >= 10 then
+          local r = tonumber(ARGV[rnd] or '0')
+          rnd = rnd + 1
+          if r >= 1 / cv then uq, ut = 1, 1 end
+        end
+        local uk = k_unit(jid, idx)
+        redis.call('HSET', uk, 'st', 'open', 'q', uq, 'n', 0, 'need', ut - 1, 'ok', 0, 'err', 0, 'out', 0, 'v', 0)
+        redis.call('HINCRBY', jk, 'inProgress', 1)
+        issue(jid, uk, idx, delayMs)
+        if ut > 1 then redis.call('ZADD', k_need(jid), idx, idx) end
+      end
+      redis.call('HSET', jk, 'cursor', cursor)
+      if got > before then
+        if j[2] == 'queued' then redis.call('HSET', jk, 'state', 'running', 'startedAt', now) end
+        local pass = redis.call('ZINCRBY', k_sched(), (got - before) / tonumber(j[9]), jid)
+        redis.call('HSET', jk, 'pass', pass)
+      end
+      if cursor >= total and redis.call('ZCARD', k_need(jid)) == 0 then
+        redis.call('ZREM', k_sched(), jid)
+      end
+    end
+  end
+end
+local reason = ''
+if got == 0 then
+  if not sawJob then reason = 'no_jobs' elseif not sawKind then reason = 'incompatible' else reason = 'all_leased' end
+end
+out[#out + 1] = reason
+return out

@@ -1,0 +1,118 @@
+-- Shared helpers, included at the top of every script after the generated key prelude.
+-- Unit hash fields: st (open|valid|failed|cancelled), q (quorum), n (replicas created), need (replicas
+-- wanted, not yet issued), ok (results reported), err (errors), out (replicas leased and not back), v
+-- (version, bumped on every change), canon (replica of the canonical result); per replica r: h<r> host,
+-- a<r> account, s<r> state (L leased, R reported, E error, T no reply by deadline, X released/cancelled),
+-- d<r> deadline ms, res<r> result JSON, c<r> cpu s, o<r> outcome (V valid, I invalid); H:<host> and
+-- A:<account> mark who already has a replica of this unit.
+
+local HALF_LIFE_MS = 7 * 86400 * 1000
+
+local function bump(uk)
+  redis.call('HINCRBY', uk, 'v', 1)
+end
+
+-- Put a job back among those with work to hand out, keeping its pass (never ahead of the current field).
+local function ensure_sched(jid)
+  local jk = k_job(jid)
+  local st = redis.call('HGET', jk, 'state')
+  if st ~= 'queued' and st ~= 'running' then return end
+  if redis.call('ZSCORE', k_sched(), jid) then return end
+  local pass = tonumber(redis.call('HGET', jk, 'pass') or '0')
+  local first = redis.call('ZRANGE', k_sched(), 0, 0, 'WITHSCORES')
+  if first[2] and tonumber(first[2]) > pass then pass = tonumber(first[2]) end
+  redis.call('ZADD', k_sched(), pass, jid)
+end
+
+local function drop_lease(jid, lid, host)
+  redis.call('ZREM', k_leases(), lid)
+  redis.call('SREM', k_jobLeases(jid), lid)
+  if host then redis.call('SREM', k_hostLeases(host), lid) end
+end
+
+local function stat(field, by)
+  redis.call('HINCRBYFLOAT', k_stats(), field, by or 1)
+end
+
+-- Job settled when every unit is valid or failed; the caller then queues assembly.
+local function job_settled(jid)
+  local c = redis.call('HMGET', k_job(jid), 'unitsDone', 'unitsFailed', 'unitsTotal')
+  return tonumber(c[1] or 0) + tonumber(c[2] or 0) >= tonumber(c[3] or 0)
+end
+
+local function note_settled(jid)
+  local st = redis.call('HGET', k_job(jid), 'state')
+  if (st == 'queued' or st == 'running') and job_settled(jid) then redis.call('SADD', k_settled(), jid) end
+end
+
+local function fail_unit(jid, uk, idx, reason)
+  redis.call('HSET', uk, 'st', 'failed', 'need', 0)
+  bump(uk)
+  redis.call('ZREM', k_need(jid), idx)
+  redis.call('HSET', k_failed(jid), idx, reason)
+  redis.call('HINCRBY', k_job(jid), 'unitsFailed', 1)
+  redis.call('HINCRBY', k_job(jid), 'inProgress', -1)
+  stat('units_failed')
+  note_settled(jid)
+end
+
+-- One more replica is wanted; fail the unit instead when BOINC's max_total_results would be passed.
+local function want_more(jid, uk, idx, reason)
+  local u = redis.call('HMGET', uk, 'n', 'need', 'out', 'st')
+  if u[4] ~= 'open' then return end
+  local maxTotal = tonumber(redis.call('HGET', k_job(jid), 'maxTotalResults') or '10')
+  local n, need, out = tonumber(u[1] or 0), tonumber(u[2] or 0), tonumber(u[3] or 0)
+  if n + need >= maxTotal then
+    if out == 0 and need == 0 then fail_unit(jid, uk, idx, reason .. '; too many total results') end
+    return
+  end
+  redis.call('HINCRBY', uk, 'need', 1)
+  bump(uk)
+  redis.call('ZADD', k_need(jid), idx, idx)
+  ensure_sched(jid)
+end
+
+local function reset_trust(host, kind)
+  redis.call('HSET', k_host(host), 'cv:' .. kind, 0)
+end
+
+-- Decayed credit sum: E <- E * 2^(-dt/H) + credit. Recent average credit per day = E * ln2 / H(days).
+local function add_credit(key, zkey, member, credit, now)
+  local h = redis.call('HMGET', key, 'racE', 'racT')
+  local e, t = tonumber(h[1] or 0), tonumber(h[2] or now)
+  e = e * math.pow(2, -(now - t) / HALF_LIFE_MS) + credit
+  redis.call('HSET', key, 'racE', tostring(e), 'racT', now)
+  redis.call('HINCRBYFLOAT', key, 'credit', credit)
+  redis.call('ZINCRBY', zkey, credit, member)
+end
+
+local function grant(host, acct, credit, now)
+  add_credit(k_host(host), k_creditHosts(), host, credit, now)
+  if acct and acct ~= '' then
+    add_credit(k_account(acct), k_creditAccounts(), acct, credit, now)
+    local team = redis.call('HGET', k_account(acct), 'team')
+    if team and team ~= '' then add_credit(k_team(team), k_creditTeams(), team, credit, now) end
+  end
+  stat('credit', credit)
+end
+
+-- A replica comes back without a result: no reply by its deadline ('T') or handed back ('X').
+-- Returns true when the replica was still out.
+local function replica_gone(lid, newState, reason)
+  local jid, idx, r = string.match(lid, '^([^.]+)%.(%d+)%.(%d+)$')
+  if not jid then redis.call('ZREM', k_leases(), lid); return false end
+  local uk = k_unit(jid, idx)
+  local host = redis.call('HGET', uk, 'h' .. r)
+  drop_lease(jid, lid, host)
+  if redis.call('HGET', uk, 's' .. r) ~= 'L' then return false end
+  redis.call('HSET', uk, 's' .. r, newState)
+  redis.call('HINCRBY', uk, 'out', -1)
+  bump(uk)
+  if newState == 'T' then
+    reset_trust(host, redis.call('HGET', k_job(jid), 'kind'))
+    redis.call('HINCRBY', k_host(host), 'nTimeout', 1)
+    stat('results_timeout')
+  end
+  want_more(jid, uk, idx, reason)
+  return true
+end

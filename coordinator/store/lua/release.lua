@@ -1,0 +1,11 @@
+-- A host hands back replicas it will not finish (shutdown without --finish): reissued at once, no penalty.
+-- ARGV: prefix, hostId, lease, lease, ...
+-- Reads/writes: as sweep.lua.   Returns: number of replicas released.
+local host, n = ARGV[2], 0
+for i = 3, #ARGV do
+  local jid, idx, r = string.match(ARGV[i], '^([^.]+)%.(%d+)%.(%d+)$')
+  if jid and redis.call('HGET', k_unit(jid, idx), 'h' .. r) == host then
+    if replica_gone(ARGV[i], 'X', 'released by its host') then n = n + 1 end
+  end
+end
+return n

@@ -1,0 +1,65 @@
+-- Apply the validator's decision for one unit, if the unit has not changed since the validator read it.
+-- ARGV: prefix, jobId, unit, version, nowMs, action, ...
+--   action 'valid': canonReplica, credit, items, ops, decisive ('1' ends the job early), then replica, outcome ('V'|'I'), ...
+--   action 'late' : credit, then replica, outcome, ...   (results that came after validation)
+--   action 'more' : reason        (no agreement yet: one more replica)
+--   action 'fail' : reason
+-- Reads/writes: job:{job}:u:{unit}, job:{job}, job:{job}:canon, job:{job}:failed, need, sched,
+-- validate, host:{host}, account:{account}, team:{team}, credit:*, stats.
+-- Returns: 'stale' (re-read and decide again) | 'ok' | 'settled' (the job is ready for assembly: every
+-- unit is done, or a decisive result arrived; the job id is also in `settled` for crash safety).
+local jid, idx, v, now, action = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local jk, uk = k_job(jid), k_unit(jid, idx)
+if redis.call('HGET', uk, 'v') ~= v then return 'stale' end
+redis.call('ZREM', k_validate(), jid .. '.' .. idx)
+local kind = redis.call('HGET', jk, 'kind')
+local st = redis.call('HGET', uk, 'st')
+
+local function outcomes(from, credit)
+  for i = from, #ARGV, 2 do
+    local r, o = ARGV[i], ARGV[i + 1]
+    if not redis.call('HGET', uk, 'o' .. r) then
+      redis.call('HSET', uk, 'o' .. r, o)
+      local host, acct = redis.call('HGET', uk, 'h' .. r), redis.call('HGET', uk, 'a' .. r)
+      local hk = k_host(host)
+      if o == 'V' then
+        grant(host, acct, credit, now)
+        redis.call('HINCRBY', hk, 'nValid', 1)
+        redis.call('HINCRBY', hk, 'cv:' .. kind, 1)
+        stat('results_valid')
+      else
+        redis.call('HINCRBY', hk, 'nInvalid', 1)
+        reset_trust(host, kind)
+        stat('results_invalid')
+      end
+    end
+  end
+  bump(uk)
+end
+
+if action == 'valid' then
+  if st ~= 'open' then return 'stale' end
+  local canon, credit, items, ops = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+  redis.call('HSET', uk, 'st', 'valid', 'canon', canon, 'need', 0)
+  redis.call('HSET', k_canon(jid), idx, redis.call('HGET', uk, 'res' .. canon))
+  redis.call('ZREM', k_need(jid), idx)
+  redis.call('HINCRBY', jk, 'unitsDone', 1)
+  redis.call('HINCRBY', jk, 'inProgress', -1)
+  redis.call('HINCRBYFLOAT', jk, 'itemsDone', items)
+  redis.call('HINCRBYFLOAT', jk, 'opsDone', ops)
+  stat('units_valid')
+  outcomes(12, credit)
+  if ARGV[11] == '1' then redis.call('SADD', k_settled(), jid) end
+elseif action == 'late' then
+  outcomes(8, tonumber(ARGV[7]))
+  return 'ok'
+elseif action == 'more' then
+  if st ~= 'open' then return 'stale' end
+  want_more(jid, uk, idx, ARGV[7])
+elseif action == 'fail' then
+  if st ~= 'open' then return 'stale' end
+  fail_unit(jid, uk, idx, ARGV[7])
+end
+note_settled(jid)
+if redis.call('SISMEMBER', k_settled(), jid) == 1 then return 'settled' end
+return 'ok'

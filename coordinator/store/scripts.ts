@@ -1,0 +1,48 @@
+/**
+ * The Lua scripts that make every multi-key state change atomic. Each script in lua/ documents its
+ * ARGV, the keys it touches and what it returns. They are assembled as: generated key prelude + lib.lua
+ * + the script, and registered on the ioredis client (EVALSHA with automatic reload after a Redis restart).
+ */
+import { readFileSync } from 'node:fs';
+import type { Redis, ChainableCommander } from 'ioredis';
+import { luaKeyPrelude } from './keys.js';
+
+export const SCRIPT_NAMES = ['createJob', 'lease', 'report', 'validate', 'sweep', 'release', 'closeJob'] as const;
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
+
+const FILES: Record<ScriptName, string> = {
+  createJob: 'create-job.lua',
+  lease: 'lease.lua',
+  report: 'report.lua',
+  validate: 'validate.lua',
+  sweep: 'sweep.lua',
+  release: 'release.lua',
+  closeJob: 'close-job.lua',
+};
+
+let cache: Record<ScriptName, string> | undefined;
+
+/** Full source of each script; read once per process. */
+export function scriptSources(): Record<ScriptName, string> {
+  if (cache) return cache;
+  const dir = new URL('./lua/', import.meta.url);
+  const lib = readFileSync(new URL('lib.lua', dir), 'utf8');
+  const prelude = luaKeyPrelude();
+  const out = {} as Record<ScriptName, string>;
+  for (const name of SCRIPT_NAMES) out[name] = `${prelude}\n${lib}\n${readFileSync(new URL(FILES[name], dir), 'utf8')}`;
+  cache = out;
+  return out;
+}
+
+type Arg = string | number;
+export type ScriptFn = (...args: Arg[]) => Promise<unknown>;
+export type StoreRedis = Redis & Record<`ig_${ScriptName}`, ScriptFn>;
+export type StorePipeline = ChainableCommander & Record<`ig_${ScriptName}`, (...args: Arg[]) => StorePipeline>;
+
+export function registerScripts(redis: Redis): StoreRedis {
+  const sources = scriptSources();
+  for (const name of SCRIPT_NAMES) {
+    if (!(`ig_${name}` in redis)) redis.defineCommand(`ig_${name}`, { numberOfKeys: 0, lua: sources[name] });
+  }
+  return redis as StoreRedis;
+}

@@ -1,0 +1,56 @@
+/**
+ * The transitioner loop that every coordinator runs: time out replicas past their deadline, retry
+ * validations that a crashed coordinator left behind, and queue settled jobs for assembly. Each step is
+ * an atomic script or idempotent, so any number of coordinators may run it at once.
+ */
+import type { Logger } from 'pino';
+import type { Assimilator } from './assimilator.js';
+import type { Keys } from './store/keys.js';
+import type { StoreRedis } from './store/scripts.js';
+import type { Validator } from './validator.js';
+
+/** A unit queued for validation this long ago was left by a coordinator that died mid-way. */
+const ORPHAN_VALIDATION_MS = 3_000;
+
+export class Transitioner {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    private readonly redis: StoreRedis,
+    private readonly keys: Keys,
+    private readonly validator: Validator,
+    private readonly assimilator: Assimilator,
+    private readonly intervalMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const now = Date.now();
+      const timedOut = (await this.redis.ig_sweep(this.keys.prefix, now, 1000)) as number;
+      if (timedOut) this.log.info({ timedOut }, 'replicas past their deadline; reissuing');
+      const orphans = await this.redis.zrangebyscore(this.keys.key('validate'), '-inf', now - ORPHAN_VALIDATION_MS, 'LIMIT', 0, 200);
+      for (const member of orphans) {
+        const dot = member.lastIndexOf('.');
+        await this.validator.validateUnit(member.slice(0, dot), Number(member.slice(dot + 1)));
+      }
+      for (const jobId of await this.redis.smembers(this.keys.key('settled'))) await this.assimilator.enqueue(jobId);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'transitioner tick failed; retrying next tick');
+    } finally {
+      this.running = false;
+    }
+  }
+}

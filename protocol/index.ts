@@ -1,0 +1,5 @@
+export * from './version.js';
+export * from './errors.js';
+export * from './common.js';
+export * from './messages.js';
+export * from './http.js';

@@ -1,0 +1,33 @@
+/** An in-process coordinator on a real port with a real Redis, for tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { buildApp, type Coordinator } from '../../coordinator/app.js';
+import type { CoordinatorOptionsInput } from '../../coordinator/options.js';
+import { redisUrl, uniquePrefix } from './redis.js';
+
+export interface TestCoordinator extends Coordinator {
+  url: string;
+  wsUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestCoordinator(opts: CoordinatorOptionsInput = {}): Promise<TestCoordinator> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'idlegrid-test-data-'));
+  const coord = await buildApp(
+    { redisUrl: redisUrl(), prefix: uniquePrefix('c'), dataDir, port: 0, sweepMs: 200, logLevel: 'silent', ...opts },
+    pino({ level: process.env.IDLEGRID_TEST_LOG ?? 'silent' }),
+  );
+  await coord.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = coord.app.server.address() as { port: number };
+  return {
+    ...coord,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    async stop() {
+      await coord.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

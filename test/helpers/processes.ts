@@ -1,0 +1,75 @@
+/** Real processes for end-to-end tests: `node bin/idlegrid.js ...`, killed for real (SIGKILL where claimed). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './ports.js';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const CLI = join(ROOT, 'bin', 'idlegrid.js');
+
+export interface Proc {
+  proc: ChildProcess;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function run(args: string[], env: Record<string, string> = {}): Proc {
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d.toString()));
+  proc.stderr!.on('data', (d) => (out += d.toString()));
+  return {
+    proc,
+    output: () => out,
+    kill: (signal: NodeJS.Signals = 'SIGTERM') =>
+      new Promise<void>((res) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return res();
+        proc.once('exit', () => res());
+        proc.kill(signal);
+      }),
+  };
+}
+
+/** Run a CLI command to completion. */
+export function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => (stdout += d.toString()));
+    proc.stderr.on('data', (d) => (stderr += d.toString()));
+    proc.on('exit', (code) => res({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export async function startCoordinatorProcess(redisUrl: string, prefix: string, extra: string[] = []): Promise<Proc & { url: string }> {
+  const port = await freePort();
+  const p = run(['coordinator', '--port', String(port), '--redis', redisUrl, '--prefix', prefix, '--data-dir', mkdtempSync(join(tmpdir(), 'ig-data-')), '--log-level', 'warn', ...extra]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`coordinator on ${url}`, async () => {
+    if (p.proc.exitCode !== null) throw new Error(`coordinator exited: ${p.output()}`);
+    return (await fetch(`${url}/healthz`)).ok;
+  });
+  return { ...p, url };
+}
+
+export function startWorkerProcess(url: string, threads = 1, extra: string[] = []): Proc & { configDir: string } {
+  const configDir = mkdtempSync(join(tmpdir(), 'ig-worker-'));
+  return { ...run(['worker', '--coordinator', url, '--threads', String(threads), '--config-dir', configDir, '--json', ...extra]), configDir };
+}
