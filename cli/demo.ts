@@ -9,10 +9,13 @@ import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { buildApp } from '../coordinator/app.js';
 import { VolunteerWorker } from '../worker/worker.js';
-import { makeDemoJob } from '../workunits/keysearch/kind.js';
+import { demoJobKey, makeDemoJob } from '../workunits/keysearch/kind.js';
 import { Client } from './client.js';
 import { pingRedis, startRedis, type LaunchedRedis } from './redis-launcher.js';
 import { waitForJob } from './wait.js';
+
+/** 2^28 keys in 64 units: long enough to watch on the dashboard, short enough to find within a minute. */
+const DEMO_SIZE = { count: 2 ** 28, unitSize: 2 ** 22 };
 
 const say = (msg: string) => process.stdout.write(`[idlegrid] ${msg}\n`);
 
@@ -53,7 +56,8 @@ export async function runDemo(flags: { port: number; redis?: string; threads?: n
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 
-  const demo = makeDemoJob(randomBytes(16));
+  const seed = randomBytes(16);
+  const demo = { params: makeDemoJob(seed, DEMO_SIZE), key: demoJobKey(seed, DEMO_SIZE) };
   const client = new Client(url);
   // One local worker is one host, and a host never validates its own work: the demo asks for a single
   // replica. Real jobs default to two hosts per unit.

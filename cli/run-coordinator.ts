@@ -18,15 +18,15 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
     dataDir: flags.dataDir,
     logLevel: flags.logLevel,
   });
-  const { options, app } = coord;
-  app.log.info({ options }, 'coordinator options');
+  const { options, app, log } = coord;
+  log.info({ options }, 'coordinator options');
   await app.listen({ port: options.port, host: options.host });
-  app.log.info(`coordinator ${options.coordinatorId} listening on http://${options.host}:${options.port} (workers: ws://${options.host}:${options.port}/ws)`);
+  log.info(`coordinator ${options.coordinatorId} listening on http://${options.host}:${options.port} (workers: ws://${options.host}:${options.port}/ws)`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'shutting down');
+    log.info({ signal }, 'shutting down');
     await coord.close();
     process.exit(0);
   };

@@ -29,6 +29,7 @@ import { Validator } from './validator.js';
 
 export interface Coordinator {
   app: FastifyInstance;
+  log: Logger;
   services: Services;
   options: CoordinatorOptions;
   close(): Promise<void>;
@@ -37,7 +38,9 @@ export interface Coordinator {
 export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger): Promise<Coordinator> {
   const options = resolveCoordinatorOptions(input);
   const log = logger ?? pino({ level: options.logLevel });
-  const app = Fastify({ loggerInstance: log.child({ coordinator: options.coordinatorId }), disableRequestLogging: true, bodyLimit: 1 << 20 }) as unknown as FastifyInstance;
+  // Per-request lines would drown the log at grid scale: fastify's own logger says only warnings and up.
+  const httpLog = log.child({ coordinator: options.coordinatorId }, { level: log.levelVal < 40 ? 'warn' : log.level });
+  const app = Fastify({ loggerInstance: httpLog, bodyLimit: 1 << 20 }) as unknown as FastifyInstance;
 
   const redis = connectStore(options.redisUrl);
   const blocking = connectStore(options.redisUrl, { blocking: true });
@@ -73,6 +76,8 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: wireError('NOT_FOUND', `${req.method} ${req.url.split('?')[0]}`) }));
 
+  // Security plugins (helmet, rate limits, auth hooks) register here, before any route.
+
   // The transport cap sits above the protocol's: frames in between get a coded FRAME_TOO_LARGE error,
   // only absurd ones are cut off by ws itself (close 1009).
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES * 4 } });
@@ -83,6 +88,7 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   jobRoutes(app, services);
   dataRoutes(app, services);
   accountRoutes(app, services);
+  // Dashboard and its data routes register here.
 
   assimilator.start();
   transitioner.start();
@@ -90,6 +96,7 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   let closed = false;
   return {
     app,
+    log,
     services,
     options,
     async close() {

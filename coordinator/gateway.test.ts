@@ -28,8 +28,9 @@ describe('gateway', () => {
     expect((await bad.next('error')).code).toBe('FRAME_TOO_LARGE');
     bad.raw(Buffer.from([1, 2, 3]));
     expect((await bad.next('error')).code).toBe('NOT_JSON');
-    await bad.hello();
-    await bad.hello().catch(() => undefined);
+    const first = await bad.hello();
+    bad.send({ type: 'hello', protocol: 1, hostId: bad.hostId, hostSecret: bad.hostSecret, software: 'x', facts: { cores: 1, memoryBytes: 1, platform: 'linux', arch: 'x64' }, threads: 1, kinds: [{ name: 'keysearch', version: 1 }] });
+    expect(first.hostId).toBe(bad.hostId);
     expect((await bad.next('error')).code).toBe('OUT_OF_ORDER');
 
     const welcome = await good.hello();

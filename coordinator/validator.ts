@@ -60,7 +60,7 @@ export class Validator {
           break;
         }
         case 'late':
-          args = ['late', credit, ...d.outcomes.flat()];
+          args = ['late', credit, kind.ops(spec), ...d.outcomes.flat()];
           break;
         case 'more':
         case 'fail':

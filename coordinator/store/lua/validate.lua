@@ -1,7 +1,7 @@
 -- Apply the validator's decision for one unit, if the unit has not changed since the validator read it.
 -- ARGV: prefix, jobId, unit, version, nowMs, action, ...
 --   action 'valid': canonReplica, credit, items, ops, decisive ('1' ends the job early), then replica, outcome ('V'|'I'), ...
---   action 'late' : credit, then replica, outcome, ...   (results that came after validation)
+--   action 'late' : credit, ops, then replica, outcome, ...   (results that came after validation)
 --   action 'more' : reason        (no agreement yet: one more replica)
 --   action 'fail' : reason
 -- Reads/writes: job:{job}:u:{unit}, job:{job}, job:{job}:canon, job:{job}:failed, need, sched,
@@ -15,7 +15,7 @@ redis.call('ZREM', k_validate(), jid .. '.' .. idx)
 local kind = redis.call('HGET', jk, 'kind')
 local st = redis.call('HGET', uk, 'st')
 
-local function outcomes(from, credit)
+local function outcomes(from, credit, ops)
   for i = from, #ARGV, 2 do
     local r, o = ARGV[i], ARGV[i + 1]
     if not redis.call('HGET', uk, 'o' .. r) then
@@ -27,6 +27,7 @@ local function outcomes(from, credit)
         redis.call('HINCRBY', hk, 'nValid', 1)
         redis.call('HINCRBY', hk, 'cv:' .. kind, 1)
         stat('results_valid')
+        stat('ops_valid', ops)
       else
         redis.call('HINCRBY', hk, 'nInvalid', 1)
         reset_trust(host, kind)
@@ -48,10 +49,10 @@ if action == 'valid' then
   redis.call('HINCRBYFLOAT', jk, 'itemsDone', items)
   redis.call('HINCRBYFLOAT', jk, 'opsDone', ops)
   stat('units_valid')
-  outcomes(12, credit)
+  outcomes(12, credit, ops)
   if ARGV[11] == '1' then redis.call('SADD', k_settled(), jid) end
 elseif action == 'late' then
-  outcomes(8, tonumber(ARGV[7]))
+  outcomes(9, tonumber(ARGV[7]), tonumber(ARGV[8]))
   return 'ok'
 elseif action == 'more' then
   if st ~= 'open' then return 'stale' end
