@@ -1,0 +1,136 @@
+/**
+ * Property tests of the unit state machine against the real Lua scripts on a real Redis: random
+ * interleavings of leases, honest and wrong results, errors, hand-backs and deadline sweeps, then honest
+ * hosts finish the job. Whatever happened, no unit is valid without a quorum, no unit has two replicas on
+ * one host or account, credit is granted once per valid result, and every unit ends valid or failed.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPS_PER_COBBLESTONE } from '../../coordinator/validator.js';
+import { OPS_PER_KEY } from '../../workunits/keysearch/params.js';
+import { parseLeaseId } from '../../protocol/index.js';
+import { startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
+
+let coord: TestCoordinator;
+beforeAll(async () => {
+  coord = await startTestCoordinator({ sweepMs: 60_000 });
+});
+afterAll(async () => coord?.stop());
+
+const UNIT_KEYS = 16;
+const HOSTS = ['hA0', 'hA1', 'hB', 'hC'].map((h) => `${h}-prop-host`);
+const ACCOUNT: Record<string, string> = { [HOSTS[0]]: 'acctA', [HOSTS[1]]: 'acctA' };
+const FRESH = ['hD', 'hE', 'hF', 'hG'].map((h) => `${h}-prop-host`);
+
+type Op =
+  | { t: 'lease'; host: number; count: number }
+  | { t: 'report'; host: number; pick: number; honest: boolean }
+  | { t: 'error'; host: number; pick: number }
+  | { t: 'release'; host: number; pick: number }
+  | { t: 'sweep' };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ t: fc.constant('lease' as const), host: fc.nat(3), count: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ t: fc.constant('report' as const), host: fc.nat(3), pick: fc.nat(5), honest: fc.boolean() }),
+  fc.record({ t: fc.constant('error' as const), host: fc.nat(3), pick: fc.nat(5) }),
+  fc.record({ t: fc.constant('release' as const), host: fc.nat(3), pick: fc.nat(5) }),
+  fc.constant({ t: 'sweep' as const }),
+);
+
+const honest = (unit: number) => ({ found: [], keys: UNIT_KEYS, digest: unit.toString(16).padStart(16, '0') });
+const wrong = { found: [], keys: UNIT_KEYS, digest: 'ffffffffffffffff' };
+
+describe('unit state machine (real Lua, real Redis)', () => {
+  it('keeps its invariants under any interleaving', async () => {
+    const svc = coord.services;
+    const p = svc.keys.prefix;
+    const credits = async () => {
+      let sum = 0;
+      for (const host of [...HOSTS, ...FRESH]) sum += Number((await svc.redis.hget(svc.keys.key('host', { host }), 'credit')) ?? 0);
+      return sum;
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 1 }),
+        fc.array(op, { maxLength: 40 }),
+        async (units, minQuorum, extra, ops) => {
+          const doc = await svc.jobs.submit({
+            kind: 'keysearch',
+            params: { algorithm: 'rc5-32/12/9', iv: '0000000000000000', plaintext: '0000000000000000', ciphertext: '0000000000000000', start: '000000000000000000', count: units * UNIT_KEYS, unitSize: UNIT_KEYS },
+            policy: { minQuorum, targetResults: minQuorum + extra, maxTotalResults: 10, adaptive: false },
+          }, null);
+          const id = doc.id;
+          const before = await credits();
+          const held = new Map<string, string[]>();
+          const lied = new Set<number>();
+          const lease = async (host: string, count: number) => {
+            const { units: got } = await svc.dispatcher.lease({ hostId: host, accountId: ACCOUNT[host] ?? '', kinds: ['keysearch'], count });
+            const mine = got.filter((u) => u.jobId === id).map((u) => u.leaseId);
+            held.set(host, [...(held.get(host) ?? []), ...mine]);
+          };
+          const take = (host: string, pick: number) => {
+            const list = held.get(host) ?? [];
+            return list.length ? list.splice(pick % list.length, 1)[0] : undefined;
+          };
+          const report = async (host: string, lid: string, what: 'R' | 'E', payload: string) => {
+            const { unit, replica } = parseLeaseId(lid);
+            const [status] = (await svc.redis.ig_report(p, host, Date.now(), 1, id, unit, replica, what, payload, 0)) as string[];
+            if (status === 'check') await svc.validator.validateUnit(id, unit);
+          };
+          for (const o of ops) {
+            const host = HOSTS[(o as { host?: number }).host ?? 0];
+            if (o.t === 'lease') await lease(host, o.count);
+            else if (o.t === 'sweep') await svc.redis.ig_sweep(p, Date.now() + 1e12, 1000);
+            else {
+              const lid = take(host, o.pick);
+              if (!lid) continue;
+              const u = parseLeaseId(lid).unit;
+              if (o.t === 'report' && !o.honest) lied.add(u);
+              if (o.t === 'report') await report(host, lid, 'R', JSON.stringify(o.honest ? honest(u) : wrong));
+              else if (o.t === 'error') await report(host, lid, 'E', 'UNIT_ERROR: test');
+              else await svc.redis.ig_release(p, host, lid);
+            }
+          }
+          // Honest hosts (old ones and newcomers) finish whatever is left.
+          for (let round = 0; round < 30; round++) {
+            const state = await svc.redis.hget(svc.keys.key('job', { job: id }), 'state');
+            const settled = await svc.redis.sismember(svc.keys.key('settled'), id);
+            if (state !== 'queued' && state !== 'running') break;
+            if (settled) break;
+            for (const h of [...HOSTS, ...FRESH]) {
+              await lease(h, 4);
+              let lid: string | undefined;
+              while ((lid = take(h, 0))) await report(h, lid, 'R', JSON.stringify(honest(parseLeaseId(lid).unit)));
+            }
+          }
+
+          let validResults = 0;
+          for (let u = 0; u < units; u++) {
+            const h = await svc.redis.hgetall(svc.keys.key('unit', { job: id, unit: u }));
+            expect(['valid', 'failed']).toContain(h.st);
+            const n = Number(h.n);
+            const hosts = Array.from({ length: n }, (_, r) => h[`h${r}`]);
+            expect(new Set(hosts).size).toBe(n);
+            const accts = hosts.map((x) => ACCOUNT[x]).filter(Boolean);
+            expect(new Set(accts).size).toBe(accts.length);
+            const valid = Array.from({ length: n }, (_, r) => r).filter((r) => h[`o${r}`] === 'V');
+            validResults += valid.length;
+            if (h.st === 'valid') {
+              expect(valid.length).toBeGreaterThanOrEqual(Math.floor(Number(h.q) / 2) + 1);
+              for (const r of valid) expect(h[`res${r}`]).toBe(h[`res${h.canon}`]);
+              // Identical wrong results can outvote (that is what collusion is); without them the answer is honest.
+              if (!lied.has(u)) expect(JSON.parse(h[`res${h.canon}`])).toEqual(honest(u));
+            } else {
+              expect(valid).toEqual([]);
+            }
+          }
+          const after = await credits();
+          expect(after - before).toBeCloseTo((validResults * UNIT_KEYS * OPS_PER_KEY) / OPS_PER_COBBLESTONE, 12);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
