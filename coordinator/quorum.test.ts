@@ -21,7 +21,10 @@ describe('canonical-result rule', () => {
   });
 
   it('never counts a result that fails its checks', () => {
-    expect(decide({ state: 'open', quorum: 2, replicas: replicas(['garbage', 'garbage']) }, judge, 6).action).toBe('more');
+    expect(decide({ state: 'open', quorum: 2, replicas: replicas(['garbage', 'garbage']) }, judge, 6)).toEqual({
+      action: 'more', reason: '2 result(s) failed checks', outcomes: [[0, 'I'], [1, 'I']],
+    });
+    expect(decide({ state: 'open', quorum: 2, replicas: replicas(['garbage']) }, judge, 6)).toMatchObject({ action: 'more', outcomes: [[0, 'I']] });
   });
 
   it('compares late results with the canonical one', () => {

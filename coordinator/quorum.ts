@@ -21,8 +21,8 @@ export interface UnitView {
 export type Decision =
   | { action: 'valid'; canon: number; outcomes: Array<[number, 'V' | 'I']> }
   | { action: 'late'; outcomes: Array<[number, 'V' | 'I']> }
-  | { action: 'more'; reason: string }
-  | { action: 'fail'; reason: string }
+  | { action: 'more'; reason: string; outcomes: Array<[number, 'V' | 'I']> }
+  | { action: 'fail'; reason: string; outcomes: Array<[number, 'V' | 'I']> }
   | { action: 'none' };
 
 export interface Judge {
@@ -57,10 +57,13 @@ export function decide(unit: UnitView, judge: Judge, maxSuccessResults: number):
       }
     }
   }
-  if (reported.length < unit.quorum && candidates.length === reported.length) return { action: 'none' };
+  // A result that fails its own checks (a fake key, a wrong count) is invalid whatever others say:
+  // mark it now, so its host loses trust at once.
+  const rejected: Array<[number, 'I']> = reported.filter((x) => !x.outcome && !candidates.includes(x)).map((x) => [x.r, 'I']);
+  if (reported.length < unit.quorum && !rejected.length) return { action: 'none' };
   if (reported.length >= maxSuccessResults) {
-    return { action: 'fail', reason: `no agreement among ${reported.length} results (max_success_results reached)` };
+    return { action: 'fail', reason: `no agreement among ${reported.length} results (max_success_results reached)`, outcomes: rejected };
   }
-  const bad = reported.length - candidates.length;
-  return { action: 'more', reason: bad ? `${bad} result(s) failed checks` : 'results disagree' };
+  if (reported.length < unit.quorum) return { action: 'more', reason: `${rejected.length} result(s) failed checks`, outcomes: rejected };
+  return { action: 'more', reason: rejected.length ? `${rejected.length} result(s) failed checks` : 'results disagree', outcomes: rejected };
 }

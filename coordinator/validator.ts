@@ -64,7 +64,7 @@ export class Validator {
           break;
         case 'more':
         case 'fail':
-          args = [d.action, d.reason];
+          args = [d.action, d.reason, credit, kind.ops(spec), ...d.outcomes.flat()];
           break;
       }
       const res = await this.redis.ig_validate(this.keys.prefix, jobId, unit, h.v, now, ...args);

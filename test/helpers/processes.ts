@@ -58,15 +58,34 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
-export async function startCoordinatorProcess(redisUrl: string, prefix: string, extra: string[] = []): Promise<Proc & { url: string }> {
-  const port = await freePort();
+export async function startCoordinatorProcess(redisUrl: string, prefix: string, extra: string[] = [], fixedPort?: number): Promise<Proc & { url: string; port: number }> {
+  const port = fixedPort ?? (await freePort());
   const p = run(['coordinator', '--port', String(port), '--redis', redisUrl, '--prefix', prefix, '--data-dir', mkdtempSync(join(tmpdir(), 'ig-data-')), '--log-level', 'warn', ...extra]);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`coordinator on ${url}`, async () => {
     if (p.proc.exitCode !== null) throw new Error(`coordinator exited: ${p.output()}`);
     return (await fetch(`${url}/healthz`)).ok;
   });
-  return { ...p, url };
+  return { ...p, url, port };
+}
+
+/** Submit a job over HTTP and return its id. */
+export async function submitJob(url: string, body: unknown): Promise<string> {
+  const res = await fetch(`${url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const doc = (await res.json()) as { id?: string; error?: { message: string } };
+  if (!res.ok || !doc.id) throw new Error(`submit failed: HTTP ${res.status} ${JSON.stringify(doc)}`);
+  return doc.id;
+}
+
+export async function jobDoc(url: string, id: string): Promise<{ state: string; result: any; progress: { unitsDone: number; unitsTotal: number }; failedUnits: unknown[] }> {
+  return (await fetch(`${url}/api/jobs/${id}`)).json() as never;
+}
+
+export async function waitForJobEnd(url: string, id: string, timeoutMs = 120_000) {
+  return waitFor(`job ${id} to end`, async () => {
+    const d = await jobDoc(url, id);
+    return ['done', 'failed', 'cancelled'].includes(d.state) ? d : undefined;
+  }, timeoutMs);
 }
 
 export function startWorkerProcess(url: string, threads = 1, extra: string[] = []): Proc & { configDir: string } {

@@ -1,6 +1,6 @@
--- Lease up to `count` replicas to one host: replicas that units still need first (reissues, second
--- copies), then fresh units cut lazily from the job's cursor. Jobs are served lowest pass first and
--- each lease advances the job's pass by 1/weight (stride scheduling), so small jobs are not starved.
+-- Lease up to `count` replicas to one host: per job, replicas that units still need first (reissues,
+-- second copies), then fresh units cut lazily from the job's cursor. Jobs are served lowest pass first
+-- and each lease advances the job's pass by 1/weight (stride scheduling), so no job starves.
 -- ARGV: prefix, hostId, account ('' if anonymous), nowMs, count, kinds (",a,b,"), maxJobs, rand1..randCount
 -- Reads/writes: sched, job:{job}, job:{job}:need, job:{job}:u:{unit}, leases, job:{job}:leases,
 -- host:{host}:leases; reads host:{host} (trust per kind).
@@ -25,61 +25,82 @@ local function issue(jid, uk, idx, delayMs)
   got = got + 1
 end
 
-local jobs = redis.call('ZRANGE', k_sched(), 0, maxJobs - 1)
-for _, jid in ipairs(jobs) do
-  if got >= count then break end
+-- Serve up to `quota` replicas of one job to this host; returns how many were leased.
+local function serve(jid, quota)
   local jk = k_job(jid)
   local j = redis.call('HMGET', jk, 'kind', 'state', 'cursor', 'unitsTotal', 'minQuorum', 'targetResults',
     'delayMs', 'adaptive', 'weightEff')
   if not j[1] or (j[2] ~= 'queued' and j[2] ~= 'running') then
     redis.call('ZREM', k_sched(), jid)
-  else
-    sawJob = true
-    if string.find(kinds, ',' .. j[1] .. ',', 1, true) then
-      sawKind = true
-      local before = got
-      local delayMs = tonumber(j[7])
-      -- 1) replicas that open units still need, never to a host (or account) that has one already
-      local needs = redis.call('ZRANGE', k_need(jid), 0, 199)
-      for _, idx in ipairs(needs) do
-        if got >= count then break end
-        local uk = k_unit(jid, idx)
-        if redis.call('HEXISTS', uk, 'H:' .. host) == 0 and (acct == '' or redis.call('HEXISTS', uk, 'A:' .. acct) == 0) then
-          issue(jid, uk, idx, delayMs)
-          if redis.call('HINCRBY', uk, 'need', -1) <= 0 then redis.call('ZREM', k_need(jid), idx) end
-        end
-      end
-      -- 2) fresh units
-      local cursor, total = tonumber(j[3]), tonumber(j[4])
-      local q, target = tonumber(j[5]), tonumber(j[6])
-      local cv = tonumber(redis.call('HGET', k_host(host), 'cv:' .. j[1]) or '0')
-      while got < count and cursor < total do
-        local idx = cursor
-        cursor = cursor + 1
-        local uq, ut = q, target
-        -- Adaptive replication: a trusted host runs the unit alone unless spot-checked (p = 1/cv).
-        if j[8] == '1' and cv >= 10 then
-          local r = tonumber(ARGV[rnd] or '0')
-          rnd = rnd + 1
-          if r >= 1 / cv then uq, ut = 1, 1 end
-        end
-        local uk = k_unit(jid, idx)
-        redis.call('HSET', uk, 'st', 'open', 'q', uq, 'n', 0, 'need', ut - 1, 'ok', 0, 'err', 0, 'out', 0, 'v', 0)
-        redis.call('HINCRBY', jk, 'inProgress', 1)
-        issue(jid, uk, idx, delayMs)
-        if ut > 1 then redis.call('ZADD', k_need(jid), idx, idx) end
-      end
-      redis.call('HSET', jk, 'cursor', cursor)
-      if got > before then
-        if j[2] == 'queued' then redis.call('HSET', jk, 'state', 'running', 'startedAt', now) end
-        local pass = redis.call('ZINCRBY', k_sched(), (got - before) / tonumber(j[9]), jid)
-        redis.call('HSET', jk, 'pass', pass)
-      end
-      if cursor >= total and redis.call('ZCARD', k_need(jid)) == 0 then
-        redis.call('ZREM', k_sched(), jid)
-      end
+    return 0
+  end
+  sawJob = true
+  if not string.find(kinds, ',' .. j[1] .. ',', 1, true) then return 0 end
+  sawKind = true
+  local before, limit = got, got + quota
+  local delayMs = tonumber(j[7])
+  -- 1) replicas that open units still need, never to a host (or account) that has one already
+  local needs = redis.call('ZRANGE', k_need(jid), 0, 199)
+  for _, idx in ipairs(needs) do
+    if got >= limit then break end
+    local uk = k_unit(jid, idx)
+    if redis.call('HEXISTS', uk, 'H:' .. host) == 0 and (acct == '' or redis.call('HEXISTS', uk, 'A:' .. acct) == 0) then
+      issue(jid, uk, idx, delayMs)
+      if redis.call('HINCRBY', uk, 'need', -1) <= 0 then redis.call('ZREM', k_need(jid), idx) end
     end
   end
+  -- 2) fresh units
+  local cursor, total = tonumber(j[3]), tonumber(j[4])
+  local q, target = tonumber(j[5]), tonumber(j[6])
+  local cv = tonumber(redis.call('HGET', k_host(host), 'cv:' .. j[1]) or '0')
+  while got < limit and cursor < total do
+    local idx = cursor
+    cursor = cursor + 1
+    local uq, ut = q, target
+    -- Adaptive replication: a trusted host runs the unit alone unless spot-checked (p = 1/cv).
+    if j[8] == '1' and cv >= 10 then
+      local r = tonumber(ARGV[rnd] or '0')
+      rnd = rnd + 1
+      if r >= 1 / cv then uq, ut = 1, 1 end
+    end
+    local uk = k_unit(jid, idx)
+    redis.call('HSET', uk, 'st', 'open', 'q', uq, 'n', 0, 'need', ut - 1, 'ok', 0, 'err', 0, 'out', 0, 'v', 0)
+    redis.call('HINCRBY', jk, 'inProgress', 1)
+    issue(jid, uk, idx, delayMs)
+    if ut > 1 then redis.call('ZADD', k_need(jid), idx, idx) end
+  end
+  redis.call('HSET', jk, 'cursor', cursor)
+  local n = got - before
+  if n > 0 then
+    if j[2] == 'queued' then redis.call('HSET', jk, 'state', 'running', 'startedAt', now) end
+    local pass = redis.call('ZINCRBY', k_sched(), n / tonumber(j[9]), jid)
+    redis.call('HSET', jk, 'pass', pass)
+  end
+  if cursor >= total and redis.call('ZCARD', k_need(jid)) == 0 then
+    redis.call('ZREM', k_sched(), jid)
+  end
+  return n
+end
+
+-- Stride scheduling: the job with the lowest pass is served until its pass would overtake the next
+-- job's, then the order is read again. Jobs with nothing for this host are skipped for this request.
+local skip = {}
+while got < count do
+  local line = redis.call('ZRANGE', k_sched(), 0, maxJobs - 1, 'WITHSCORES')
+  local jid, pass, nextPass
+  for i = 1, #line, 2 do
+    if not skip[line[i]] then
+      if not jid then jid, pass = line[i], tonumber(line[i + 1])
+      else nextPass = tonumber(line[i + 1]); break end
+    end
+  end
+  if not jid then break end
+  local quota = count - got
+  if nextPass then
+    local w = tonumber(redis.call('HGET', k_job(jid), 'weightEff') or '1')
+    quota = math.min(quota, math.max(1, math.ceil((nextPass - pass) * w)))
+  end
+  if serve(jid, quota) == 0 then skip[jid] = true end
 end
 local reason = ''
 if got == 0 then

@@ -2,8 +2,9 @@
 -- ARGV: prefix, jobId, unit, version, nowMs, action, ...
 --   action 'valid': canonReplica, credit, items, ops, decisive ('1' ends the job early), then replica, outcome ('V'|'I'), ...
 --   action 'late' : credit, ops, then replica, outcome, ...   (results that came after validation)
---   action 'more' : reason        (no agreement yet: one more replica)
---   action 'fail' : reason
+--   action 'more' : reason, credit, ops, then replica, 'I', ... (no agreement yet: one more replica;
+--                   results that failed their own checks are marked invalid at once)
+--   action 'fail' : reason, credit, ops, then replica, 'I', ...
 -- Reads/writes: job:{job}:u:{unit}, job:{job}, job:{job}:canon, job:{job}:failed, need, sched,
 -- validate, host:{host}, account:{account}, team:{team}, credit:*, stats.
 -- Returns: 'stale' (re-read and decide again) | 'ok' | 'settled' (the job is ready for assembly: every
@@ -56,9 +57,11 @@ elseif action == 'late' then
   return 'ok'
 elseif action == 'more' then
   if st ~= 'open' then return 'stale' end
+  outcomes(10, tonumber(ARGV[8]), tonumber(ARGV[9]))
   want_more(jid, uk, idx, ARGV[7])
 elseif action == 'fail' then
   if st ~= 'open' then return 'stale' end
+  outcomes(10, tonumber(ARGV[8]), tonumber(ARGV[9]))
   fail_unit(jid, uk, idx, ARGV[7])
 end
 note_settled(jid)

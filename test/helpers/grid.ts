@@ -1,0 +1,38 @@
+/** Helpers to inspect a grid's Redis state from tests (read-only). */
+import { Redis } from 'ioredis';
+import { OPS_PER_COBBLESTONE } from '../../coordinator/validator.js';
+
+export interface GridAudit {
+  unitsValid: number;
+  validResults: number;
+  hostCredit: number;
+  expectedCredit: number;
+  unitsDoneCounter: number;
+}
+
+/** Check a finished job unit by unit: each valid once, credit = valid results x unit credit. */
+export async function auditJob(url: string, prefix: string, jobId: string, opsPerUnit: number): Promise<GridAudit> {
+  const redis = new Redis(url);
+  try {
+    const total = Number(await redis.hget(`${prefix}:job:${jobId}`, 'unitsTotal'));
+    let unitsValid = 0;
+    let validResults = 0;
+    for (let u = 0; u < total; u++) {
+      const h = await redis.hgetall(`${prefix}:job:${jobId}:u:${u}`);
+      if (h.st === 'valid') unitsValid++;
+      validResults += Object.keys(h).filter((k) => /^o\d+$/.test(k) && h[k] === 'V').length;
+    }
+    let hostCredit = 0;
+    const hosts = await redis.zrange(`${prefix}:credit:hosts`, 0, -1, 'WITHSCORES');
+    for (let i = 1; i < hosts.length; i += 2) hostCredit += Number(hosts[i]);
+    return {
+      unitsValid,
+      validResults,
+      hostCredit,
+      expectedCredit: (validResults * opsPerUnit) / OPS_PER_COBBLESTONE,
+      unitsDoneCounter: Number(await redis.hget(`${prefix}:job:${jobId}`, 'unitsDone')),
+    };
+  } finally {
+    redis.disconnect();
+  }
+}

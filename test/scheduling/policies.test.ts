@@ -1,0 +1,124 @@
+/**
+ * Scheduling policies on a real coordinator: fair share between jobs, adaptive replication for trusted
+ * hosts, late results, and ringers.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { WorkUnit } from '../../protocol/index.js';
+import { encryptBlock } from '../../workunits/keysearch/kind.js';
+import { startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
+import { FakeWorker } from '../helpers/fake-worker.js';
+import { honestResult } from '../helpers/compute.js';
+import { redisUrl } from '../helpers/redis.js';
+
+let coord: TestCoordinator;
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(redisUrl());
+});
+afterAll(() => redis.disconnect());
+// A coordinator (and key prefix) per test, so one test's jobs never feed another's hosts.
+beforeEach(async () => {
+  coord = await startTestCoordinator({ sweepMs: 100 });
+});
+afterEach(async () => coord?.stop());
+
+const iv = '0011223344556677';
+const pt = '54686520756e6b6e';
+const params = (count: number, unitSize: number, start = '000000000000000000') => ({
+  algorithm: 'rc5-32/12/9', iv, plaintext: pt, ciphertext: encryptBlock('ffffffffffffffffff', iv, pt), start, count, unitSize,
+});
+
+async function submit(body: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${coord.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'keysearch', ...body }) });
+  const doc = await res.json();
+  if (res.status !== 201) throw new Error(JSON.stringify(doc));
+  return doc.id;
+}
+
+async function work(w: FakeWorker, n: number): Promise<WorkUnit[]> {
+  const m = await w.request(n);
+  return m.type === 'work' ? m.units : [];
+}
+
+async function finish(w: FakeWorker, units: WorkUnit[]) {
+  const items = [];
+  for (const u of units) items.push({ leaseId: u.leaseId, result: await honestResult('keysearch', u.spec), cpuS: 0, elapsedS: 0 });
+  if (!items.length) return;
+  w.send({ type: 'results', items });
+  await w.next('ack');
+}
+
+describe('scheduling', () => {
+  it('serves a small job submitted behind a huge one at once, in proportion to weight', async () => {
+    const huge = await submit({ params: params(1_000_000 * 16, 16), policy: { minQuorum: 1, targetResults: 1 } });
+    const w = await FakeWorker.connect(coord.wsUrl);
+    await w.hello({ threads: 64 });
+    const first = await work(w, 40);
+    expect(first.every((u) => u.jobId === huge)).toBe(true);
+    const small = await submit({ params: params(64 * 16, 16), policy: { minQuorum: 1, targetResults: 1 } });
+    const next = await work(w, 40);
+    const counts = { huge: next.filter((u) => u.jobId === huge).length, small: next.filter((u) => u.jobId === small).length };
+    expect(counts.small).toBeGreaterThanOrEqual(15);
+    expect(counts.huge).toBeGreaterThanOrEqual(15);
+    await fetch(`${coord.url}/api/jobs/${huge}`, { method: 'DELETE' });
+    await fetch(`${coord.url}/api/jobs/${small}`, { method: 'DELETE' });
+    w.close();
+  });
+
+  it('lets a host with 10 consecutive valid results run units alone, spot-checked', async () => {
+    const id = await submit({ params: params(200 * 16, 16, '000000000100000000') });
+    const a = await FakeWorker.connect(coord.wsUrl);
+    const b = await FakeWorker.connect(coord.wsUrl);
+    await a.hello();
+    await b.hello();
+    // Build trust: both hosts return 12 valid results.
+    for (let i = 0; i < 12; i++) {
+      const ua = await work(a, 1);
+      const ub = await work(b, 1);
+      await finish(a, ua);
+      await finish(b, ub);
+    }
+    const cv = Number(await redis.hget(`${coord.options.prefix}:host:${a.hostId}`, 'cv:keysearch'));
+    expect(cv).toBeGreaterThanOrEqual(10);
+    // Now a's fresh units mostly carry no second replica: b finds nothing waiting for it.
+    const alone = await work(a, 8);
+    await finish(a, alone);
+    const singles = [];
+    for (const u of alone) singles.push(await redis.hget(`${coord.options.prefix}:job:${id}:u:${u.unit}`, 'q'));
+    expect(singles.filter((q) => q === '1').length).toBeGreaterThanOrEqual(4);
+    for (const u of alone) {
+      const st = await redis.hget(`${coord.options.prefix}:job:${id}:u:${u.unit}`, 'st');
+      const q = await redis.hget(`${coord.options.prefix}:job:${id}:u:${u.unit}`, 'q');
+      if (q === '1') expect(st).toBe('valid');
+    }
+    // An invalid result resets trust to zero.
+    const [bad] = await work(a, 1);
+    a.send({ type: 'results', items: [{ leaseId: bad.leaseId, result: { found: [], keys: 1, digest: '0000000000000000' }, cpuS: 0, elapsedS: 0 }] });
+    await a.next('ack');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(Number(await redis.hget(`${coord.options.prefix}:host:${a.hostId}`, 'cv:keysearch'))).toBe(0);
+    await fetch(`${coord.url}/api/jobs/${id}`, { method: 'DELETE' });
+    a.close();
+    b.close();
+  });
+
+  it('compares a result that arrives after its deadline with the canonical one and credits it if it agrees', async () => {
+    // Two units: the job is still running when the late result arrives (a finished job withdraws its
+    // outstanding replicas instead, to spare volunteers' time).
+    const id = await submit({ params: params(32, 16, '000000000200000000'), policy: { minQuorum: 2, targetResults: 3, delayBoundS: 1, adaptive: false } });
+    const ws = [await FakeWorker.connect(coord.wsUrl), await FakeWorker.connect(coord.wsUrl), await FakeWorker.connect(coord.wsUrl)];
+    for (const w of ws) await w.hello();
+    const units = [await work(ws[0], 1), await work(ws[1], 1), await work(ws[2], 1)];
+    await finish(ws[0], units[0]);
+    await finish(ws[1], units[1]);
+    await new Promise((r) => setTimeout(r, 1_500)); // the third replica's deadline passes
+    await finish(ws[2], units[2]);
+    await new Promise((r) => setTimeout(r, 300));
+    const h = await redis.hgetall(`${coord.options.prefix}:job:${id}:u:0`);
+    expect(h.st).toBe('valid');
+    expect(h.o2).toBe('V');
+    expect(Number(await redis.hget(`${coord.options.prefix}:host:${ws[2].hostId}`, 'credit'))).toBeGreaterThan(0);
+    for (const w of ws) w.close();
+  });
+});
