@@ -1,6 +1,6 @@
 // Build: compile TypeScript to dist/ and copy the files tsc does not (Lua scripts, dashboard assets).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,14 @@ if (r.status !== 0) process.exit(r.status ?? 1);
 const lua = join(root, 'coordinator', 'store', 'lua');
 mkdirSync(join(root, 'dist', 'coordinator', 'store', 'lua'), { recursive: true });
 for (const f of readdirSync(lua)) cpSync(join(lua, f), join(root, 'dist', 'coordinator', 'store', 'lua', f));
+
+// `npx idlegrid` from the repository root looks in node_modules/.bin; npm links only dependencies'
+// bins there, not the project's own, so the build links ours.
+const binDir = join(root, 'node_modules', '.bin');
+const link = join(binDir, 'idlegrid');
+mkdirSync(binDir, { recursive: true });
+rmSync(link, { force: true });
+symlinkSync(join('..', '..', 'bin', 'idlegrid.js'), link);
 
 const dashboardBuild = join(root, 'dashboard', 'build.mjs');
 if (existsSync(dashboardBuild)) {
