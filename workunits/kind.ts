@@ -82,6 +82,12 @@ export interface Kind<P = unknown, U = unknown, R = unknown, A = unknown> {
   plantRingers?(unit: U, random: Uint8Array, n: number): { unit: U; secret: unknown };
   /** Did the result find every ringer? A result that missed one skipped work and is invalid. */
   ringersFound?(unit: U, secret: unknown, result: R): boolean;
+  /**
+   * Pictures of the answer (e.g. a waterfall plot around a signal candidate), served by the API. The
+   * coordinator reads the input range `pictureInput` names (if any) and hands those bytes to `picture`.
+   */
+  pictureInput?(params: P, answer: A, index: number): InputRef | undefined;
+  picture?(params: P, answer: A, index: number, input: Uint8Array | undefined): { contentType: string; body: string } | undefined;
   /** Module (relative to workunits/) whose default export is this kind's Kernel, loaded in worker threads. */
   readonly kernelModule: string;
 }

@@ -1,0 +1,165 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import fftscan from './kind.js';
+import { filSource, type BasebandUnit, type Result } from './params.js';
+import type { Candidate, SahSource } from './types.js';
+
+const sah: SahSource = {
+  format: 'sah', sha256: 'a'.repeat(64), byteLength: 361549, sampleRateHz: 9765.62,
+  centreFrequencyHz: 1418916015.62, sampleCount: 1048576, negativeBandFraction: 1 / 16,
+};
+
+function planOf(params: unknown) {
+  const p = fftscan.params.parse(params);
+  const plan = fftscan.plan(p);
+  if (!plan.ok) throw new Error(plan.error.message);
+  return { p, plan: plan.value };
+}
+
+describe('plan and units', () => {
+  it('splits the reference unit by FFT length and chirp range, covering every trial chirp once', () => {
+    const { p, plan } = planOf({ source: sah });
+    expect(plan.unitsTotal).toBeGreaterThan(20);
+    expect(plan.inputs).toEqual([sah.sha256]);
+    const perLength = new Map<number, number[]>();
+    for (let i = 0; i < plan.unitsTotal; i++) {
+      const u = fftscan.unit(p, plan, i) as BasebandUnit;
+      expect(fftscan.input!(p, u)).toEqual({ sha256: sah.sha256, offset: 0, length: sah.byteLength });
+      const list = perLength.get(u.fftLength) ?? [];
+      for (let j = 0; j < u.chirpCount; j++) list.push(u.chirpFrom + j * u.chirpStride);
+      perLength.set(u.fftLength, list);
+    }
+    expect([...perLength.keys()]).toEqual(Array.from({ length: 15 }, (_, i) => 8 << i));
+    // 131072: +-20 Hz/s at 0.0018485 Hz/s steps -> indices -10819..10819; 32768: +-50 Hz/s at 16 steps.
+    const l17 = perLength.get(131072)!;
+    expect(l17.length).toBe(2 * 10819 + 1);
+    expect(new Set(l17).size).toBe(l17.length);
+    expect(Math.min(...l17)).toBe(-10819);
+    expect(perLength.get(32768)!.length).toBe(2 * Math.floor(50 / (16 * 0.0018485194431)) + 1);
+    let ops = 0;
+    for (let i = 0; i < plan.unitsTotal; i++) ops += fftscan.ops(fftscan.unit(p, plan, i));
+    expect(ops).toBeGreaterThan(2e12);
+    expect(ops).toBeLessThan(5e12);
+  });
+
+  it('cuts long recordings into stretches whose FFT blocks overlap by half a block at the seams', () => {
+    const src = { format: 'sigmf', sha256: 'b'.repeat(64), datatype: 'ci16_le', dataOffset: 0, sampleRateHz: 1e6,
+      centreFrequencyHz: 1e8, sampleCount: 10_000_000 };
+    const { p, plan } = planOf({ source: src, fftSizes: [4096], maxDrift: 0, unitSamples: 1 << 21 });
+    expect(plan.unitsTotal).toBe(5);
+    const u0 = fftscan.unit(p, plan, 0) as BasebandUnit, u1 = fftscan.unit(p, plan, 1) as BasebandUnit;
+    expect(u0.blockTo).toBe(u1.blockFrom);
+    expect(u0.dataTo - u1.dataFrom).toBe(2048);
+    expect(fftscan.input!(p, u1)).toEqual({ sha256: src.sha256, offset: u1.dataFrom * 4, length: (u1.dataTo - u1.dataFrom) * 4 });
+  });
+
+  it('refuses what cannot run, with a code', () => {
+    const p = fftscan.params.parse({ source: { ...sah, sampleCount: 4 }, preset: 'default', fftSizes: [1024] });
+    const r = fftscan.plan(p);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('FFTSCAN_TOO_SHORT');
+    expect(fftscan.params.safeParse({ source: sah, fftSizes: [1000] }).success).toBe(false);
+  });
+});
+
+describe('compare and assemble', () => {
+  const { p, plan } = planOf({ source: sah });
+  const unit = fftscan.unit(p, plan, plan.unitsTotal - 1) as BasebandUnit;
+  const hit = (snr: number, bin: number, chirp: number, t = 6.71): Candidate => ({
+    frequencyHz: 1418916015.62 + (bin * 9765.62) / unit.fftLength, driftHzPerS: chirp * unit.minChirpStep * unit.chirpStride,
+    snr, timeS: t, type: 'spike', fftLength: unit.fftLength,
+  });
+  const res = (hits: Candidate[]): Result => ({ hits, dropped: 0, work: 8 });
+
+  it('accepts identical results and small score differences', () => {
+    const a = res([hit(30, 100, 1), hit(25, 2000, -3)]);
+    expect(fftscan.compare(a, a, unit)).toBe(true);
+    expect(fftscan.compare(a, res([hit(30.2, 100, 1), hit(25, 2001, -3)]), unit)).toBe(true);
+  });
+
+  it('rejects a missing strong hit, a 2% score change, or a hit two bins away', () => {
+    const a = res([hit(30, 100, 1), hit(25, 2000, -3)]);
+    expect(fftscan.compare(a, res([hit(30, 100, 1)]), unit)).toBe(false);
+    expect(fftscan.compare(a, res([hit(30.6, 100, 1), hit(25, 2000, -3)]), unit)).toBe(false);
+    expect(fftscan.compare(a, res([hit(30, 102, 1), hit(25, 2000, -3)]), unit)).toBe(false);
+    expect(fftscan.compare(a, { ...a, work: 7 }, unit)).toBe(false);
+  });
+
+  it('lets a hit within 1% of the threshold appear in one replica only', () => {
+    const a = res([hit(30, 100, 1), hit(22.1, 500, 0)]);
+    expect(fftscan.compare(a, res([hit(30, 100, 1)]), unit)).toBe(true);
+  });
+
+  it('merges units, drops duplicates from overlaps, strongest first', () => {
+    const r1 = res([hit(25, 10, 1), hit(40, 20, 2)]);
+    const r2 = res([hit(25, 10, 1), hit(30, 10, 2)]);
+    const u = fftscan.unit(p, plan, plan.unitsTotal - 1);
+    const answer = fftscan.assemble(p, plan, [{ index: plan.unitsTotal - 1, result: r1 }, { index: plan.unitsTotal - 1, result: r2 }], [3]);
+    expect(answer.candidates.map((c) => c.snr)).toEqual([40, 30, 25]);
+    expect(answer.failedUnits).toEqual([3]);
+    expect(u).toEqual(unit);
+  });
+});
+
+describe('other formats end to end (plan -> unit -> input slice -> kernel -> assemble)', () => {
+  it('SigMF ci16: each unit reads only its byte range and the tone is found', async () => {
+    const { default: kernel } = await import('./kernel.js');
+    const fs = 4096, n = 1 << 16, f0 = 700, amp = 0.1; // expected score A^2 L / (2/3) ~ 61
+    const bytes = new Uint8Array(64 + 4 * n); // 64 bytes of something else before the samples
+    const view = new DataView(bytes.buffer);
+    let seed = 1;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 2;
+    for (let g = 0; g < n; g++) {
+      const ph = 2 * Math.PI * f0 * (g / fs);
+      view.setInt16(64 + 4 * g, Math.round(8000 * (rnd() + amp * Math.cos(ph))), true);
+      view.setInt16(64 + 4 * g + 2, Math.round(8000 * (rnd() + amp * Math.sin(ph))), true);
+    }
+    const source = { format: 'sigmf', sha256: 'c'.repeat(64), datatype: 'ci16_le', dataOffset: 64, sampleRateHz: fs,
+      centreFrequencyHz: 1e6, sampleCount: n };
+    const { p, plan } = planOf({ source, fftSizes: [4096], maxDrift: 0, unitSamples: 16384 });
+    expect(plan.unitsTotal).toBe(4);
+    const results = [];
+    for (let i = 0; i < plan.unitsTotal; i++) {
+      const u = fftscan.unit(p, plan, i);
+      const ref = fftscan.input!(p, u)!;
+      const s = kernel.init(u, bytes.subarray(ref.offset, ref.offset + ref.length));
+      while (!kernel.step(s, 100));
+      const r = kernel.result(s);
+      expect(fftscan.result.safeParse(r).success).toBe(true);
+      expect(fftscan.compare(r, r, u)).toBe(true);
+      results.push({ index: i, result: r });
+    }
+    const answer = fftscan.assemble(p, plan, results, []);
+    expect(answer.candidates.length).toBeGreaterThan(0);
+    expect(Math.abs(answer.candidates[0].frequencyHz - (1e6 + f0))).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses real-valued SigMF samples', () => {
+    const p = fftscan.params.parse({ source: { format: 'sigmf', sha256: 'c'.repeat(64), datatype: 'ri16_le', dataOffset: 0,
+      sampleRateHz: 48000, centreFrequencyHz: 0, sampleCount: 288000 } });
+    const r = fftscan.plan(p);
+    expect(r.ok ? 'ok' : r.error.code).toBe('FFTSCAN_NOT_COMPLEX');
+  });
+
+  const FIL = new URL('../../../shared/data/setigen_sample_cband_DIAG_SGR_B2.fil', import.meta.url).pathname;
+  it.skipIf(!existsSync(FIL))('filterbank: channel ranges with margins, each hit reported once', async () => {
+    const { default: kernel } = await import('./kernel.js');
+    const bytes = new Uint8Array(readFileSync(FIL));
+    const source = filSource(bytes, 'd'.repeat(64));
+    expect(source).toMatchObject({ nTime: 32, nChan: 1024 });
+    const { p, plan } = planOf({ source, channelsPerUnit: 256, maxDrift: 1, threshold: 10 });
+    expect(plan.unitsTotal).toBe(4);
+    const results = [];
+    for (let i = 0; i < plan.unitsTotal; i++) {
+      const u = fftscan.unit(p, plan, i);
+      expect(fftscan.input!(p, u)).toEqual({ sha256: source.sha256, offset: 0, length: bytes.length });
+      const s = kernel.init(u, bytes);
+      while (!kernel.step(s, 1));
+      results.push({ index: i, result: kernel.result(s) });
+    }
+    const answer = fftscan.assemble(p, plan, results, []);
+    const freqs = answer.candidates.map((c) => c.frequencyHz);
+    expect(new Set(freqs).size).toBe(freqs.length);
+    for (const c of answer.candidates) expect(c.type).toBe('drift');
+  });
+});

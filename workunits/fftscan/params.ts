@@ -1,0 +1,321 @@
+/**
+ * The signal scan's job parameters, unit specs and results: schemas, defaults and the arithmetic that
+ * cuts a job into units. Three stages, as elsewhere: what the user writes (`FftscanParams`), the same
+ * with defaults applied (`Settings`, from `resolveSettings`), and the units derived from it.
+ *
+ * Baseband sources (sah, sigmf, synthetic) get the spike search; units are (FFT length, range of trial
+ * chirps, stretch of samples). Filterbank sources get the Taylor-tree drift search; units are ranges
+ * of channels with a margin as wide as the widest drift, so a signal near an edge is seen whole.
+ */
+import { z } from 'zod';
+import { isSupportedLength, MAX_FFT } from './fft.js';
+import { filterbankSpectraCount, parseFilterbankHeader } from './filterbank.js';
+import { chirpLimitAt, PRESETS, type ChirpLimit, type PresetName } from './presets.js';
+import { minChirpStep } from './spikes.js';
+import type { BasebandSource, Candidate, FilSource, Source } from './types.js';
+
+const sha = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lower-case hex digits');
+const count = z.number().int().nonnegative();
+const baseband = {
+  sampleRateHz: z.number().positive(),
+  centreFrequencyHz: z.number(),
+  sampleCount: z.number().int().positive(),
+  negativeBandFraction: z.number().min(0).max(1).optional(),
+};
+
+export const SourceSchema: z.ZodType<Source> = z.discriminatedUnion('format', [
+  z.object({ format: z.literal('sah'), sha256: sha, byteLength: count, ...baseband }),
+  z.object({
+    format: z.literal('sigmf'), sha256: sha, datatype: z.string().min(2), dataOffset: count,
+    numChannels: z.number().int().positive().optional(), channel: count.optional(), ...baseband,
+  }),
+  z.object({
+    format: z.literal('fil'), sha256: sha, dataOffset: count, nTime: z.number().int().positive(),
+    nChan: z.number().int().positive(), fch1Hz: z.number(), dfHz: z.number().refine((v) => v !== 0, 'dfHz must not be 0'),
+    dtS: z.number().positive(), nbits: z.union([z.literal(8), z.literal(16), z.literal(32)]),
+  }),
+  z.object({
+    format: z.literal('synthetic'), seed: z.number().int().nonnegative(), ...baseband,
+    signals: z.array(z.object({
+      offsetHz: z.number(), driftHzPerS: z.number(), amplitude: z.number().nonnegative(),
+      startS: z.number().optional(), stopS: z.number().optional(),
+    })).max(64),
+  }),
+]);
+
+/** The Source descriptor of a SIGPROC filterbank file, from its header (the caller supplies the sha256). */
+export function filSource(bytes: Uint8Array, sha256: string): FilSource {
+  const { header: h, dataOffset } = parseFilterbankHeader(bytes);
+  return {
+    format: 'fil', sha256, dataOffset, nTime: filterbankSpectraCount(h, bytes.length - dataOffset), nChan: h.nchans,
+    fch1Hz: h.fch1 * 1e6, dfHz: h.foff * 1e6, dtS: h.tsamp, nbits: h.nbits,
+  };
+}
+
+const fftLength = z.number().int().refine(isSupportedLength, 'FFT sizes are powers of two from 8 to 1048576');
+
+export const FftscanParams = z.object({
+  source: SourceSchema,
+  /** Default: 'setiathome' for .sah sources, 'default' otherwise. */
+  preset: z.enum(['setiathome', 'default']).optional(),
+  fftSizes: z.union([z.array(fftLength).min(1).max(20), fftLength]).optional(),
+  fftSize: fftLength.optional(),
+  /** Hz/s; replaces the preset's chirp limits by one limit at every length (Taylor: the maximum drift). */
+  maxDrift: z.number().min(0).max(1e4).optional(),
+  /** Spike: power / mean power. Drift: SNR. */
+  threshold: z.number().positive().optional(),
+  chirpResolution: z.number().positive().max(10).optional(),
+  spikesPerSpectrum: z.number().int().min(0).max(1000).optional(),
+  /** The strongest hits a unit returns (the rest are counted in `dropped`). */
+  maxHitsPerUnit: z.number().int().positive().max(100_000).optional(),
+  /** Target size of one unit in FFT FLOPs (5 N log2 N per transform). */
+  opsPerUnit: z.number().positive().optional(),
+  /** Samples per time stretch (baseband) or channels per unit (filterbank). */
+  unitSamples: z.number().int().positive().optional(),
+  channelsPerUnit: z.number().int().positive().optional(),
+});
+export type FftscanParams = z.infer<typeof FftscanParams>;
+
+export interface Settings {
+  preset: PresetName;
+  fftLengths: number[];
+  chirpLimits: ChirpLimit[];
+  chirpResolution: number;
+  threshold: number;
+  spikesPerSpectrum: number;
+  hopFraction: number;
+  smoothing: { boxcar: number; chunk: number } | null;
+  maxHits: number;
+  opsPerUnit: number;
+  unitSamples: number;
+  channelsPerUnit: number;
+  /** Chirp grid step (Hz/s): rates are integer multiples of it. */
+  minChirpStep: number;
+}
+
+export type SettingsOutcome = { ok: true; value: Settings } | { ok: false; code: string; message: string };
+
+const DEFAULT_OPS_PER_UNIT = 1e11;
+const DEFAULT_TAYLOR_DRIFT = 10; // turboSETI's default maximum drift, Hz/s
+const DEFAULT_TAYLOR_SNR = 25;
+
+export function resolveSettings(p: FftscanParams): SettingsOutcome {
+  const src = p.source;
+  const presetName: PresetName = p.preset ?? (src.format === 'sah' ? 'setiathome' : 'default');
+  const preset = PRESETS[presetName];
+  const sizes = p.fftSizes ?? p.fftSize ?? preset.fftLengths;
+  const fftLengths = [...new Set(Array.isArray(sizes) ? sizes : [sizes])].sort((a, b) => a - b);
+  const isFil = src.format === 'fil';
+  const n = isFil ? 0 : src.sampleCount;
+  if (!isFil && fftLengths[0] > n) {
+    return { ok: false, code: 'FFTSCAN_TOO_SHORT', message: `the recording has ${n} samples, fewer than the shortest FFT (${fftLengths[0]})` };
+  }
+  const usable = isFil ? fftLengths : fftLengths.filter((l) => l <= n);
+  const lmax = usable[usable.length - 1];
+  const chirpLimits = p.maxDrift !== undefined ? [{ limitHzPerS: p.maxDrift, maxFftLength: Infinity }] : preset.chirpLimits;
+  const chirpResolution = p.chirpResolution ?? preset.chirpResolution;
+  const smoothing = preset.smoothing && !isFil && preset.smoothing.chunk <= n ? preset.smoothing : null;
+  const align = Math.max(lmax, smoothing?.chunk ?? 1);
+  const unitSamples = Math.ceil((p.unitSamples ?? Math.max(1 << 21, 16 * lmax)) / align) * align;
+  return {
+    ok: true,
+    value: {
+      preset: presetName,
+      fftLengths: usable,
+      chirpLimits: isFil ? [{ limitHzPerS: p.maxDrift ?? DEFAULT_TAYLOR_DRIFT, maxFftLength: Infinity }] : chirpLimits,
+      chirpResolution,
+      threshold: p.threshold ?? (isFil ? DEFAULT_TAYLOR_SNR : preset.threshold),
+      spikesPerSpectrum: p.spikesPerSpectrum ?? preset.spikesPerSpectrum,
+      hopFraction: preset.hopFraction,
+      smoothing,
+      maxHits: p.maxHitsPerUnit ?? 1000,
+      opsPerUnit: p.opsPerUnit ?? DEFAULT_OPS_PER_UNIT,
+      unitSamples,
+      channelsPerUnit: p.channelsPerUnit ?? 1 << 16,
+      minChirpStep: isFil ? 0 : minChirpStep(chirpResolution, src.sampleRateHz, Math.min(lmax, MAX_FFT)),
+    },
+  };
+}
+
+/** One unit of a baseband job: one FFT length, a run of trial chirps, a stretch of samples. */
+export const BasebandUnit = z.object({
+  mode: z.literal('spike'),
+  source: SourceSchema,
+  fftLength,
+  /** Trial chirps: rate = (chirpFrom + j * chirpStride) * minChirpStep for j < chirpCount. */
+  chirpFrom: z.number().int(),
+  chirpStride: z.number().int().positive(),
+  chirpCount: z.number().int().positive(),
+  minChirpStep: z.number().nonnegative(),
+  /** FFT blocks start at blockFrom, blockFrom + hop, ... while < blockTo (global sample indices). */
+  blockFrom: count,
+  blockTo: count,
+  hop: z.number().int().positive(),
+  /** Samples the unit decodes: [dataFrom, dataTo). */
+  dataFrom: count,
+  dataTo: count,
+  smoothing: z.object({ boxcar: z.number().int().positive(), chunk: z.number().int().positive() }).nullable(),
+  threshold: z.number().positive(),
+  spikesPerSpectrum: z.number().int().nonnegative(),
+  maxHits: z.number().int().positive(),
+});
+export type BasebandUnit = z.infer<typeof BasebandUnit>;
+
+/** One unit of a filterbank job: report drifts starting in [chanFrom, chanTo), reading a margin around. */
+export const TaylorUnit = z.object({
+  mode: z.literal('drift'),
+  source: SourceSchema,
+  chanFrom: count,
+  chanTo: count,
+  readFrom: count,
+  readTo: count,
+  maxDriftHzPerS: z.number().nonnegative(),
+  threshold: z.number().positive(),
+  maxHits: z.number().int().positive(),
+});
+export type TaylorUnit = z.infer<typeof TaylorUnit>;
+
+export const UnitSpec = z.discriminatedUnion('mode', [BasebandUnit, TaylorUnit]);
+export type UnitSpec = z.infer<typeof UnitSpec>;
+
+export const CandidateSchema: z.ZodType<Candidate> = z.object({
+  frequencyHz: z.number(),
+  driftHzPerS: z.number(),
+  snr: z.number(),
+  timeS: z.number(),
+  type: z.enum(['spike', 'drift']),
+  fftLength: z.number().int().optional(),
+});
+
+export const Result = z.object({
+  /** Strongest first (see `hitOrder`), at most maxHits. */
+  hits: z.array(CandidateSchema),
+  /** Hits above the threshold beyond maxHits, not returned. */
+  dropped: count,
+  /** FFT blocks (spike) or spectrogram rows (drift) processed. */
+  work: count,
+});
+export type Result = z.infer<typeof Result>;
+
+export const Checkpoint = z.object({ done: count, hits: z.array(CandidateSchema), dropped: count });
+export type Checkpoint = z.infer<typeof Checkpoint>;
+
+/** A total order on hits (strongest first), so truncation and merging give the same answer everywhere. */
+export function hitOrder(a: Candidate, b: Candidate): number {
+  return b.snr - a.snr || (a.fftLength ?? 0) - (b.fftLength ?? 0) || a.driftHzPerS - b.driftHzPerS
+    || a.timeS - b.timeS || a.frequencyHz - b.frequencyHz;
+}
+
+export const isBaseband = (s: Source): s is BasebandSource => s.format !== 'fil';
+export type { FilSource };
+
+/** How one FFT length's chirps are grouped into units. */
+export interface LengthPlan {
+  fftLength: number;
+  hop: number;
+  /** Chirp indices run -k*stride .. k*stride in steps of stride (2k + 1 chirps). */
+  k: number;
+  stride: number;
+  chirpsPerUnit: number;
+  chirpGroups: number;
+}
+
+const fftOps = (l: number): number => 5 * l * Math.log2(l);
+
+export function lengthPlans(src: BasebandSource, s: Settings): LengthPlan[] {
+  const lmax = s.fftLengths[s.fftLengths.length - 1];
+  return s.fftLengths.map((fftLength) => {
+    const stride = (lmax / fftLength) ** 2;
+    const limit = chirpLimitAt(s.chirpLimits, fftLength);
+    // The epsilon keeps a limit that is an exact multiple of the step (in decimal) inside the range.
+    const k = s.minChirpStep > 0 ? Math.floor(limit / (stride * s.minChirpStep) + 1e-9) : 0;
+    const hop = fftLength * s.hopFraction;
+    const blocks = Math.max(1, Math.floor(Math.min(s.unitSamples, src.sampleCount) / hop));
+    const chirps = 2 * k + 1;
+    const chirpsPerUnit = Math.max(1, Math.min(chirps, Math.floor(s.opsPerUnit / (blocks * fftOps(fftLength)))));
+    return { fftLength, hop, k, stride, chirpsPerUnit, chirpGroups: Math.ceil(chirps / chirpsPerUnit) };
+  });
+}
+
+export const stretches = (src: BasebandSource, s: Settings): number => Math.ceil(src.sampleCount / s.unitSamples);
+
+export function basebandUnit(src: BasebandSource, s: Settings, index: number): BasebandUnit {
+  const nStretch = stretches(src, s);
+  let r = index;
+  for (const lp of lengthPlans(src, s)) {
+    const here = lp.chirpGroups * nStretch;
+    if (r >= here) {
+      r -= here;
+      continue;
+    }
+    const group = Math.floor(r / nStretch), st = r % nStretch;
+    const n = src.sampleCount, L = lp.fftLength;
+    const first = -lp.k + group * lp.chirpsPerUnit;
+    const chirpCount = Math.min(lp.chirpsPerUnit, lp.k + 1 - first);
+    const blockFrom = st * s.unitSamples;
+    const blockTo = Math.max(blockFrom, Math.min((st + 1) * s.unitSamples, n - L + 1));
+    const lastBlock = blockTo > blockFrom ? blockFrom + Math.floor((blockTo - 1 - blockFrom) / lp.hop) * lp.hop : blockFrom;
+    const chunk = s.smoothing?.chunk ?? 1;
+    return {
+      mode: 'spike', source: src, fftLength: L,
+      chirpFrom: first * lp.stride, chirpStride: lp.stride, chirpCount, minChirpStep: s.minChirpStep,
+      blockFrom, blockTo, hop: lp.hop,
+      dataFrom: blockFrom, dataTo: Math.min(n, Math.ceil(Math.min(n, lastBlock + L) / chunk) * chunk),
+      smoothing: s.smoothing, threshold: s.threshold, spikesPerSpectrum: s.spikesPerSpectrum, maxHits: s.maxHits,
+    };
+  }
+  throw new RangeError(`unit index ${index} out of range`);
+}
+
+export const basebandUnitCount = (src: BasebandSource, s: Settings): number =>
+  lengthPlans(src, s).reduce((sum, lp) => sum + lp.chirpGroups, 0) * stretches(src, s);
+
+export function blockStarts(u: BasebandUnit): number[] {
+  const out: number[] = [];
+  for (let b = u.blockFrom; b < u.blockTo; b += u.hop) out.push(b);
+  return out;
+}
+
+/** Channels a drift can cross in the recording, plus the spectrogram's length (turboSETI's merge window). */
+export function taylorMargin(src: FilSource, maxDrift: number): number {
+  return Math.ceil((maxDrift * src.nTime * src.dtS) / Math.abs(src.dfHz)) + src.nTime;
+}
+
+export function taylorUnit(src: FilSource, s: Settings, index: number): TaylorUnit {
+  const maxDrift = s.chirpLimits[0].limitHzPerS;
+  const chanFrom = index * s.channelsPerUnit;
+  const chanTo = Math.min(src.nChan, chanFrom + s.channelsPerUnit);
+  const m = taylorMargin(src, maxDrift);
+  return {
+    mode: 'drift', source: src, chanFrom, chanTo,
+    readFrom: Math.max(0, chanFrom - m), readTo: Math.min(src.nChan, chanTo + m),
+    maxDriftHzPerS: maxDrift, threshold: s.threshold, maxHits: s.maxHits,
+  };
+}
+
+export function unitOps(u: UnitSpec): number {
+  if (u.mode === 'spike') {
+    const blocks = u.blockTo > u.blockFrom ? Math.ceil((u.blockTo - u.blockFrom) / u.hop) : 0;
+    return u.chirpCount * blocks * fftOps(u.fftLength);
+  }
+  const src = u.source as FilSource;
+  let rows = 1;
+  while (rows < src.nTime) rows *= 2;
+  const driftBlocks = Math.ceil((u.maxDriftHzPerS * src.nTime * src.dtS) / Math.abs(src.dfHz) / rows) + 1;
+  return 2 * driftBlocks * (u.readTo - u.readFrom) * rows * Math.log2(Math.max(2, rows));
+}
+
+/** Tolerances for comparing hits of one unit: a bin, a drift step, a block. */
+export function tolerances(u: UnitSpec): { binHz: number; driftStep: number; timeS: number } {
+  if (u.mode === 'spike') {
+    const src = u.source as BasebandSource;
+    return {
+      binHz: src.sampleRateHz / u.fftLength,
+      driftStep: Math.max(u.chirpStride * u.minChirpStep, 1e-12),
+      timeS: u.fftLength / src.sampleRateHz,
+    };
+  }
+  const src = u.source as FilSource;
+  const df = Math.abs(src.dfHz);
+  return { binHz: df, driftStep: df / (Math.max(1, src.nTime - 1) * src.dtS), timeS: src.dtS };
+}
