@@ -1,6 +1,12 @@
-/** `idlegrid account create`: a volunteer account key to attach workers with. */
+/**
+ * `idlegrid account create`: a volunteer account key to attach workers with. No token is needed: anyone
+ * may volunteer. With --save the key goes into the worker's config (mode 0600) so `idlegrid worker`
+ * uses it without putting it on the command line, where other users of the machine could see it.
+ */
 import type { Command } from 'commander';
-import { Client, coordinatorUrl } from './client.js';
+import { defaultConfigDir } from '../worker/identity.js';
+import { saveAccountKey } from '../worker/account-file.js';
+import { clientFor } from './client.js';
 
 export function accountCommand(program: Command): void {
   program
@@ -11,11 +17,14 @@ export function accountCommand(program: Command): void {
     .requiredOption('--name <name>', 'display name')
     .option('--team <team>', 'team to credit too')
     .option('--coordinator <url>', 'coordinator URL (default: IDLEGRID_COORDINATOR or http://127.0.0.1:8080)')
+    .option('--save', 'store the key in the worker config directory (readable by you only)')
+    .option('--config-dir <dir>', 'worker config directory for --save (default: IDLEGRID_CONFIG_DIR or the user config dir)')
     .option('--json', 'print the account as JSON')
-    .action(async (f: { name: string; team?: string; coordinator?: string; json?: boolean }) => {
-      const acct = await new Client(coordinatorUrl(f.coordinator)).call<{ id: string; key: string; name: string; team: string | null }>(
-        'POST', '/api/accounts', { name: f.name, ...(f.team ? { team: f.team } : {}) });
-      if (f.json) return void process.stdout.write(`${JSON.stringify(acct)}\n`);
-      process.stdout.write(`account ${acct.id} (${acct.name}${acct.team ? `, team ${acct.team}` : ''})\nkey: ${acct.key}\nattach a worker: npx idlegrid worker --account ${acct.key}\n`);
+    .action(async (f: { name: string; team?: string; coordinator?: string; save?: boolean; configDir?: string; json?: boolean }) => {
+      const acct = await clientFor({ coordinator: f.coordinator }).createAccount(f.name, f.team);
+      const saved = f.save ? saveAccountKey(f.configDir ?? defaultConfigDir(), acct.key) : undefined;
+      if (f.json) return void process.stdout.write(`${JSON.stringify({ ...acct, ...(saved ? { savedTo: saved } : {}) })}\n`);
+      process.stdout.write(`account ${acct.id} (${acct.name}${acct.team ? `, team ${acct.team}` : ''})\nkey: ${acct.key}\n`);
+      process.stdout.write(saved ? `saved to ${saved}; workers using that config directory attach to this account\n` : `attach a worker: npx idlegrid worker --account ${acct.key}\n`);
     });
 }

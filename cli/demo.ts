@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { buildApp } from '../coordinator/app.js';
+import { ADMIN_TOKEN_ENV, newToken } from '../coordinator/auth.js';
 import { VolunteerWorker } from '../worker/worker.js';
 import { demoJobKey, makeDemoJob } from '../workunits/keysearch/kind.js';
 import { Client } from './client.js';
@@ -19,22 +20,27 @@ const DEMO_SIZE = { count: 2 ** 28, unitSize: 2 ** 22 };
 
 const say = (msg: string) => process.stdout.write(`[idlegrid] ${msg}\n`);
 
-export async function runDemo(flags: { port: number; redis?: string; threads?: number }): Promise<void> {
+export async function runDemo(flags: { port: number; redis?: string; redisPort: number; threads?: number }): Promise<void> {
   let launched: LaunchedRedis | undefined;
   let redisUrl = flags.redis ?? process.env.REDIS_URL;
   if (!redisUrl) {
-    redisUrl = 'redis://127.0.0.1:6379';
+    redisUrl = `redis://127.0.0.1:${flags.redisPort}`;
     if (await pingRedis(redisUrl)) say(`using the Redis already running at ${redisUrl}`);
     else {
       const dir = resolve('.data/redis');
-      say(`no Redis on 127.0.0.1:6379; starting redis-server (append-only file in ${dir})`);
-      launched = await startRedis({ port: 6379, dir });
+      say(`no Redis on 127.0.0.1:${flags.redisPort}; starting redis-server (append-only file in ${dir})`);
+      launched = await startRedis({ port: flags.redisPort, dir });
     }
   }
+  // The demo makes the admin token itself (unless one is set) so that it can print it and submit with it.
+  const adminToken = process.env[ADMIN_TOKEN_ENV] || newToken('iga');
+  process.env[ADMIN_TOKEN_ENV] = adminToken;
   const coord = await buildApp({ port: flags.port, host: '127.0.0.1', redisUrl, logLevel: 'warn' }, pino({ level: 'warn' }));
   await coord.app.listen({ port: flags.port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${flags.port}`;
   say(`coordinator listening on ${url}  (API ${url}/api/jobs, workers ${url.replace('http', 'ws')}/ws)`);
+  say(`admin token: ${adminToken}`);
+  say(`  use it for client commands: export IDLEGRID_TOKEN=${adminToken}   (or pass --token)`);
 
   const threads = flags.threads ?? Math.max(1, availableParallelism());
   const worker = new VolunteerWorker({ coordinator: url, threads, bufferUnits: 2, configDir: resolve('.data/demo-worker'), sliceMs: 100, checkpointIntervalS: 60 });
@@ -58,14 +64,14 @@ export async function runDemo(flags: { port: number; redis?: string; threads?: n
 
   const seed = randomBytes(16);
   const demo = { params: makeDemoJob(seed, DEMO_SIZE), key: demoJobKey(seed, DEMO_SIZE) };
-  const client = new Client(url);
+  const client = new Client(url, adminToken);
   // One local worker is one host, and a host never validates its own work: the demo asks for a single
   // replica. Real jobs default to two hosts per unit.
   const job = await client.submit({ kind: 'keysearch', name: 'demo: find a planted RC5-72 key', params: demo.params, policy: { minQuorum: 1, targetResults: 1 } });
   say(`submitted demo job ${job.id}: rc5-32/12/9, ${job.progress.itemsTotal} keys in ${job.progress.unitsTotal} units (the planted key is ${demo.key})`);
   const final = await waitForJob(client, job.id, { bar: true, intervalMs: 500 });
   const found = (final.result as { found?: Array<{ key: string }> } | null)?.found ?? [];
-  if (final.state === 'done' && found.some((f) => f.key === demo.key)) say(`found the key ${demo.key}; job ${final.id} is done. Try: npx idlegrid status ${final.id}`);
+  if (final.state === 'done' && found.some((f) => f.key === demo.key)) say(`found the key ${demo.key}; job ${final.id} is done. Try: IDLEGRID_TOKEN=${adminToken} npx idlegrid result ${final.id}`);
   else say(`the demo job ended ${final.state} without the planted key: ${JSON.stringify(final.result)}`);
   say(`still running: coordinator ${url}, one worker. Submit more with \`npx idlegrid submit keysearch ...\`; Ctrl-C stops everything.`);
 }

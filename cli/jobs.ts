@@ -1,9 +1,14 @@
-/** `idlegrid status | result | jobs | cancel`. */
+/**
+ * `idlegrid status | result | jobs | cancel`. Each takes --token (or IDLEGRID_TOKEN): without the owner's
+ * token a private job shows only its state and progress, and cancelling it is refused.
+ */
 import type { Command } from 'commander';
-import { Client, coordinatorUrl } from './client.js';
+import { clientFor, coordOpt, tokenOpt } from './client.js';
 import { duration, si, summary } from './format.js';
 
-const coordOpt = ['--coordinator <url>', 'coordinator URL (default: IDLEGRID_COORDINATOR or http://127.0.0.1:8080)'] as const;
+
+type Flags = { coordinator?: string; token?: string; json?: boolean };
+const PRIVATE = 'it is private: pass its owner\'s token (or the admin token) with --token or IDLEGRID_TOKEN';
 
 export function jobCommands(program: Command): void {
   program
@@ -11,10 +16,12 @@ export function jobCommands(program: Command): void {
     .description('show a job\'s state and progress')
     .argument('<job>', 'job id')
     .option(...coordOpt)
+    .option(...tokenOpt)
     .option('--json', 'print the job document as JSON')
-    .action(async (id: string, f: { coordinator?: string; json?: boolean }) => {
-      const doc = await new Client(coordinatorUrl(f.coordinator)).job(id);
+    .action(async (id: string, f: Flags) => {
+      const { doc, redacted } = await clientFor(f).jobAccess(id);
       process.stdout.write(f.json ? `${JSON.stringify(doc)}\n` : `${summary(doc)}\n`);
+      if (redacted && !f.json) process.stderr.write(`(name, parameters and result hidden: ${PRIVATE})\n`);
     });
 
   program
@@ -22,8 +29,14 @@ export function jobCommands(program: Command): void {
     .description('print a finished job\'s result as JSON')
     .argument('<job>', 'job id')
     .option(...coordOpt)
-    .action(async (id: string, f: { coordinator?: string }) => {
-      const doc = await new Client(coordinatorUrl(f.coordinator)).job(id);
+    .option(...tokenOpt)
+    .action(async (id: string, f: Flags) => {
+      const { doc, redacted } = await clientFor(f).jobAccess(id);
+      if (redacted) {
+        process.stderr.write(`cannot show the result of job ${id}: ${PRIVATE}\n`);
+        process.exitCode = 1;
+        return;
+      }
       if (doc.result === null) {
         process.stderr.write(`job ${id} has no result yet (state: ${doc.state}); try \`idlegrid status ${id}\`\n`);
         process.exitCode = doc.state === 'queued' || doc.state === 'running' ? 3 : 1;
@@ -36,9 +49,10 @@ export function jobCommands(program: Command): void {
     .command('jobs')
     .description('list jobs, newest first')
     .option(...coordOpt)
+    .option(...tokenOpt)
     .option('--json', 'print the job documents as JSON')
-    .action(async (f: { coordinator?: string; json?: boolean }) => {
-      const { jobs } = await new Client(coordinatorUrl(f.coordinator)).jobs();
+    .action(async (f: Flags) => {
+      const { jobs } = await clientFor(f).jobs();
       if (f.json) return void process.stdout.write(`${JSON.stringify(jobs)}\n`);
       if (!jobs.length) return void process.stdout.write('no jobs\n');
       process.stdout.write(`${'ID'.padEnd(18)}${'KIND'.padEnd(11)}${'STATE'.padEnd(11)}${'UNITS'.padEnd(16)}${'RATE'.padEnd(16)}ETA\n`);
@@ -55,8 +69,9 @@ export function jobCommands(program: Command): void {
     .description('cancel a job; hosts are told to drop its units')
     .argument('<job>', 'job id')
     .option(...coordOpt)
-    .action(async (id: string, f: { coordinator?: string }) => {
-      const doc = await new Client(coordinatorUrl(f.coordinator)).cancel(id);
+    .option(...tokenOpt)
+    .action(async (id: string, f: Flags) => {
+      const doc = await clientFor(f).cancel(id);
       process.stdout.write(`job ${doc.id}: ${doc.state}\n`);
     });
 }

@@ -6,11 +6,13 @@ import { Command, Option } from 'commander';
 import { intArg } from './args.js';
 import { ApiError } from './client.js';
 import { runCoordinator } from './run-coordinator.js';
-import { runWorker } from './run-worker.js';
+import { benchSeconds, preferenceOptions, runWorker } from './run-worker.js';
+import { ctlCommand } from './ctl.js';
 import { runDemo } from './demo.js';
 import { submitCommand } from './submit.js';
 import { jobCommands } from './jobs.js';
 import { accountCommand } from './account.js';
+import { tokenCommand } from './token.js';
 
 const program = new Command('idlegrid')
   .description('volunteer distributed computing: key searches and radio signal scans on idle machines')
@@ -24,33 +26,38 @@ program
   .option('--redis <url>', 'Redis URL (default: REDIS_URL or redis://127.0.0.1:6379)')
   .option('--prefix <name>', 'namespace of Redis keys; coordinators sharing work share it', 'ig')
   .option('--data-dir <dir>', 'where uploaded recordings are stored', '.data/store')
+  .option('--trust-proxy [proxies]', 'behind a reverse proxy: take client addresses from X-Forwarded-For (optionally only from these proxy addresses)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
   .action(runCoordinator);
 
-program
+const worker = program
   .command('worker')
-  .description('run a volunteer worker that computes units while this machine is idle')
+  .description('run a volunteer worker: computes units at the lowest priority, within the preferences below (also read from preferences.json in the config dir, changed live with `idlegrid ctl set`)')
   .option('--coordinator <url>', 'coordinator URL (default: IDLEGRID_COORDINATOR or http://127.0.0.1:8080)')
-  .option('--threads <n>', 'compute threads (default: one per allowed core)', intArg('--threads', 1))
-  .option('--buffer <n>', 'units kept ready beyond one per thread', intArg('--buffer'), 2)
-  .option('--config-dir <dir>', 'where the host id, checkpoints and pending results live (default: IDLEGRID_CONFIG_DIR or the user config dir)')
+  .option('--config-dir <dir>', 'where the host id, preferences, checkpoints and pending results live (default: IDLEGRID_CONFIG_DIR or the user config dir)')
   .option('--name <name>', 'a name for this host on the dashboard')
   .option('--account <key>', 'account key to earn credit with (idlegrid account create)')
-  .option('--checkpoint-interval <s>', 'seconds between checkpoints of a running unit', intArg('--checkpoint-interval', 1), 60)
   .option('--finish', 'complete the units in hand, fetch no more, then exit')
+  .option('--bench', 'measure each kind\'s kernel on this machine, print a table, save it for the coordinator, and exit')
+  .option('--bench-seconds <s>', 'seconds per measurement of --bench', benchSeconds, 3)
   .option('--json', 'log one JSON object per line (for services)')
-  .option('--quiet', 'log only warnings and errors')
-  .action(runWorker);
+  .option('--quiet', 'log only warnings and errors');
+for (const o of preferenceOptions()) worker.addOption(o);
+worker.action(runWorker);
+
+ctlCommand(program);
 
 submitCommand(program);
 jobCommands(program);
 accountCommand(program);
+tokenCommand(program);
 
 program
   .command('demo')
   .description('start Redis if needed, a coordinator, a local worker and a demo key search (npm start)')
   .option('--port <n>', 'coordinator port', intArg('--port'), 8080)
-  .option('--redis <url>', 'use this Redis instead of finding or starting one')
+  .option('--redis <url>', 'use this Redis instead of finding or starting one (default: REDIS_URL)')
+  .option('--redis-port <n>', 'port where the demo looks for Redis on 127.0.0.1, or starts one', intArg('--redis-port', 1), 6379)
   .option('--threads <n>', 'worker threads', intArg('--threads', 1))
   .action(runDemo);
 

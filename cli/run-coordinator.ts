@@ -6,6 +6,7 @@ export interface CoordinatorFlags {
   redis?: string;
   prefix: string;
   dataDir: string;
+  trustProxy?: boolean | string;
   logLevel: 'info';
 }
 
@@ -16,6 +17,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
     redisUrl: flags.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     prefix: flags.prefix,
     dataDir: flags.dataDir,
+    ...(flags.trustProxy !== undefined ? { trustProxy: flags.trustProxy } : {}),
     logLevel: flags.logLevel,
   });
   const { options, app, log } = coord;

@@ -12,15 +12,20 @@ import { Assimilator } from './assimilator.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
 import { EventBus } from './events.js';
+import { HistorySampler } from './history.js';
 import { FileInputStore } from './inputs/file-store.js';
 import { JobStore } from './job-store.js';
 import { Metrics } from './metrics.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type CoordinatorOptionsInput } from './options.js';
 import { HostRegistry } from './registry.js';
 import { accountRoutes } from './routes/accounts.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { pictureRoutes } from './routes/pictures.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { registerSecurity } from './security.js';
 import type { Services } from './services.js';
 import { Keys } from './store/keys.js';
 import { connectStore } from './store/redis.js';
@@ -40,7 +45,7 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   const log = logger ?? pino({ level: options.logLevel });
   // Per-request lines would drown the log at grid scale: fastify's own logger says only warnings and up.
   const httpLog = log.child({ coordinator: options.coordinatorId }, { level: log.levelVal < 40 ? 'warn' : log.level });
-  const app = Fastify({ loggerInstance: httpLog, bodyLimit: 1 << 20 }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: httpLog, bodyLimit: 1 << 20, trustProxy: options.trustProxy }) as unknown as FastifyInstance;
 
   const redis = connectStore(options.redisUrl);
   const blocking = connectStore(options.redisUrl, { blocking: true });
@@ -49,13 +54,15 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   const jobs = new JobStore(redis, keys, options, inputs);
   const bus = await EventBus.start(redis, keys.key('events'));
   const assimilator = new Assimilator(redis, blocking, keys, jobs, bus, log);
-  const validator = new Validator(redis, keys, jobs, (id) => void assimilator.enqueue(id).catch(() => {}), log);
+  const metrics = new Metrics(redis, keys);
+  const validator = new Validator(redis, keys, jobs, (id) => void assimilator.enqueue(id).catch(() => {}), log,
+    (jobId, unit, now) => metrics.unitValidated(jobId, unit, now));
   const registry = new HostRegistry();
   const services: Services = {
     options, redis, keys, jobs, inputs, bus, assimilator, validator, registry, log,
     accounts: new AccountStore(redis, keys),
     dispatcher: new Dispatcher(redis, keys, jobs),
-    metrics: new Metrics(redis, keys),
+    metrics,
     progress: new Map(),
   };
   bus.on('event', (e) => registry.deliver(e));
@@ -77,21 +84,29 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: wireError('NOT_FOUND', `${req.method} ${req.url.split('?')[0]}`) }));
 
   // Security plugins (helmet, rate limits, auth hooks) register here, before any route.
+  const security = await registerSecurity(app, services, log);
 
   // The transport cap sits above the protocol's: frames in between get a coded FRAME_TOO_LARGE error,
   // only absurd ones are cut off by ws itself (close 1009).
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES * 4 } });
-  app.get('/ws', { websocket: true }, (socket) => {
+  // Connection caps act before the upgrade; the HTTP rate limit does not count long-lived sockets.
+  app.get('/ws', { websocket: true, preValidation: security.wsGate, config: { rateLimit: false } }, (socket) => {
     new Connection(socket, services, log);
   });
   healthRoutes(app, services);
   jobRoutes(app, services);
   dataRoutes(app, services);
   accountRoutes(app, services);
+  tokenRoutes(app, services, security.tokens);
+  // Pictures of answers (waterfall plots) register here.
+  pictureRoutes(app, services);
   // Dashboard and its data routes register here.
+  await dashboardRoutes(app, services);
+  const sampler = new HistorySampler(redis, keys, (err) => log.warn({ err: err.message }, 'history sample failed; retrying next interval'));
 
   assimilator.start();
   transitioner.start();
+  sampler.start();
 
   let closed = false;
   return {
@@ -103,6 +118,7 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
       if (closed) return;
       closed = true;
       transitioner.stop();
+      sampler.stop();
       registry.closeAll();
       await app.close();
       await assimilator.close();

@@ -24,6 +24,10 @@ import type { Services } from './services.js';
 const RATE_PER_S = 200;
 const BURST = 400;
 const MAX_STRIKES = 50;
+/** A socket that has not said hello by then is closed: it would hold a connection slot for nothing. */
+export const HELLO_TIMEOUT_MS = 10_000;
+/** Replies queued to a client that does not read them; past this it is dropped (memory stays bounded). */
+export const MAX_BUFFERED_BYTES = 8 << 20;
 
 type HelloMsg = Extract<WorkerMessage, { type: 'hello' }>;
 
@@ -38,19 +42,34 @@ export class Connection {
   private lastSeenWrite = 0;
   /** Serialises this connection's messages so results are reported in the order they were sent. */
   private queue: Promise<void> = Promise.resolve();
+  private readonly helloTimer: NodeJS.Timeout;
+  /** Leases this connection has progress entries for, dropped with it so the map stays bounded. */
+  private readonly progressIds = new Set<string>();
 
   constructor(private readonly ws: WebSocket, private readonly svc: Services, private readonly log: Logger) {
+    this.helloTimer = setTimeout(() => {
+      this.send({ type: 'error', ...wireError('SLOW_CLIENT', `no hello within ${HELLO_TIMEOUT_MS / 1000} s`) });
+      this.close(4008, 'no hello');
+    }, HELLO_TIMEOUT_MS);
+    this.helloTimer.unref();
     ws.on('message', (data, isBinary) => {
       this.queue = this.queue.then(() => this.onFrame(data as Buffer, isBinary)).catch((err) => this.internal(err));
     });
     ws.on('close', () => {
+      clearTimeout(this.helloTimer);
+      for (const id of this.progressIds) svc.progress.delete(id);
       if (this.hostId) svc.registry.remove(this.hostId, this);
     });
     ws.on('error', () => {});
   }
 
   send(msg: CoordinatorMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(JSON.stringify(msg));
   }
 
   close(code: number, reason: string): void {
@@ -86,7 +105,14 @@ export class Connection {
     } catch {
       return this.fail('NOT_JSON');
     }
-    const parsed = WorkerMessage.safeParse(raw);
+    let parsed: ReturnType<typeof WorkerMessage.safeParse>;
+    try {
+      parsed = WorkerMessage.safeParse(raw);
+    } catch {
+      // zod 4 throws instead of failing on some hostile values (an object whose `length` cannot be
+      // compared); that is still a message that does not match its schema, not our internal error.
+      return this.fail('BAD_MESSAGE', 'a field holds a value no schema accepts');
+    }
     const ref = typeof (raw as { type?: unknown })?.type === 'string' ? String((raw as { type: string }).type).slice(0, 32) : undefined;
     if (!parsed.success) return this.fail('BAD_MESSAGE', describeIssues(parsed.error), ref);
     const msg = parsed.data;
@@ -103,10 +129,19 @@ export class Connection {
         return this.report(hostId, msg.items.map((i) => ({ leaseId: i.leaseId, what: 'R' as const, payload: i.result, cpuS: i.cpuS })));
       case 'failures':
         return this.report(hostId, msg.items.map((i) => ({ leaseId: i.leaseId, what: 'E' as const, payload: `${i.code}: ${i.message}`, cpuS: 0 })));
-      case 'progress':
-        for (const item of msg.items) this.svc.progress.set(item.leaseId, item);
+      case 'progress': {
+        // Only for leases this host holds (made-up ids must not grow the map), and only while the socket
+        // is open: entries are dropped on close, and a frame handled after that would outlive it.
+        const held = await this.svc.redis.smismember(this.svc.keys.key('hostLeases', { host: hostId }), ...msg.items.map((i) => i.leaseId));
+        msg.items.forEach((item, i) => {
+          if (!held[i] || this.ws.readyState !== this.ws.OPEN) return;
+          this.svc.progress.set(item.leaseId, item);
+          this.progressIds.add(item.leaseId);
+        });
         return;
+      }
       case 'release':
+        for (const id of msg.leaseIds) this.svc.progress.delete(id);
         await this.svc.redis.ig_release(this.svc.keys.prefix, hostId, ...msg.leaseIds);
         return;
       case 'heartbeat':
@@ -156,7 +191,10 @@ export class Connection {
       .hsetnx(hk, 'firstSeen', now)
       .zadd(keys.key('hosts'), now, msg.hostId)
       .exec();
+    // The socket may have closed while hello was in Redis: registering it now would keep it forever.
+    if (this.ws.readyState !== this.ws.OPEN) return;
     this.hostId = msg.hostId;
+    clearTimeout(this.helloTimer);
     this.svc.registry.add(msg.hostId, this);
     this.log.info({ hostId: msg.hostId, threads: msg.threads, kinds: this.kinds }, 'host connected');
     this.send({
@@ -217,17 +255,15 @@ export class Connection {
     const ack = accepted.map((item, i) => {
       const status = statuses[i];
       const early = rejected.get(item.leaseId);
+      if (status === 'ok' || status === 'check') this.svc.progress.delete(item.leaseId);
       if (early) return { leaseId: item.leaseId, status: 'rejected' as const, error: early };
       if (status === 'ok' || status === 'check') return { leaseId: item.leaseId, status: 'accepted' as const };
       return { leaseId: item.leaseId, status: 'rejected' as const, error: wireError(status as ErrorCode) };
     });
     this.send({ type: 'ack', items: ack });
     this.svc.metrics.results(ack);
-    for (let i = 0; i < accepted.length; i++) {
-      if (statuses[i] !== 'check') continue;
-      const { jobId, unit } = parseLeaseId(accepted[i].leaseId);
-      await this.svc.validator.validateUnit(jobId, unit);
-    }
+    const toValidate = accepted.filter((_, i) => statuses[i] === 'check').map((item) => parseLeaseId(item.leaseId));
+    await this.svc.validator.validateMany(toValidate);
   }
 
   private async touch(hostId: string, state?: string): Promise<void> {

@@ -1,53 +1,115 @@
 /**
- * Prometheus metrics (prom-client). Counters count what this process did; gauges that describe the
- * whole grid are read from Redis at scrape time, so every coordinator reports the same picture.
+ * Prometheus metrics (prom-client). Two sorts:
+ * - what this process did (dispatch, gateway results, turnaround it observed): sum them across coordinators;
+ * - the grid as a whole, read from Redis at scrape time (`idlegrid_grid_*` totals and the gauges): every
+ *   coordinator reports the same value, so aggregate those with max(), not sum().
  * No label takes per-host or per-job values: cardinality stays fixed however large the grid grows.
  */
 import client from 'prom-client';
+import type { Redis } from 'ioredis';
+import { GridReader } from './history.js';
 import type { Keys } from './store/keys.js';
-import type { StoreRedis } from './store/scripts.js';
+
+/** Grid-wide totals: metric label -> field of the `stats` hash that the Lua scripts count in. */
+const GRID_RESULTS = { valid: 'results_valid', invalid: 'results_invalid', error: 'results_error', timeout: 'results_timeout' } as const;
+const GRID_UNITS = { valid: 'units_valid', failed: 'units_failed' } as const;
+
+/** A scrape waits this long for the store; then it reports the process alone, with idlegrid_store_up 0. */
+const GRID_SCRAPE_TIMEOUT_MS = 2_000;
 
 export class Metrics {
+  /** What this process knows by itself: answers even when Redis does not. */
   readonly registry = new client.Registry();
-  private readonly resultsTotal = new client.Counter({ name: 'idlegrid_results_total', help: 'Results received, by outcome at the gateway', labelNames: ['outcome'], registers: [this.registry] });
-  private readonly leasedTotal = new client.Counter({ name: 'idlegrid_units_leased_total', help: 'Replicas handed to hosts', registers: [this.registry] });
+  /** The grid, read from Redis at scrape time. */
+  readonly gridRegistry = new client.Registry();
+  readonly contentType = this.registry.contentType;
+  private readonly storeUp = new client.Gauge({ name: 'idlegrid_store_up', help: '1 when this coordinator\'s last scrape read the grid from Redis, 0 when Redis did not answer', registers: [this.registry] });
+  private readonly resultsTotal = new client.Counter({ name: 'idlegrid_results_total', help: 'Results received by this coordinator, by outcome at the gateway', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly leasedTotal = new client.Counter({ name: 'idlegrid_units_leased_total', help: 'Replicas this coordinator handed to hosts', registers: [this.registry] });
   private readonly dispatchLatency = new client.Histogram({
     name: 'idlegrid_dispatch_latency_seconds',
     help: 'Time to choose and lease units for one work request',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  private readonly turnaround = new client.Histogram({
+    name: 'idlegrid_unit_turnaround_seconds',
+    help: 'From a unit\'s first lease to its validation, for units this coordinator validated',
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400],
+    registers: [this.registry],
+  });
+  private readonly delays = new Map<string, number>();
 
-  constructor(redis: StoreRedis, keys: Keys) {
+  constructor(private readonly redis: Redis, private readonly keys: Keys) {
     client.collectDefaultMetrics({ register: this.registry });
-    const registry = this.registry;
-    new client.Gauge({
-      name: 'idlegrid_hosts_active',
-      help: 'Hosts seen in the last 60 seconds (all coordinators)',
-      registers: [registry],
-      async collect() {
-        this.set(await redis.zcount(keys.key('hosts'), Date.now() - 60_000, '+inf'));
-      },
-    });
+    // prom-client names three gauges *_total, which Prometheus reserves for counters (promtool flags them);
+    // each is the sum over the labelled gauge of the same name without the suffix, so nothing is lost.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(name);
+    }
+    const registers = [this.gridRegistry];
+    const grid = new GridReader(redis, keys);
+    let stats: { at: number; value: Promise<Record<string, string>> } | undefined;
+    // One HGETALL per scrape, however many metrics read the hash.
+    const readStats = () => {
+      if (!stats || Date.now() - stats.at > 1_000) stats = { at: Date.now(), value: redis.hgetall(keys.key('stats')) };
+      return stats.value;
+    };
+    const total = (name: string, help: string, labelName: string, fields: Record<string, string>) =>
+      new client.Counter({
+        name, help, labelNames: [labelName], registers,
+        async collect() {
+          const s = await readStats();
+          this.reset();
+          for (const [label, field] of Object.entries(fields)) this.inc({ [labelName]: label }, Number(s[field] ?? 0) || 0);
+        },
+      });
+    total('idlegrid_grid_results_total', 'Results settled on the whole grid since the store began, by outcome', 'outcome', GRID_RESULTS);
+    total('idlegrid_grid_units_total', 'Units that reached a final state on the whole grid, by transition', 'transition', GRID_UNITS);
+    for (const [name, field, help] of [
+      ['idlegrid_grid_credit_granted_total', 'credit', 'Credit granted on the whole grid since the store began, in cobblestones'],
+      ['idlegrid_grid_ops_valid_total', 'ops_valid', 'Operations of validated results since the store began; rate() of it is the grid\'s FLOPS'],
+    ] as const) {
+      new client.Counter({
+        name, help, registers,
+        async collect() {
+          const s = await readStats();
+          this.reset();
+          this.inc(Number(s[field] ?? 0) || 0);
+        },
+      });
+    }
+
+    const gauge = (name: string, help: string, read: (g: Awaited<ReturnType<GridReader['read']>>) => number) =>
+      new client.Gauge({ name, help, registers, async collect() { this.set(read(await grid.read())); } });
+    gauge('idlegrid_hosts_active', 'Hosts heard from in the last 60 seconds', (g) => g.sample.hosts);
+    gauge('idlegrid_threads_active', 'Compute threads declared by the active hosts', (g) => g.sample.threads);
+    gauge('idlegrid_flops', 'Operations per second of the work validated in the last minute (the dashboard\'s FLOPS)', (g) => g.flops);
     new client.Gauge({
       name: 'idlegrid_units',
-      help: 'Replicas out with hosts (in_flight) and units waiting for the validator (validating)',
+      help: 'Units waiting for a host (queued), replicas out with hosts (in_flight), units waiting for the validator (validating)',
       labelNames: ['state'],
-      registers: [registry],
+      registers,
       async collect() {
-        const [inFlight, validating] = await Promise.all([redis.zcard(keys.key('leases')), redis.zcard(keys.key('validate'))]);
-        this.set({ state: 'in_flight' }, inFlight);
-        this.set({ state: 'validating' }, validating);
+        const { sample } = await grid.read();
+        this.set({ state: 'queued' }, sample.queued);
+        this.set({ state: 'in_flight' }, sample.inFlight);
+        this.set({ state: 'validating' }, sample.validating);
       },
     });
-    new client.Gauge({
-      name: 'idlegrid_credit_granted',
-      help: 'Credit granted by all coordinators since the store began, in cobblestones',
-      registers: [registry],
-      async collect() {
-        this.set(Number((await redis.hget(keys.key('stats'), 'credit')) ?? 0));
-      },
-    });
+  }
+
+  /** The text exposition: the grid's metrics when Redis answers in time, this process's always. */
+  async scrape(): Promise<string> {
+    let grid = '';
+    if (this.redis.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(''), GRID_SCRAPE_TIMEOUT_MS)));
+      grid = await Promise.race([this.gridRegistry.metrics().catch(() => ''), timeout]);
+      clearTimeout(timer);
+    }
+    this.storeUp.set(grid ? 1 : 0);
+    return (await this.registry.metrics()) + grid;
   }
 
   dispatched(units: number, seconds: number): void {
@@ -57,5 +119,31 @@ export class Metrics {
 
   results(items: Array<{ status: 'accepted' | 'rejected' }>): void {
     for (const i of items) this.resultsTotal.inc({ outcome: i.status });
+  }
+
+  /**
+   * For the validator, when it has marked a unit valid, with the unit hash it decided on. Replica 0 was
+   * the first leased, at its deadline (d0) less the job's delay bound, which is read once per job.
+   */
+  unitValidated(jobId: string, unit: Record<string, string>, validatedMs: number): void {
+    const firstDeadline = Number(unit.d0);
+    if (!Number.isFinite(firstDeadline)) return;
+    void this.delayMs(jobId)
+      .then((delay) => {
+        if (delay !== null) this.turnaround.observe(Math.max(0, validatedMs - (firstDeadline - delay)) / 1000);
+      })
+      .catch(() => {
+        /* a store hiccup loses one observation, never a validation */
+      });
+  }
+
+  private async delayMs(jobId: string): Promise<number | null> {
+    const hit = this.delays.get(jobId);
+    if (hit !== undefined) return hit;
+    const v = await this.redis.hget(this.keys.key('job', { job: jobId }), 'delayMs');
+    if (v === null) return null;
+    if (this.delays.size > 10_000) this.delays.clear();
+    this.delays.set(jobId, Number(v));
+    return Number(v);
   }
 }

@@ -24,6 +24,11 @@ export const CoordinatorOptionsSchema = z.object({
   refOpsPerS: z.number().positive().default(2e9),
   /** Units a host may hold per thread it declared (work buffer included). */
   leasesPerThread: z.number().int().min(1).max(64).default(4),
+  /**
+   * Behind a reverse proxy: trust its X-Forwarded-For so per-address limits see real clients (true, or a
+   * comma-separated list of proxy addresses). Off by default: a direct client could forge it.
+   */
+  trustProxy: z.union([z.boolean(), z.string().min(1)]).default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

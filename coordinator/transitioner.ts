@@ -42,10 +42,10 @@ export class Transitioner {
       const timedOut = (await this.redis.ig_sweep(this.keys.prefix, now, 1000)) as number;
       if (timedOut) this.log.info({ timedOut }, 'replicas past their deadline; reissuing');
       const orphans = await this.redis.zrangebyscore(this.keys.key('validate'), '-inf', now - ORPHAN_VALIDATION_MS, 'LIMIT', 0, 200);
-      for (const member of orphans) {
+      await this.validator.validateMany(orphans.map((member) => {
         const dot = member.lastIndexOf('.');
-        await this.validator.validateUnit(member.slice(0, dot), Number(member.slice(dot + 1)));
-      }
+        return { jobId: member.slice(0, dot), unit: Number(member.slice(dot + 1)) };
+      }));
       for (const jobId of await this.redis.smembers(this.keys.key('settled'))) await this.assimilator.enqueue(jobId);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'transitioner tick failed; retrying next tick');

@@ -4,10 +4,11 @@
  * moved), in which case we read and decide again: two coordinators can never validate a unit twice.
  */
 import type { Logger } from 'pino';
-import { decide, type Replica, type UnitView } from './quorum.js';
-import type { JobStore } from './job-store.js';
+import type { ChainableCommander } from 'ioredis';
+import { decide, type Decision, type Replica, type UnitView } from './quorum.js';
+import type { JobMeta, JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
-import type { StoreRedis } from './store/scripts.js';
+import type { StorePipeline, StoreRedis } from './store/scripts.js';
 
 /** 1 cobblestone = 1/200 day of a 1 GFLOPS machine. */
 export const OPS_PER_COBBLESTONE = 4.32e11;
@@ -19,11 +20,71 @@ export class Validator {
     private readonly jobs: JobStore,
     private readonly onSettled: (jobId: string) => void,
     private readonly log: Logger,
+    /** Called once per unit that became valid, with the unit as read (for the turnaround histogram). */
+    private readonly onValid?: (jobId: string, unit: Record<string, string>, nowMs: number) => void,
   ) {}
 
+  /** Validate one unit, re-reading it until a decision applies to an unchanged unit. */
   async validateUnit(jobId: string, unit: number): Promise<void> {
-    const meta = await this.jobs.meta(jobId);
-    if (!meta) return;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const [h] = await this.read([{ jobId, unit }]);
+      if ((await this.apply([{ jobId, unit }], [h]))[0] !== 'stale') return;
+    }
+    this.log.warn({ jobId, unit }, 'unit kept changing during validation; the transitioner will retry');
+  }
+
+  /**
+   * Validate many units (a batch of results) in two round trips: one pipeline reads every unit, one
+   * applies every decision. Units that changed in between are retried one by one.
+   */
+  async validateMany(units: Array<{ jobId: string; unit: number }>): Promise<void> {
+    if (!units.length) return;
+    const outcomes = await this.apply(units, await this.read(units));
+    for (let i = 0; i < units.length; i++) if (outcomes[i] === 'stale') await this.validateUnit(units[i].jobId, units[i].unit);
+  }
+
+  private async read(units: Array<{ jobId: string; unit: number }>): Promise<Array<Record<string, string>>> {
+    const pipe = this.redis.pipeline();
+    for (const u of units) pipe.hgetall(this.keys.key('unit', { job: u.jobId, unit: u.unit }));
+    return ((await pipe.exec()) ?? []).map(([err, h]) => (err ? {} : (h as Record<string, string>)));
+  }
+
+  private async apply(units: Array<{ jobId: string; unit: number }>, hashes: Array<Record<string, string>>): Promise<string[]> {
+    const now = Date.now();
+    const pipe = this.redis.pipeline() as unknown as StorePipeline;
+    const planned: Array<{ i: number; action: Decision['action'] } | null> = [];
+    const results: string[] = units.map(() => 'ok');
+    for (let i = 0; i < units.length; i++) {
+      const { jobId, unit } = units[i];
+      const meta = await this.jobs.meta(jobId);
+      const args = meta && hashes[i].v ? this.decide(meta, unit, hashes[i]) : null;
+      if (!args) {
+        pipe.zrem(this.keys.key('validate'), `${jobId}.${unit}`);
+        planned.push(null);
+        continue;
+      }
+      pipe.ig_validate(this.keys.prefix, jobId, unit, hashes[i].v, now, ...args.args);
+      planned.push({ i, action: args.action });
+    }
+    const replies = (await (pipe as unknown as ChainableCommander).exec()) ?? [];
+    replies.forEach(([err, res], k) => {
+      const p = planned[k];
+      if (!p) return;
+      const { jobId, unit } = units[p.i];
+      if (err) {
+        this.log.warn({ jobId, unit, err: err.message }, 'validation failed; the transitioner will retry');
+        return;
+      }
+      results[p.i] = String(res);
+      if (res === 'stale') return;
+      if (p.action === 'valid') this.onValid?.(jobId, hashes[p.i], now);
+      if (res === 'settled') this.onSettled(jobId);
+    });
+    return results;
+  }
+
+  /** The validate.lua arguments for a unit as read, or null when there is nothing to do. */
+  private decide(meta: JobMeta, unit: number, h: Record<string, string>): { action: Decision['action']; args: Array<string | number> } | null {
     const { kind } = meta;
     const { spec, secret } = this.jobs.unitSpec(meta, unit);
     const judge = {
@@ -36,44 +97,25 @@ export class Validator {
       },
       agree: (a: unknown, b: unknown) => kind.compare(a, b, spec),
     };
-    const uk = this.keys.key('unit', { job: jobId, unit });
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const h = await this.redis.hgetall(uk);
-      if (!h.v) {
-        await this.redis.zrem(this.keys.key('validate'), `${jobId}.${unit}`);
-        return;
+    const view = unitView(h);
+    const d = decide(view, judge, meta.policy.maxSuccessResults);
+    const ops = kind.ops(spec);
+    const credit = ops / OPS_PER_COBBLESTONE;
+    switch (d.action) {
+      case 'none':
+        return null;
+      case 'valid': {
+        const canonical = view.replicas.find((x) => x.r === d.canon)!.result;
+        const decisive = !meta.exhaustive && kind.decisive?.(canonical) === true;
+        const items = kind.items ? kind.items(spec) : 1;
+        return { action: d.action, args: ['valid', d.canon, credit, items, ops, decisive ? '1' : '0', ...d.outcomes.flat()] };
       }
-      const view = unitView(h);
-      const d = decide(view, judge, meta.policy.maxSuccessResults);
-      const now = Date.now();
-      const credit = kind.ops(spec) / OPS_PER_COBBLESTONE;
-      let args: Array<string | number>;
-      switch (d.action) {
-        case 'none':
-          await this.redis.zrem(this.keys.key('validate'), `${jobId}.${unit}`);
-          return;
-        case 'valid': {
-          const canonical = view.replicas.find((x) => x.r === d.canon)!.result;
-          const decisive = !meta.exhaustive && kind.decisive?.(canonical) === true;
-          const items = kind.items ? kind.items(spec) : 1;
-          args = ['valid', d.canon, credit, items, kind.ops(spec), decisive ? '1' : '0', ...d.outcomes.flat()];
-          break;
-        }
-        case 'late':
-          args = ['late', credit, kind.ops(spec), ...d.outcomes.flat()];
-          break;
-        case 'more':
-        case 'fail':
-          args = [d.action, d.reason, credit, kind.ops(spec), ...d.outcomes.flat()];
-          break;
-      }
-      const res = await this.redis.ig_validate(this.keys.prefix, jobId, unit, h.v, now, ...args);
-      if (res === 'stale') continue;
-      this.log.debug({ jobId, unit, action: d.action }, 'unit validated');
-      if (res === 'settled') this.onSettled(jobId);
-      return;
+      case 'late':
+        return { action: d.action, args: ['late', credit, ops, ...d.outcomes.flat()] };
+      case 'more':
+      case 'fail':
+        return { action: d.action, args: [d.action, d.reason, credit, ops, ...d.outcomes.flat()] };
     }
-    this.log.warn({ jobId, unit }, 'unit kept changing during validation; the transitioner will retry');
   }
 }
 

@@ -29,6 +29,9 @@ export const ERRORS = {
   STORE_UNAVAILABLE: { status: 503, retry: true, text: 'Redis is not reachable' },
   UNIT_ERROR: { status: 500, retry: false, text: 'the unit failed to compute' },
   INTERNAL: { status: 500, retry: true, text: 'internal error' },
+  TOO_MANY_CONNECTIONS: { status: 429, retry: true, text: 'too many connections from this address or to this coordinator; retry later' },
+  LEASE_NOT_LIVE: { status: 410, retry: false, text: 'the lease has ended (reported, timed out, released or withdrawn)' },
+  SLOW_CLIENT: { status: 408, retry: true, text: 'the client was too slow to send or read; connection closed' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

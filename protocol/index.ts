@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './common.js';
 export * from './messages.js';
 export * from './http.js';
+export * from './dashboard.js';

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkUnit } from '../protocol/index.js';
 import { encryptBlock } from '../workunits/keysearch/kind.js';
-import { startTestCoordinator, type TestCoordinator } from './helpers/coordinator.js';
+import { adminHeaders, startTestCoordinator, type TestCoordinator } from './helpers/coordinator.js';
 import { FakeWorker } from './helpers/fake-worker.js';
 import { honestResult } from './helpers/compute.js';
 import { waitFor } from './helpers/processes.js';
@@ -26,11 +26,11 @@ afterAll(async () => {
 const key = '0000000000000025c3'; // in unit 2
 const params = {
   algorithm: 'rc5-32/12/9', iv: '0011223344556677', plaintext: '54686520756e6b6e',
-  ciphertext: encryptBlock(key, '0011223344556677', '54686520756e6b6e'), start: '000000000000000000', count: 4 * 4096, unitSize: 4096,
+  ciphertext: encryptBlock(key, '0011223344556677', '54686520756e6b6e'), start: '000000000000000000', count: 4 * 4096, unitSize: 4096, exhaustive: true,
 };
 
 async function submit(): Promise<string> {
-  const res = await fetch(`${coord.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'keysearch', params, policy: { adaptive: false } }) });
+  const res = await fetch(`${coord.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders() }, body: JSON.stringify({ kind: 'keysearch', params, policy: { adaptive: false } }) });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
@@ -70,11 +70,11 @@ describe('dishonest hosts', () => {
         const units = await work(w, 4);
         if (units.length) await reply(w, units, (_u, h) => h);
       }
-      const doc = await (await fetch(`${coord.url}/api/jobs/${id}`)).json();
+      const doc = await (await fetch(`${coord.url}/api/jobs/${id}`, { headers: adminHeaders() })).json();
       if (doc.state === 'done') break;
     }
     const doc = await waitFor('job done', async () => {
-      const d = await (await fetch(`${coord.url}/api/jobs/${id}`)).json();
+      const d = await (await fetch(`${coord.url}/api/jobs/${id}`, { headers: adminHeaders() })).json();
       return d.state === 'done' ? d : undefined;
     }, 15_000);
     expect(doc.result.found).toEqual([{ key }]);

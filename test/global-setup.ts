@@ -3,6 +3,7 @@
  * afterwards. Tests isolate themselves by key prefix (test/helpers/redis.ts); tests that kill Redis
  * start their own.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,11 @@ import { startRedis } from '../cli/redis-launcher.js';
 import { freePort } from './helpers/ports.js';
 
 export default async function setup(project: TestProject) {
+  // Tests that are not about authorisation act as the admin: every coordinator a test starts (in this
+  // process or as a child) accepts this token, and every CLI call and helper sends it. Tests of
+  // authorisation clear or replace IDLEGRID_TOKEN where they mean to be someone else.
+  process.env.IDLEGRID_ADMIN_TOKEN = `iga_test_${randomBytes(24).toString('base64url')}`;
+  process.env.IDLEGRID_TOKEN = process.env.IDLEGRID_ADMIN_TOKEN;
   const dir = mkdtempSync(join(tmpdir(), 'idlegrid-test-redis-'));
   const redis = await startRedis({ port: await freePort(), dir, appendonly: false });
   project.provide('redisUrl', redis.url);

@@ -31,6 +31,11 @@ export class Outbox {
     rmSync(join(this.dir, `${leaseId}.json`), { force: true });
   }
 
+  /** Results waiting, without reading them. */
+  count(): number {
+    return readdirSync(this.dir).filter((f) => f.endsWith('.json')).length;
+  }
+
   all(): PendingResult[] {
     const out: PendingResult[] = [];
     for (const f of readdirSync(this.dir)) {

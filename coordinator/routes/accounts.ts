@@ -1,16 +1,21 @@
-/** /api/accounts: a volunteer gets an account key to attach workers with. */
+/** /api/accounts: a volunteer gets an account key to attach workers with (no token needed). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { IdlegridError, describeIssues } from '../../protocol/index.js';
 import type { Services } from '../services.js';
 
-const CreateAccount = z.object({
-  name: z.string().min(1).max(64),
-  team: z.string().min(1).max(64).optional(),
-});
+const CreateAccount = z
+  .object({
+    name: z.string().min(1).max(64),
+    team: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+
+/** Anyone may sign up as a volunteer, so sign-ups from one address are rationed (spam, key-store growth). */
+export const ACCOUNTS_PER_IP_PER_HOUR = 100;
 
 export function accountRoutes(app: FastifyInstance, svc: Services): void {
-  app.post('/api/accounts', async (req, reply) => {
+  app.post('/api/accounts', { config: { rateLimit: { max: ACCOUNTS_PER_IP_PER_HOUR, timeWindow: 3_600_000 } } }, async (req, reply) => {
     const body = CreateAccount.safeParse(req.body ?? {});
     if (!body.success) throw new IdlegridError('BAD_REQUEST', describeIssues(body.error));
     return reply.code(201).send(await svc.accounts.create(body.data.name, body.data.team));

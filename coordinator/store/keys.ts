@@ -30,6 +30,8 @@ export const KEY_TEMPLATES = {
   settled: 'settled',
   /** HASH: a host (secret hash, facts, credit, trust per kind). */
   host: 'host:{host}',
+  /** HASH "<what>:<day>" -> count: a host's record per UTC day (c credit, v valid, i invalid, e errors). */
+  hostDaily: 'host:{host}:daily',
   /** SET of lease ids a host holds, so a reconnect gets them back. */
   hostLeases: 'host:{host}:leases',
   /** ZSET host -> last seen ms. */

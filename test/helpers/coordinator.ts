@@ -7,6 +7,11 @@ import { buildApp, type Coordinator } from '../../coordinator/app.js';
 import type { CoordinatorOptionsInput } from '../../coordinator/options.js';
 import { redisUrl, uniquePrefix } from './redis.js';
 
+/** The admin token every test coordinator accepts (set by test/global-setup.ts). */
+export const adminToken = (): string => process.env.IDLEGRID_ADMIN_TOKEN!;
+/** Headers that make a fetch act as the admin. */
+export const adminHeaders = (): Record<string, string> => ({ authorization: `Bearer ${adminToken()}` });
+
 export interface TestCoordinator extends Coordinator {
   url: string;
   wsUrl: string;

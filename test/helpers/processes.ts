@@ -69,16 +69,19 @@ export async function startCoordinatorProcess(redisUrl: string, prefix: string, 
   return { ...p, url, port };
 }
 
+/** The test run's token (IDLEGRID_TOKEN, the admin's; test/global-setup.ts) as a fetch header. */
+export const tokenHeaders = (): Record<string, string> => (process.env.IDLEGRID_TOKEN ? { authorization: `Bearer ${process.env.IDLEGRID_TOKEN}` } : {});
+
 /** Submit a job over HTTP and return its id. */
 export async function submitJob(url: string, body: unknown): Promise<string> {
-  const res = await fetch(`${url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...tokenHeaders() }, body: JSON.stringify(body) });
   const doc = (await res.json()) as { id?: string; error?: { message: string } };
   if (!res.ok || !doc.id) throw new Error(`submit failed: HTTP ${res.status} ${JSON.stringify(doc)}`);
   return doc.id;
 }
 
 export async function jobDoc(url: string, id: string): Promise<{ state: string; result: any; progress: { unitsDone: number; unitsTotal: number }; failedUnits: unknown[] }> {
-  return (await fetch(`${url}/api/jobs/${id}`)).json() as never;
+  return (await fetch(`${url}/api/jobs/${id}`, { headers: tokenHeaders() })).json() as never;
 }
 
 export async function waitForJobEnd(url: string, id: string, timeoutMs = 120_000) {

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WorkUnit } from '../../protocol/index.js';
 import { encryptBlock } from '../../workunits/keysearch/kind.js';
-import { startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
+import { adminHeaders, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
 import { FakeWorker } from '../helpers/fake-worker.js';
 import { honestResult } from '../helpers/compute.js';
 import { redisUrl } from '../helpers/redis.js';
@@ -30,7 +30,7 @@ const params = (count: number, unitSize: number, start = '000000000000000000') =
 });
 
 async function submit(body: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${coord.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'keysearch', ...body }) });
+  const res = await fetch(`${coord.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders() }, body: JSON.stringify({ kind: 'keysearch', ...body }) });
   const doc = await res.json();
   if (res.status !== 201) throw new Error(JSON.stringify(doc));
   return doc.id;
@@ -61,8 +61,8 @@ describe('scheduling', () => {
     const counts = { huge: next.filter((u) => u.jobId === huge).length, small: next.filter((u) => u.jobId === small).length };
     expect(counts.small).toBeGreaterThanOrEqual(15);
     expect(counts.huge).toBeGreaterThanOrEqual(15);
-    await fetch(`${coord.url}/api/jobs/${huge}`, { method: 'DELETE' });
-    await fetch(`${coord.url}/api/jobs/${small}`, { method: 'DELETE' });
+    await fetch(`${coord.url}/api/jobs/${huge}`, { method: 'DELETE', headers: adminHeaders() });
+    await fetch(`${coord.url}/api/jobs/${small}`, { method: 'DELETE', headers: adminHeaders() });
     w.close();
   });
 
@@ -98,7 +98,7 @@ describe('scheduling', () => {
     await a.next('ack');
     await new Promise((r) => setTimeout(r, 200));
     expect(Number(await redis.hget(`${coord.options.prefix}:host:${a.hostId}`, 'cv:keysearch'))).toBe(0);
-    await fetch(`${coord.url}/api/jobs/${id}`, { method: 'DELETE' });
+    await fetch(`${coord.url}/api/jobs/${id}`, { method: 'DELETE', headers: adminHeaders() });
     a.close();
     b.close();
   });
@@ -120,5 +120,56 @@ describe('scheduling', () => {
     expect(h.o2).toBe('V');
     expect(Number(await redis.hget(`${coord.options.prefix}:host:${ws[2].hostId}`, 'credit'))).toBeGreaterThan(0);
     for (const w of ws) w.close();
+  });
+
+  it('credits the host, its account and its team once per valid result', async () => {
+    const res = await fetch(`${coord.url}/api/accounts`, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders() }, body: JSON.stringify({ name: 'Ada', team: 'Engines' }) });
+    expect(res.status).toBe(201);
+    const acct = await res.json();
+    expect(acct.key).toMatch(/^igk_[A-Za-z0-9_-]{32}$/);
+    await submit({ params: params(2 * 16, 16, '000000000300000000'), policy: { minQuorum: 1, targetResults: 1 } });
+    const w = await FakeWorker.connect(coord.wsUrl);
+    await w.hello({ account: acct.key });
+    await finish(w, await work(w, 2));
+    await new Promise((r) => setTimeout(r, 200));
+    const p = coord.options.prefix;
+    const host = Number(await redis.hget(`${p}:host:${w.hostId}`, 'credit'));
+    const perUnit = (16 * 542) / 4.32e11;
+    expect(host).toBeCloseTo(2 * perUnit, 15);
+    expect(Number(await redis.hget(`${p}:account:${acct.id}`, 'credit'))).toBeCloseTo(2 * perUnit, 15);
+    expect(Number(await redis.zscore(`${p}:credit:teams`, 'engines'))).toBeCloseTo(2 * perUnit, 15);
+    const day = Math.floor(Date.now() / 86_400_000);
+    const daily = await redis.hgetall(`${p}:host:${w.hostId}:daily`);
+    expect(Number(daily[`v:${day}`])).toBe(2);
+    expect(Number(daily[`c:${day}`])).toBeCloseTo(2 * perUnit, 15);
+    // An unknown account key is refused with a clear message.
+    const stranger = await FakeWorker.connect(coord.wsUrl);
+    stranger.send({ type: 'hello', protocol: 1, hostId: stranger.hostId, hostSecret: stranger.hostSecret, software: 'x', account: 'igk_nope', facts: { cores: 1, memoryBytes: 1, platform: 'linux', arch: 'x64' }, threads: 1, kinds: [{ name: 'keysearch', version: 1 }] });
+    expect((await stranger.next('error')).code).toBe('UNAUTHORIZED');
+    w.close();
+  });
+
+  it('plants ringers: a single replica that misses one is invalid, one that finds them all is valid', async () => {
+    const id = await submit({ params: { ...params(2 * 4096, 4096, '000000000400000000'), exhaustive: true }, policy: { minQuorum: 1, targetResults: 1, ringers: 2 } });
+    const honest = await FakeWorker.connect(coord.wsUrl);
+    const cheat = await FakeWorker.connect(coord.wsUrl);
+    await honest.hello();
+    await cheat.hello();
+    const [u0] = await work(honest, 1);
+    const [u1] = await work(cheat, 1);
+    expect((u0.spec as { targets: string[] }).targets).toHaveLength(3); // the job's target and two ringers
+    await finish(honest, [u0]);
+    const full = (await honestResult('keysearch', u1.spec)) as { found: Array<{ target: number }> };
+    expect(full.found.filter((f) => f.target > 0)).toHaveLength(2);
+    // The cheater skipped part of the range and so reports no ringer.
+    cheat.send({ type: 'results', items: [{ leaseId: u1.leaseId, result: { ...full, found: full.found.filter((f) => f.target === 0) }, cpuS: 0, elapsedS: 0 }] });
+    await cheat.next('ack');
+    await new Promise((r) => setTimeout(r, 200));
+    const p = coord.options.prefix;
+    expect(await redis.hget(`${p}:job:${id}:u:${u0.unit}`, 'o0')).toBe('V');
+    expect(await redis.hget(`${p}:job:${id}:u:${u1.unit}`, 'o0')).toBe('I');
+    expect(Number(await redis.hget(`${p}:host:${cheat.hostId}`, 'credit') ?? 0)).toBe(0);
+    honest.close();
+    cheat.close();
   });
 });

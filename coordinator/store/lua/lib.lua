@@ -72,6 +72,11 @@ local function want_more(jid, uk, idx, reason)
   ensure_sched(jid)
 end
 
+-- A host's record per UTC day, for its history on the dashboard.
+local function host_day(host, what, by, now)
+  redis.call('HINCRBYFLOAT', k_hostDaily(host), what .. ':' .. math.floor(now / 86400000), by)
+end
+
 local function reset_trust(host, kind)
   redis.call('HSET', k_host(host), 'cv:' .. kind, 0)
 end
@@ -88,6 +93,7 @@ end
 
 local function grant(host, acct, credit, now)
   add_credit(k_host(host), k_creditHosts(), host, credit, now)
+  host_day(host, 'c', credit, now)
   if acct and acct ~= '' then
     add_credit(k_account(acct), k_creditAccounts(), acct, credit, now)
     local team = redis.call('HGET', k_account(acct), 'team')

@@ -49,6 +49,7 @@ for i = 0, n - 1 do
       bump(uk)
       stat('results_error')
       redis.call('HINCRBY', k_host(host), 'nError', 1)
+      host_day(host, 'e', 1, now)
       reset_trust(host, redis.call('HGET', jk, 'kind'))
       if st == 'open' then
         if err >= tonumber(redis.call('HGET', jk, 'maxErrorResults') or '3') then

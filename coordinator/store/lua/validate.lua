@@ -26,11 +26,13 @@ local function outcomes(from, credit, ops)
       if o == 'V' then
         grant(host, acct, credit, now)
         redis.call('HINCRBY', hk, 'nValid', 1)
+        host_day(host, 'v', 1, now)
         redis.call('HINCRBY', hk, 'cv:' .. kind, 1)
         stat('results_valid')
         stat('ops_valid', ops)
       else
         redis.call('HINCRBY', hk, 'nInvalid', 1)
+        host_day(host, 'i', 1, now)
         reset_trust(host, kind)
         stat('results_invalid')
       end

@@ -1,0 +1,44 @@
+/** `idlegrid submit fftscan FILE ...`: upload a recording (streamed) and scan it for narrowband signals. */
+import type { Command } from 'commander';
+import { clientFor } from './client.js';
+import { intArg } from './args.js';
+import { uploadRecording } from './recording.js';
+import { addCommon, submitAndReport, type CommonFlags } from './submit-common.js';
+
+interface FftscanFlags extends CommonFlags {
+  fftSize?: number;
+  maxDrift?: number;
+  threshold?: number;
+  preset?: 'setiathome' | 'default';
+}
+
+const positive = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
+  return n;
+};
+
+export function fftscanCommand(submit: Command): void {
+  addCommon(
+    submit
+      .command('fftscan')
+      .description('scan a radio recording for narrowband signals (spikes, drifting carriers), SETI@home style')
+      .argument('<file>', 'a .sigmf-meta (with its .sigmf-data), a SETI@home .sah work unit, or a SIGPROC .fil filterbank')
+      .option('--fft-size <n>', 'one FFT length, a power of two 8..1048576 (default: the preset\'s lengths)', intArg('--fft-size', 8))
+      .option('--max-drift <hz-per-s>', 'largest drift rate searched, Hz/s (default: the preset\'s; 10 for .fil)', positive('--max-drift'))
+      .option('--threshold <s>', 'spike score (power / mean) or drift SNR to report (default: 22 setiathome, 25 for .fil)', positive('--threshold'))
+      .option('--preset <name>', 'setiathome (SETI@home v8: FFT 8..131072, drift +/-20 Hz/s, +/-50 up to 32768) or default (default: setiathome for .sah)'),
+  ).action(async (file: string, f: FftscanFlags) => {
+    if (f.preset && f.preset !== 'setiathome' && f.preset !== 'default') throw new Error(`--preset must be setiathome or default, not "${f.preset}"`);
+    const say = (m: string) => !f.json && process.stderr.write(`${m}\n`);
+    const source = await uploadRecording(clientFor(f), file, say);
+    const params = {
+      source,
+      ...(f.preset ? { preset: f.preset } : {}),
+      ...(f.fftSize ? { fftSize: f.fftSize } : {}),
+      ...(f.maxDrift !== undefined ? { maxDrift: f.maxDrift } : {}),
+      ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
+    };
+    await submitAndReport(f, 'fftscan', params);
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * Never lose work, with real processes: a worker killed with SIGKILL resumes its unit from the
+ * checkpoint; a result finished while the coordinator is down is kept on disk and delivered to the next
+ * coordinator; Ctrl-C checkpoints the running unit, hands back the unstarted ones and exits.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { demoJobKey, makeDemoJob } from '../../workunits/keysearch/kind.js';
+import { OPS_PER_KEY } from '../../workunits/keysearch/params.js';
+import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { run, startCoordinatorProcess, startWorkerProcess, submitJob, waitFor, waitForJobEnd, type Proc } from '../helpers/processes.js';
+
+const procs: Proc[] = [];
+afterAll(async () => {
+  await Promise.all(procs.map((p) => p.kill('SIGKILL')));
+});
+
+/** The JSON log lines of a worker started with --json. */
+const logLines = (p: Proc): Array<Record<string, any>> =>
+  p.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+
+/** A checkpoint on disk with keys done, as the keysearch kernel writes it ({ done, ... }). */
+function checkpointWithWork(configDir: string): { leaseId: string; done: number } | undefined {
+  const dir = join(configDir, 'checkpoints');
+  if (!existsSync(dir)) return undefined;
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+    const cp = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { done: number };
+    if (cp.done > 0) return { leaseId: f.slice(0, -5), done: cp.done };
+  }
+  return undefined;
+}
+
+async function keyJob(url: string, seedByte: number, count: number, unitSize: number) {
+  const seed = new Uint8Array(16).fill(seedByte);
+  const params = makeDemoJob(seed, { count, unitSize });
+  const id = await submitJob(url, { kind: 'keysearch', params, policy: { minQuorum: 1, targetResults: 1 } });
+  return { id, key: demoJobKey(seed, { count, unitSize }) };
+}
+
+describe('worker never loses work', () => {
+  it('killed with SIGKILL and started again, resumes the unit from its checkpoint and the result validates', async () => {
+    const prefix = uniquePrefix('wkill');
+    const coord = await startCoordinatorProcess(redisUrl(), prefix);
+    procs.push(coord);
+    const job = await keyJob(coord.url, 41, 2 ** 26, 2 ** 26);
+    const first = startWorkerProcess(coord.url, 1, ['--checkpoint-interval', '1']);
+    procs.push(first);
+    const cp = await waitFor('a checkpoint with keys done', async () => checkpointWithWork(first.configDir), 60_000);
+    await first.kill('SIGKILL');
+
+    const again = run(['worker', '--coordinator', coord.url, '--threads', '1', '--config-dir', first.configDir, '--json', '--checkpoint-interval', '1']);
+    procs.push(again);
+    const done = await waitForJobEnd(coord.url, job.id, 90_000);
+    expect(done.state).toBe('done');
+    expect(done.result.found).toEqual([{ key: job.key }]);
+
+    const resumed = logLines(again).find((l) => typeof l.msg === 'string' && l.msg.startsWith('resumed '));
+    expect(resumed, again.output()).toBeDefined();
+    expect(resumed!.leaseId).toBe(cp.leaseId);
+    expect(resumed!.opsDone).toBeGreaterThanOrEqual(cp.done * OPS_PER_KEY);
+
+    const redis = new Redis(redisUrl());
+    const unit = await redis.hgetall(`${prefix}:job:${job.id}:u:0`);
+    redis.disconnect();
+    expect(unit.st).toBe('valid');
+    const hostId = (JSON.parse(readFileSync(join(first.configDir, 'host.json'), 'utf8')) as { hostId: string }).hostId;
+    expect(unit.h0).toBe(hostId);
+    expect(unit.o0).toBe('V');
+    expect(readdirSync(join(first.configDir, 'checkpoints')).filter((f) => f.endsWith('.json'))).toEqual([]);
+  });
+
+  it('a result finished while the coordinator is down waits on disk and reaches the next coordinator', async () => {
+    const prefix = uniquePrefix('wdown');
+    const coord = await startCoordinatorProcess(redisUrl(), prefix);
+    procs.push(coord);
+    const job = await keyJob(coord.url, 42, 2 ** 25, 2 ** 25);
+    const worker = startWorkerProcess(coord.url, 1, ['--checkpoint-interval', '1']);
+    procs.push(worker);
+    await waitFor('the unit running', async () => checkpointWithWork(worker.configDir), 60_000);
+    await coord.kill('SIGKILL');
+
+    const outbox = join(worker.configDir, 'outbox');
+    await waitFor('the result kept in the outbox', async () => readdirSync(outbox).some((f) => f.endsWith('.json')), 60_000);
+    await waitFor('the worker saying the coordinator is down', async () => logLines(worker).some((l) => /^waiting for work: coordinator down/.test(l.state ?? '')), 10_000);
+
+    const again = await startCoordinatorProcess(redisUrl(), prefix, [], coord.port);
+    procs.push(again);
+    const done = await waitForJobEnd(again.url, job.id, 90_000);
+    expect(done.state).toBe('done');
+    expect(done.result.found).toEqual([{ key: job.key }]);
+    await waitFor('the outbox emptied by the acknowledgement', async () => !readdirSync(outbox).some((f) => f.endsWith('.json')), 10_000);
+    expect(logLines(worker).some((l) => l.msg === 'delivering 1 result(s) kept while the coordinator was unreachable')).toBe(true);
+  });
+
+  it('Ctrl-C: checkpoints the running unit, hands the unstarted ones back to the coordinator and exits 0', async () => {
+    const prefix = uniquePrefix('wint');
+    const coord = await startCoordinatorProcess(redisUrl(), prefix);
+    procs.push(coord);
+    const job = await keyJob(coord.url, 43, 4 * 2 ** 30, 2 ** 30);
+    const worker = startWorkerProcess(coord.url, 1);
+    procs.push(worker);
+    await waitFor('one unit running and two buffered', async () => logLines(worker).some((l) => l.state === 'running'), 30_000);
+    const redis = new Redis(redisUrl());
+    const held = await waitFor('three leases held', async () => {
+      const ids = await redis.keys(`${prefix}:host:*:leases`);
+      const members = ids.length ? await redis.smembers(ids[0]) : [];
+      return members.length === 3 ? members : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    worker.proc.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => worker.proc.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    expect(worker.output()).toContain('SIGINT: stopping at the next slice and saving checkpoints');
+
+    const cp = checkpointWithWork(worker.configDir);
+    expect(cp).toBeDefined();
+    expect(held).toContain(cp!.leaseId);
+    // The unstarted units were released at once (replica state X); the checkpointed one is kept for a restart.
+    for (const lease of held) {
+      const [, unit, replica] = lease.split('.');
+      const state = await redis.hget(`${prefix}:job:${job.id}:u:${unit}`, `s${replica}`);
+      expect(state, lease).toBe(lease === cp!.leaseId ? 'L' : 'X');
+    }
+    redis.disconnect();
+  });
+});
