@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { LIMITS } from '../coordinator/security.js';
 import type { Bench, BenchRow } from './section.js';
 import { startCoordinator } from './lib/coordinator.js';
 import { Inspector, inspectorUrl, type MemoryUsage } from './lib/inspector.js';
@@ -22,8 +23,8 @@ export const SIZES = {
   smoke: { hosts: 60, processes: 2, heartbeatMs: 1_000, windowMs: 1_000 },
 };
 
-/** The coordinator admits at most 256 WebSocket connections per client address: stay well under. */
-const HOSTS_PER_ADDRESS = 200;
+/** The coordinator caps WebSocket connections per client address (LIMITS.wsPerIp): stay well under. */
+const HOSTS_PER_ADDRESS = Math.max(1, Math.floor(LIMITS.wsPerIp * 0.8));
 
 interface Cycle {
   /** Bytes per connection, resident set and V8 heap (after a full GC), steady state after heartbeats. */
@@ -158,9 +159,9 @@ const bench: Bench = async (opts) => {
       command: 'npm run bench -- --only connections',
       rows,
       notes: [
-        `${fmt(size.hosts)} simulated hosts in ${size.processes} processes, spread over loopback addresses 127.77.x.y (${HOSTS_PER_ADDRESS} per address: the coordinator admits at most 256 per client address). Each says hello with its own host id, then heartbeats every ${size.heartbeatMs / 1000} s (the coordinator advises 15 s; faster here so the window holds about one heartbeat per host) from a random phase; round trips are timed at the host over a ${size.windowMs / 1000} s window, about ${fmt(mid.rtt.length)} samples per repetition.`,
+        `${fmt(size.hosts)} simulated hosts in ${size.processes} processes, spread over loopback addresses 127.77.x.y (${HOSTS_PER_ADDRESS} per address: the coordinator admits at most ${LIMITS.wsPerIp} per client address, and ${fmt(LIMITS.wsTotal)} in all). Each says hello with its own host id, then heartbeats every ${size.heartbeatMs / 1000} s (the coordinator advises 15 s; faster here so the window holds about one heartbeat per host) from a random phase; round trips are timed at the host over a ${size.windowMs / 1000} s window, about ${fmt(mid.rtt.length)} samples per repetition.`,
         'Memory per connection = (after - before) / hosts, both read after a full GC through the inspector; "after" is the steady state following the heartbeat window. A fresh server process per repetition.',
-        `Coordinator in one repetition: heap ${fmt(mid.before.heapUsed / 2 ** 20, 1)} -> ${fmt(mid.after.heapUsed / 2 ** 20, 1)} MB, resident ${fmt(mid.before.rss / 2 ** 20, 1)} -> ${fmt(mid.after.rss / 2 ** 20, 1)} MB. Resident memory includes the kernel-side socket buffers only in part (they are kernel memory, not the process's).`,
+        `Coordinator in one repetition: heap ${fmt(mid.before.heapUsed / 2 ** 20, 1)} -> ${fmt(mid.after.heapUsed / 2 ** 20, 1)} MB, resident ${fmt(mid.before.rss / 2 ** 20, 1)} -> ${fmt(mid.after.rss / 2 ** 20, 1)} MB. Kernel socket buffers are not part of a process's resident memory and are not counted.`,
       ],
     };
   } finally {

@@ -20,7 +20,7 @@ import { printSection } from './lib/report.js';
 import { PROFILE_DIR, redisTimeByScript, summarizeCpuProfile } from './lib/profile.js';
 
 export const SIZES = {
-  full: { hosts: 16, processes: 2, warmMs: 1_500, windowMs: 5_000, bullJobs: 20_000 },
+  full: { hosts: 16, processes: 2, warmMs: 1_500, windowMs: 5_000, bullJobs: 30_000 },
   smoke: { hosts: 4, processes: 1, warmMs: 300, windowMs: 1_000, bullJobs: 500 },
 };
 

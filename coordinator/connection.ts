@@ -214,7 +214,7 @@ export class Connection {
     const held = await redis.scard(keys.key('hostLeases', { host: hostId }));
     const room = Math.min(count, this.threads * options.leasesPerThread - held);
     if (room <= 0) {
-      return this.send({ type: 'no_work', reason: 'quota', message: `this host already holds ${held} units (limit ${this.threads * options.leasesPerThread})`, retryMs: 5_000, reqId });
+      return this.send({ type: 'no_work', reason: 'quota', message: `this host already holds ${held} units (limit ${this.threads * options.leasesPerThread})`, retryMs: 1_000, reqId });
     }
     if (!this.kinds.length) {
       return this.send({ type: 'no_work', reason: 'incompatible', message: 'this worker runs no kind this coordinator serves at the same version', retryMs: 60_000, reqId });

@@ -19,6 +19,9 @@ function track(proc: ChildProcess): ChildProcess {
   return proc;
 }
 
+/** Track a child started elsewhere (redis-server by cli/redis-launcher.ts) so that killAll ends it too. */
+export const adopt = (proc: ChildProcess): ChildProcess => track(proc);
+
 /** SIGKILL every child still running (benchmarks call this in `finally`; also on process exit). */
 export function killAll(): void {
   for (const p of live) {

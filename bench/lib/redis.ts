@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ensureRedisBinary, startRedis } from '../../cli/redis-launcher.js';
 import { freePort } from '../../test/helpers/ports.js';
+import { adopt } from './procs.js';
 
 export interface BenchRedis {
   url: string;
@@ -21,6 +22,8 @@ export interface BenchRedis {
 export async function startBenchRedis(): Promise<BenchRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'idlegrid-bench-redis-'));
   const launched = await startRedis({ port: await freePort(), dir, appendonly: false });
+  // Ended with the benchmark's other children if the run dies before stop().
+  adopt(launched.process);
   const client = new Redis(launched.url, { maxRetriesPerRequest: 3 });
   client.on('error', () => {});
   return {
