@@ -5,40 +5,15 @@
  * the fixed-width SIMD proposal (0xfd prefix).
  */
 
+import { name, section, sleb, uleb, vec } from '../../wasm/encoding.js';
+
+export { sleb, uleb };
+
 export type Code = number[];
 
 export const T = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
 export type T = (typeof T)[keyof typeof T];
 
-export function uleb(n: number): Code {
-  const out: Code = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-export function sleb(n: number): Code {
-  const out: Code = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const str = (s: string): Code => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-const vec = (items: Code[]): Code => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: Code): Code => [id, ...uleb(body.length), ...body];
-
-/** Instructions. Memory accesses use offset 0 and the natural alignment hint. */
 export const I = {
   get: (l: number): Code => [0x20, ...uleb(l)],
   set: (l: number): Code => [0x21, ...uleb(l)],
@@ -103,8 +78,8 @@ export interface Func {
 /** A module that imports its memory as env.mem and exports every function by name. */
 export function assemble(funcs: Func[], minPages = 1): Uint8Array<ArrayBuffer> {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]);
-  const imports = vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(minPages)]]);
-  const exports = vec(funcs.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]));
+  const imports = vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(minPages)]]);
+  const exports = vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]));
   const bodies = funcs.map((f) => {
     const groups = f.locals.map((t) => [1, t]);
     const code = [...vec(groups), ...f.body.flat(), 0x0b];

@@ -7,6 +7,10 @@
  */
 
 /** Value types. */
+import { name, section, sleb, uleb, vec } from '../../wasm/encoding.js';
+
+export { sleb, uleb };
+
 export const I32 = 0x7f;
 export const V128 = 0x7b;
 export type ValType = typeof I32 | typeof V128;
@@ -67,32 +71,6 @@ export const Simd = {
 
 const SIMD_PREFIX = 0xfd;
 const BLOCK_VOID = 0x40;
-
-export function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-export function sleb(n: number): number[] {
-  const out: number[] = [];
-  n |= 0;
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-
-const str = (s: string): number[] => [...uleb(s.length), ...new TextEncoder().encode(s)];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
 /** Builds one function body. Locals are declared on demand; parameters come first. */
 export class Func {
@@ -201,8 +179,8 @@ export function moduleBytes(funcs: Record<string, Func>, pages = 1): Uint8Array<
   const list = Object.entries(funcs);
   const types = list.map(([, f]) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
   const exports = [
-    [...str('memory'), 0x02, 0],
-    ...list.map(([name], i) => [...str(name), 0x00, ...uleb(i)]),
+    [...name('memory'), 0x02, 0],
+    ...list.map(([fn], i) => [...name(fn), 0x00, ...uleb(i)]),
   ];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
