@@ -11,6 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchKernels } from '../worker/kernel-bench.js';
 import { VolunteerWorker } from '../worker/worker.js';
+import { OPS_PER_KEY } from '../workunits/keysearch/params.js';
 import type { Bench } from './section.js';
 import { startCoordinator } from './lib/coordinator.js';
 import { getJob, keysearchBody, submitJob } from './lib/jobs.js';
@@ -22,8 +23,6 @@ const SIZES = {
   full: { unitS: 3, warmS: 4, windowS: 30 },
   smoke: { unitS: 0.3, warmS: 0.5, windowS: 1.5 },
 };
-
-const OPS_PER_KEY = 542;
 
 const efficiency: Bench = async (opts) => {
   const size = opts.smoke ? SIZES.smoke : SIZES.full;

@@ -48,7 +48,7 @@ describe('control server', () => {
     const port = await server.listen();
     const url = (p: string) => `http://127.0.0.1:${port}${p}`;
     const auth = { authorization: `Bearer ${server.token}` };
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${server.token}x` }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${server.token}x` }] as Array<Record<string, string>>) {
       const r = await fetch(url('/v1/status'), { headers });
       expect(r.status).toBe(401);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
@@ -59,7 +59,7 @@ describe('control server', () => {
     expect(await set.json()).toEqual({ ok: true, key: 'cpuTimePercent', value: 60 });
     const bad = await fetch(url('/v1/set'), { method: 'POST', headers: auth, body: JSON.stringify({ key: 'cpuTimePercent', value: 'lots' }) });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/cpuTimePercent must be a number/);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/cpuTimePercent: must be a number, got "lots"/);
     expect((await fetch(url('/v1/reboot'), { method: 'POST', headers: auth })).status).toBe(404);
     expect(calls).toEqual(['pause', 'resume', 'finish', 'set cpuTimePercent']);
   });

@@ -25,6 +25,8 @@ describe('terminal view', () => {
     expect(lines[4]).toMatch(/#3 idle/);
     expect(lines[5]).toMatch(/buffer: 2 unit\(s\) ready +results waiting to be sent: 1/);
     for (const l of render({ worker: snapshot() }, 60)) expect(l.length).toBeLessThanOrEqual(60);
+    // While running, a stopped thread is resting in the CPU-time cap's duty cycle.
+    expect(render({ worker: snapshot() }, 140)[3]).toMatch(/25\.0% +resting/);
   });
 });
 

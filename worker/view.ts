@@ -4,7 +4,7 @@
  * with the buffer. render() is a pure function of a status snapshot; LiveView redraws it in place and
  * prints log lines above it.
  */
-import { bar, duration, si } from '../cli/format.js';
+import { bar, duration, si } from './format.js';
 import type { GovernorStatus } from './governor.js';
 import type { UnitView, WorkerSnapshot } from './status.js';
 
@@ -15,11 +15,12 @@ export interface ViewData {
 
 const rate = (u: UnitView): string => (u.itemName && u.itemsPerS !== null ? si(u.itemsPerS, `${u.itemName}/s`) : si(u.opsPerS, 'FLOPS'));
 
-function unitLine(slot: number, u: UnitView | undefined, width: number): string {
+function unitLine(slot: number, u: UnitView | undefined, width: number, held: boolean): string {
   const tag = `#${slot + 1}`.padStart(3);
   if (!u) return `${tag} idle`;
   const barWidth = Math.max(10, Math.min(30, width - 70));
-  const state = u.paused ? 'paused' : `ETA ${duration(u.etaS)}`;
+  // A thread stopped while the worker runs is in the CPU-time cap's rest phase.
+  const state = u.paused ? (held ? 'paused' : 'resting') : `ETA ${duration(u.etaS)}`;
   return `${tag} ${u.kind.padEnd(10)} ${bar(u.fraction, barWidth)} ${(u.fraction * 100).toFixed(1).padStart(5)}%  ${state.padEnd(11)} ${rate(u).padStart(14)}  ${u.leaseId}`;
 }
 
@@ -33,7 +34,8 @@ export function render(d: ViewData, width = 100): string[] {
   ];
   const bySlot = new Map(w.units.map((u) => [u.slot, u]));
   const slots = Math.max(w.threads, ...w.units.map((u) => u.slot + 1));
-  for (let s = 0; s < slots; s++) lines.push(unitLine(s, bySlot.get(s), width));
+  const held = w.state.startsWith('paused');
+  for (let s = 0; s < slots; s++) lines.push(unitLine(s, bySlot.get(s), width, held));
   const g = d.governor;
   const extra = g
     ? `   idle source: ${g.sensors.idle}${g.readings.otherCpu !== null ? `   other programs' CPU ${Math.round(g.readings.otherCpu * 100)}%` : ''}${g.readings.tempC !== null ? `   CPU ${Math.round(g.readings.tempC)} C` : ''}`

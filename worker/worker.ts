@@ -4,7 +4,6 @@
  * units, and says what it is doing and why. When it may compute is decided outside (governor.ts) and
  * arrives through hold() and throttle(); without a governor (the demo) it always computes.
  */
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { PROTOCOL_VERSION, SOFTWARE, type CoordinatorMessage, type WorkUnit } from '../protocol/index.js';
@@ -17,10 +16,13 @@ import type { Governed } from './governor.js';
 import { loadIdentity, type HostIdentity } from './identity.js';
 import { Link } from './link.js';
 import { resolveWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './options.js';
-import { Outbox, type PendingResult } from './outbox.js';
+import { Delivery } from './delivery.js';
+import { downloadInput } from './download.js';
+import { Outbox } from './outbox.js';
 import { ComputePool } from './pool.js';
 import type { UnitView, WorkerSnapshot } from './status.js';
 import { Running, unitView } from './running.js';
+import { stateLine } from './state-line.js';
 import { unitsToRequest, updateRate } from './work-buffer.js';
 
 export interface WorkerEvents {
@@ -41,7 +43,7 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
   readonly opts: WorkerOptions;
   private readonly link: Link;
   private readonly pool: ComputePool;
-  private readonly outbox: Outbox;
+  private readonly delivery: Delivery;
   private readonly checkpoints: CheckpointStore;
   private readonly credit: CreditLog;
   private readonly queue: WorkUnit[] = [];
@@ -69,7 +71,6 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
     this.opts = resolveWorkerOptions(input);
     const opts = this.opts;
     this.identity = loadIdentity(opts.configDir);
-    this.outbox = new Outbox(opts.configDir);
     this.checkpoints = new CheckpointStore(opts.configDir);
     this.credit = new CreditLog(opts.configDir);
     const versions = Object.fromEntries(Object.values(KINDS).map((k) => [k.name, k.version]));
@@ -90,11 +91,13 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
       kinds: Object.values(KINDS).map((k) => ({ name: k.name, version: k.version })),
       ...(Object.keys(bench).length ? { bench } : {}),
     }));
+    this.delivery = new Delivery(new Outbox(opts.configDir), this.link);
     this.link.on('message', (m) => this.onMessage(m));
     this.link.on('up', () => {
       this.downReason = null;
       this.refresh();
-      this.flushOutbox();
+      const n = this.delivery.resend();
+      if (n) this.emit('log', 'info', `delivering ${n} result(s) kept while the coordinator was unreachable`, { count: n });
     });
     this.link.on('down', (reason, wait) => {
       this.requesting = false;
@@ -147,7 +150,7 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
       threads: this.opts.threads,
       units: this.units(),
       buffered: this.queue.length,
-      outbox: this.outbox.count(),
+      outbox: this.delivery.waiting,
       unitsDone: this.unitsDone,
       credit: this.credit.today(),
       rates: { ...this.rates },
@@ -230,19 +233,12 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
     this.emit('status', state);
   }
 
-  /** The one place the state line is derived, from the reasons kept for it. */
   private refresh(): void {
     if (this.stopping) return;
-    if (this.holdReason !== null) return this.setState(`paused: ${this.holdReason}`);
-    if (this.finishing) {
-      const left = this.running.size + this.queue.length;
-      if (left || this.welcomed) return this.setState(`finishing the units in hand (${left} left${this.outbox.count() ? `, ${this.outbox.count()} result(s) to deliver` : ''})`);
-      return this.setState(`finishing: waiting for the coordinator to say which units this host holds (${this.downReason ?? 'connecting'})`);
-    }
-    if (this.running.size) return this.setState('running');
-    if (this.downReason) return this.setState(`waiting for work: ${this.downReason}`);
-    if (this.noWork) return this.setState(`waiting for work: ${this.noWork}`);
-    this.setState('waiting for work');
+    this.setState(stateLine({
+      hold: this.holdReason, finishing: this.finishing, welcomed: this.welcomed, running: this.running.size, queued: this.queue.length,
+      outbox: this.finishing ? this.delivery.waiting : 0, down: this.downReason, noWork: this.noWork,
+    }));
   }
 
   private onMessage(msg: CoordinatorMessage): void {
@@ -251,7 +247,7 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
         this.welcomed = true;
         // Units this host already holds: keep them (resumed from checkpoints where there are some),
         // except those already finished and waiting in the outbox.
-        const done = new Set(this.outbox.all().map((r) => r.leaseId));
+        const done = this.delivery.finished();
         for (const u of msg.leases) {
           if (done.has(u.leaseId) || this.running.has(u.leaseId) || this.queue.some((q) => q.leaseId === u.leaseId)) continue;
           this.queue.push(u);
@@ -281,8 +277,8 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
         this.retryTimer.unref();
         return;
       case 'ack':
+        this.delivery.acknowledged(msg.items);
         for (const item of msg.items) {
-          this.outbox.remove(item.leaseId);
           if (item.status === 'accepted') {
             this.credit.claim(item.leaseId, this.opsOf.get(item.leaseId) ?? 0);
             this.emit('accepted', item.leaseId);
@@ -317,6 +313,7 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
       this.running.delete(leaseId);
     }
     this.checkpoints.remove(leaseId);
+    this.opsOf.delete(leaseId);
     this.emit('log', 'info', `dropped ${leaseId}: ${reason}`, { leaseId });
   }
 
@@ -367,7 +364,7 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
 
   /** --finish ends once the held units are known and done and every result is acknowledged. */
   private finishIfDone(): void {
-    if (this.finishing && this.welcomed && !this.running.size && !this.queue.length && this.outbox.count() === 0) void this.stop('finished the units in hand');
+    if (this.finishing && this.welcomed && !this.running.size && !this.queue.length && this.delivery.waiting === 0) void this.stop('finished the units in hand');
   }
 
   private async startUnit(unit: WorkUnit): Promise<void> {
@@ -379,7 +376,7 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
     const mine = () => this.running.get(unit.leaseId) === r;
     try {
       if (!kind || kind.version !== unit.kindVersion) throw Object.assign(new Error(`kind ${unit.kind} v${unit.kindVersion} is not in this worker`), { code: 'UNIT_ERROR' });
-      const input = unit.input ? await this.download(unit) : undefined;
+      const input = unit.input ? await downloadInput(this.opts.coordinator, this.identity, unit) : undefined;
       if (!mine() || this.stopping) return; // cancelled or stopping while downloading
       let first = true;
       r.task = this.pool.run({ kernelModule: kind.kernelModule, spec: unit.spec, input, checkpoint }, (p) => {
@@ -407,7 +404,7 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
       this.unitsDone++;
       if (outcome.computeS > 0) this.rates[unit.kind] = updateRate(this.rates[unit.kind], outcome.opsDone / outcome.computeS);
       this.emit('unitDone', unit.leaseId, outcome.computeS);
-      this.deliver({ leaseId: unit.leaseId, result: outcome.result, cpuS: outcome.computeS, elapsedS: (Date.now() - r.startedAt) / 1000 });
+      this.delivery.add({ leaseId: unit.leaseId, result: outcome.result, cpuS: outcome.computeS, elapsedS: (Date.now() - r.startedAt) / 1000 });
       this.checkpoints.remove(unit.leaseId);
     } catch (err) {
       if (mine()) this.running.delete(unit.leaseId);
@@ -429,41 +426,6 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
     let s = 0;
     while (used.has(s)) s++;
     return s;
-  }
-
-  private async download(unit: WorkUnit): Promise<Uint8Array> {
-    const url = this.opts.coordinator.replace(/\/$/, '') + unit.input!.path;
-    const headers = { 'x-idlegrid-host': this.identity.hostId, 'x-idlegrid-secret': this.identity.hostSecret };
-    const res = await fetch(url, { headers });
-    if (!res.ok) throw Object.assign(new Error(`input download failed: HTTP ${res.status}`), { code: 'INPUT_HASH' });
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== unit.input!.sha256) throw Object.assign(new Error(`input slice hash ${sha} does not match ${unit.input!.sha256}`), { code: 'INPUT_HASH' });
-    return bytes;
-  }
-
-  // ---- results ----
-
-  private pendingBatch: PendingResult[] = [];
-  private batchTimer?: NodeJS.Timeout;
-
-  /** Results go to disk first, then out in small batches (one frame, one Redis round trip). */
-  private deliver(item: PendingResult): void {
-    this.outbox.add(item);
-    this.pendingBatch.push(item);
-    if (!this.batchTimer) {
-      this.batchTimer = setTimeout(() => {
-        this.batchTimer = undefined;
-        const items = this.pendingBatch.splice(0, 64);
-        if (items.length) this.link.send({ type: 'results', items });
-      }, 5);
-    }
-  }
-
-  private flushOutbox(): void {
-    const all = this.outbox.all();
-    if (all.length) this.emit('log', 'info', `delivering ${all.length} result(s) kept while the coordinator was unreachable`, { count: all.length });
-    for (let i = 0; i < all.length; i += 64) this.link.send({ type: 'results', items: all.slice(i, i + 64) });
   }
 
   private sendProgress(): void {

@@ -86,13 +86,14 @@ describe('worker never loses work', () => {
     await waitFor('the worker saying the coordinator is down', async () => logLines(worker).some((l) => /^waiting for work: coordinator down/.test(l.state ?? '')), 10_000);
 
     const again = await startCoordinatorProcess(redisUrl(), prefix, [], coord.port);
+
     procs.push(again);
     const done = await waitForJobEnd(again.url, job.id, 90_000);
     expect(done.state).toBe('done');
     expect(done.result.found).toEqual([{ key: job.key }]);
     await waitFor('the outbox emptied by the acknowledgement', async () => !readdirSync(outbox).some((f) => f.endsWith('.json')), 10_000);
     expect(logLines(worker).some((l) => l.msg === 'delivering 1 result(s) kept while the coordinator was unreachable')).toBe(true);
-  });
+  }, 150_000);
 
   it('Ctrl-C: checkpoints the running unit, hands the unstarted ones back to the coordinator and exits 0', async () => {
     const prefix = uniquePrefix('wint');
