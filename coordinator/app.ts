@@ -55,9 +55,15 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   const bus = await EventBus.start(redis, keys.key('events'));
   const assimilator = new Assimilator(redis, blocking, keys, jobs, bus, log);
   const metrics = new Metrics(redis, keys);
-  const validator = new Validator(redis, keys, jobs, (id) => void assimilator.enqueue(id).catch(() => {}), log,
-    (jobId, unit, now) => metrics.unitValidated(jobId, unit, now));
   const registry = new HostRegistry();
+  const validator = new Validator(redis, keys, jobs, (id) => void assimilator.enqueue(id).catch(() => {}), log,
+    (jobId, unit, now) => metrics.unitValidated(jobId, unit, now),
+    // Hosts connected here hear of their credit at once; the others through their own coordinator.
+    (items) => {
+      registry.deliver({ type: 'credit', items });
+      const elsewhere = items.filter((i) => !registry.has(i.hostId));
+      if (elsewhere.length) void bus.publish({ type: 'credit', items: elsewhere }).catch(() => {});
+    });
   const services: Services = {
     options, redis, keys, jobs, inputs, bus, assimilator, validator, registry, log,
     accounts: new AccountStore(redis, keys),

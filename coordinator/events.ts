@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 
 export type BusEvent =
   | { type: 'cancel'; leases: Array<[leaseId: string, hostId: string]>; reason: string }
-  | { type: 'job'; id: string; state: string };
+  | { type: 'job'; id: string; state: string }
+  | { type: 'credit'; items: Array<{ leaseId: string; hostId: string; credit: number; valid: boolean }> };
 
 export class EventBus extends EventEmitter<{ event: [BusEvent] }> {
   private constructor(private readonly pub: Redis, private readonly sub: Redis, private readonly channel: string) {

@@ -19,8 +19,19 @@ export class HostRegistry {
     return this.byHost.size;
   }
 
-  /** Tell the hosts connected here to drop cancelled units; other coordinators do the same for theirs. */
+  has(hostId: string): boolean {
+    return this.byHost.has(hostId);
+  }
+
+  /**
+   * Pass an event to the hosts connected here: cancelled units to drop, credit for judged results.
+   * Other coordinators do the same for their hosts.
+   */
   deliver(event: BusEvent): void {
+    if (event.type === 'credit') {
+      for (const i of event.items) this.byHost.get(i.hostId)?.send({ type: 'credit', leaseId: i.leaseId, credit: i.credit, valid: i.valid });
+      return;
+    }
     if (event.type !== 'cancel') return;
     const byHost = new Map<string, string[]>();
     for (const [lease, host] of event.leases) {

@@ -5,13 +5,20 @@
  */
 import type { Logger } from 'pino';
 import type { ChainableCommander } from 'ioredis';
+import { OPS_PER_COBBLESTONE } from '../protocol/index.js';
 import { decide, type Decision, type Replica, type UnitView } from './quorum.js';
 import type { JobMeta, JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
 import type { StorePipeline, StoreRedis } from './store/scripts.js';
 
-/** 1 cobblestone = 1/200 day of a 1 GFLOPS machine. */
-export const OPS_PER_COBBLESTONE = 4.32e11;
+export { OPS_PER_COBBLESTONE } from '../protocol/index.js';
+
+export interface JudgedResult {
+  leaseId: string;
+  hostId: string;
+  credit: number;
+  valid: boolean;
+}
 
 export class Validator {
   constructor(
@@ -22,6 +29,8 @@ export class Validator {
     private readonly log: Logger,
     /** Called once per unit that became valid, with the unit as read (for the turnaround histogram). */
     private readonly onValid?: (jobId: string, unit: Record<string, string>, nowMs: number) => void,
+    /** Called with each result newly judged, so its host can be told its credit (the `credit` message). */
+    private readonly onJudged?: (items: JudgedResult[]) => void,
   ) {}
 
   /** Validate one unit, re-reading it until a decision applies to an unchanged unit. */
@@ -52,7 +61,8 @@ export class Validator {
   private async apply(units: Array<{ jobId: string; unit: number }>, hashes: Array<Record<string, string>>): Promise<string[]> {
     const now = Date.now();
     const pipe = this.redis.pipeline() as unknown as StorePipeline;
-    const planned: Array<{ i: number; action: Decision['action'] } | null> = [];
+    const planned: Array<{ i: number; action: Decision['action']; judged: JudgedResult[] } | null> = [];
+    const judged: JudgedResult[] = [];
     const results: string[] = units.map(() => 'ok');
     for (let i = 0; i < units.length; i++) {
       const { jobId, unit } = units[i];
@@ -64,7 +74,15 @@ export class Validator {
         continue;
       }
       pipe.ig_validate(this.keys.prefix, jobId, unit, hashes[i].v, now, ...args.args);
-      planned.push({ i, action: args.action });
+      const h = hashes[i];
+      planned.push({
+        i,
+        action: args.action,
+        // Outcomes are written once: results judged before are not announced again.
+        judged: args.outcomes.filter(([r]) => !h[`o${r}`]).map(([r, o]) => ({
+          leaseId: `${jobId}.${unit}.${r}`, hostId: h[`h${r}`], credit: o === 'V' ? args.credit : 0, valid: o === 'V',
+        })),
+      });
     }
     const replies = (await (pipe as unknown as ChainableCommander).exec()) ?? [];
     replies.forEach(([err, res], k) => {
@@ -77,14 +95,16 @@ export class Validator {
       }
       results[p.i] = String(res);
       if (res === 'stale') return;
+      judged.push(...p.judged);
       if (p.action === 'valid') this.onValid?.(jobId, hashes[p.i], now);
       if (res === 'settled') this.onSettled(jobId);
     });
+    if (judged.length) this.onJudged?.(judged);
     return results;
   }
 
   /** The validate.lua arguments for a unit as read, or null when there is nothing to do. */
-  private decide(meta: JobMeta, unit: number, h: Record<string, string>): { action: Decision['action']; args: Array<string | number> } | null {
+  private decide(meta: JobMeta, unit: number, h: Record<string, string>): Planned | null {
     const { kind } = meta;
     const { spec, secret } = this.jobs.unitSpec(meta, unit);
     const judge = {
@@ -108,15 +128,22 @@ export class Validator {
         const canonical = view.replicas.find((x) => x.r === d.canon)!.result;
         const decisive = !meta.exhaustive && kind.decisive?.(canonical) === true;
         const items = kind.items ? kind.items(spec) : 1;
-        return { action: d.action, args: ['valid', d.canon, credit, items, ops, decisive ? '1' : '0', ...d.outcomes.flat()] };
+        return { action: d.action, credit, outcomes: d.outcomes, args: ['valid', d.canon, credit, items, ops, decisive ? '1' : '0', ...d.outcomes.flat()] };
       }
       case 'late':
-        return { action: d.action, args: ['late', credit, ops, ...d.outcomes.flat()] };
+        return { action: d.action, credit, outcomes: d.outcomes, args: ['late', credit, ops, ...d.outcomes.flat()] };
       case 'more':
       case 'fail':
-        return { action: d.action, args: [d.action, d.reason, credit, ops, ...d.outcomes.flat()] };
+        return { action: d.action, credit, outcomes: d.outcomes, args: [d.action, d.reason, credit, ops, ...d.outcomes.flat()] };
     }
   }
+}
+
+interface Planned {
+  action: Decision['action'];
+  credit: number;
+  outcomes: Array<[number, 'V' | 'I']>;
+  args: Array<string | number>;
 }
 
 function unitView(h: Record<string, string>): UnitView {

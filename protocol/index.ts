@@ -4,3 +4,4 @@ export * from './common.js';
 export * from './messages.js';
 export * from './http.js';
 export * from './dashboard.js';
+export * from './credit.js';

@@ -80,6 +80,8 @@ describe('dishonest hosts', () => {
     expect(doc.result.found).toEqual([{ key }]);
 
     const p = coord.options.prefix;
+    // Each liar is told its results were invalid, for no credit.
+    for (const w of [liar, faker]) expect(await w.next('credit')).toMatchObject({ valid: false, credit: 0 });
     for (const w of [liar, faker]) {
       const h = await redis.hgetall(`${p}:host:${w.hostId}`);
       expect(Number(h.credit ?? 0)).toBe(0);

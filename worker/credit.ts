@@ -6,8 +6,9 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** BOINC's unit: 1/200 of a day of a 1 GFLOPS machine = 4.32e11 operations (../shared/DOMAIN.md section 1). */
-export const OPS_PER_COBBLESTONE = 4.32e11;
+import { OPS_PER_COBBLESTONE } from '../protocol/index.js';
+
+export { OPS_PER_COBBLESTONE };
 
 interface Day {
   day: string;

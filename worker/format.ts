@@ -1,7 +1,6 @@
 /**
- * Numbers, durations and bars for the worker's terminal view. worker/ may not import cli/ (the
- * boundary check), so these small helpers live here; cli/format.ts has the same ones for the job
- * commands.
+ * Numbers, durations and bars for terminals: the worker's live view and the CLI's job commands
+ * (cli/format.ts re-exports them; worker/ may not import cli/).
  */
 export function si(n: number, unit = ''): string {
   const steps = ['', 'k', 'M', 'G', 'T', 'P', 'E'];

@@ -348,7 +348,9 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
         continue;
       }
       const rate = this.rates[unit.kind];
-      if (rate && this.checkpoints.load(unit.leaseId) === undefined && Date.now() + (unit.ops / rate) * 1000 > unit.deadline) {
+      // Hand back only what clearly cannot make it: a speed estimate is rough, and a unit handed back by
+      // every host has to wait for their cool-down (lease.lua) before it can come back.
+      if (rate && this.checkpoints.load(unit.leaseId) === undefined && (unit.ops / rate) * 1000 > 1.5 * (unit.deadline - Date.now())) {
         hopeless.push(unit.leaseId);
         continue;
       }
@@ -402,7 +404,8 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
       // Give the thread its next unit before the bookkeeping (disk writes, events): threads never wait on it.
       this.pump();
       this.unitsDone++;
-      if (outcome.computeS > 0) this.rates[unit.kind] = updateRate(this.rates[unit.kind], outcome.opsDone / outcome.computeS);
+      // Units of a second or less are mostly start-up cost: their speed would make long units look hopeless.
+      if (outcome.computeS >= 1) this.rates[unit.kind] = updateRate(this.rates[unit.kind], outcome.opsDone / outcome.computeS);
       this.emit('unitDone', unit.leaseId, outcome.computeS);
       this.delivery.add({ leaseId: unit.leaseId, result: outcome.result, cpuS: outcome.computeS, elapsedS: (Date.now() - r.startedAt) / 1000 });
       this.checkpoints.remove(unit.leaseId);

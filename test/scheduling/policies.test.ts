@@ -130,7 +130,12 @@ describe('scheduling', () => {
     await submit({ params: params(2 * 16, 16, '000000000300000000'), policy: { minQuorum: 1, targetResults: 1 } });
     const w = await FakeWorker.connect(coord.wsUrl);
     await w.hello({ account: acct.key });
-    await finish(w, await work(w, 2));
+    const units = await work(w, 2);
+    await finish(w, units);
+    // The host is told its credit for each result as it is judged.
+    const told = [await w.next('credit'), await w.next('credit')];
+    expect(told.map((c) => c.leaseId).sort()).toEqual(units.map((u) => u.leaseId).sort());
+    for (const c of told) expect(c).toMatchObject({ valid: true, credit: (16 * 542) / 4.32e11 });
     await new Promise((r) => setTimeout(r, 200));
     const p = coord.options.prefix;
     const host = Number(await redis.hget(`${p}:host:${w.hostId}`, 'credit'));
@@ -171,5 +176,25 @@ describe('scheduling', () => {
     expect(Number(await redis.hget(`${p}:host:${cheat.hostId}`, 'credit') ?? 0)).toBe(0);
     honest.close();
     cheat.close();
+  });
+
+  it('gives a handed-back unit to another host first, and back to its host after the cool-down', async () => {
+    const id = await submit({ params: params(16, 16, '000000000500000000'), policy: { minQuorum: 1, targetResults: 1 } });
+    const a = await FakeWorker.connect(coord.wsUrl);
+    await a.hello();
+    const [u] = await work(a, 1);
+    a.send({ type: 'release', leaseIds: [u.leaseId], reason: 'cannot finish before the deadline' });
+    const again = await a.request(1);
+    expect(again).toMatchObject({ type: 'no_work', reason: 'all_leased' });
+    // Ten minutes later (moved back in Redis rather than waited for), the unit may return to this host.
+    const uk = `${coord.options.prefix}:job:${id}:u:${u.unit}`;
+    await redis.hset(uk, `RH:${a.hostId}`, Date.now() - 11 * 60_000);
+    const [back] = await work(a, 1);
+    expect(back.unit).toBe(u.unit);
+    expect(back.leaseId).not.toBe(u.leaseId);
+    await finish(a, [back]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await redis.hget(uk, 'st')).toBe('valid');
+    a.close();
   });
 });

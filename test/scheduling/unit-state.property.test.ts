@@ -111,8 +111,11 @@ describe('unit state machine (real Lua, real Redis)', () => {
             const h = await svc.redis.hgetall(svc.keys.key('unit', { job: id, unit: u }));
             expect(['valid', 'failed']).toContain(h.st);
             const n = Number(h.n);
-            const hosts = Array.from({ length: n }, (_, r) => h[`h${r}`]);
-            expect(new Set(hosts).size).toBe(n);
+            // A replica handed back (X) produced nothing, and its host may get the unit again later;
+            // every replica that could produce a result sits on its own host and account.
+            const live = Array.from({ length: n }, (_, r) => r).filter((r) => h[`s${r}`] !== 'X');
+            const hosts = live.map((r) => h[`h${r}`]);
+            expect(new Set(hosts).size).toBe(hosts.length);
             const accts = hosts.map((x) => ACCOUNT[x]).filter(Boolean);
             expect(new Set(accts).size).toBe(accts.length);
             const valid = Array.from({ length: n }, (_, r) => r).filter((r) => h[`o${r}`] === 'V');

@@ -8,6 +8,8 @@
 local host, acct, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local count, kinds, maxJobs = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 local out, got, rnd = {}, 0, 8
+-- A host that handed a replica back gets that unit again only after this long (another host first).
+local HANDBACK_COOLDOWN_MS = 10 * 60 * 1000
 local sawJob, sawKind = false, false
 
 local function issue(jid, uk, idx, delayMs)
@@ -44,7 +46,9 @@ local function serve(jid, quota)
   for _, idx in ipairs(needs) do
     if got >= limit then break end
     local uk = k_unit(jid, idx)
-    if redis.call('HEXISTS', uk, 'H:' .. host) == 0 and (acct == '' or redis.call('HEXISTS', uk, 'A:' .. acct) == 0) then
+    local handedBack = tonumber(redis.call('HGET', uk, 'RH:' .. host) or '0')
+    if redis.call('HEXISTS', uk, 'H:' .. host) == 0 and (acct == '' or redis.call('HEXISTS', uk, 'A:' .. acct) == 0)
+      and now - handedBack > HANDBACK_COOLDOWN_MS then
       issue(jid, uk, idx, delayMs)
       if redis.call('HINCRBY', uk, 'need', -1) <= 0 then redis.call('ZREM', k_need(jid), idx) end
     end

@@ -114,6 +114,15 @@ local function replica_gone(lid, newState, reason)
   redis.call('HSET', uk, 's' .. r, newState)
   redis.call('HINCRBY', uk, 'out', -1)
   bump(uk)
+  if newState == 'X' then
+    -- A hand-back produced no result, so the unit may come back to this host (and account) later:
+    -- otherwise a unit every current host handed back would wait forever for a new one.
+    local t = redis.call('TIME')
+    local acct = redis.call('HGET', uk, 'a' .. r)
+    redis.call('HDEL', uk, 'H:' .. host)
+    if acct and acct ~= '' then redis.call('HDEL', uk, 'A:' .. acct) end
+    redis.call('HSET', uk, 'RH:' .. host, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  end
   if newState == 'T' then
     reset_trust(host, redis.call('HGET', k_job(jid), 'kind'))
     redis.call('HINCRBY', k_host(host), 'nTimeout', 1)
