@@ -9,7 +9,7 @@ import { fftPlan } from './fft.js';
 import { readFilterbank } from './filterbank.js';
 import { blockStarts, Checkpoint, hitOrder, unitOps, type BasebandUnit, type Result, type TaylorUnit, type UnitSpec } from './params.js';
 import { decodeSah } from './sah.js';
-import { decodeSamples } from './sigmf.js';
+import { decodeSamples, parseDatatype } from './sigmf.js';
 import { baselineSmooth, dechirpInto, splitComplex, spectrumSpikes, type Baseband } from './spikes.js';
 import { generateSynthetic, specFromSource } from './synthetic.js';
 import { taylorSearch } from './taylor.js';
@@ -63,7 +63,8 @@ function stepSpikes(s: State, u: BasebandUnit, budget: number): void {
   const src = u.source as BasebandSource;
   const x = s.x!, starts = s.starts!;
   const plan = fftPlan(u.fftLength);
-  const opts = { ...src, threshold: u.threshold, spikesPerSpectrum: u.spikesPerSpectrum };
+  const realInput = src.format === 'sigmf' && !parseDatatype(src.datatype).isComplex;
+  const opts = { ...src, threshold: u.threshold, spikesPerSpectrum: u.spikesPerSpectrum, realInput };
   const end = Math.min(s.total, s.done + budget);
   for (; s.done < end; s.done++) {
     const j = Math.floor(s.done / starts.length);

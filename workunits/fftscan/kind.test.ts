@@ -134,11 +134,28 @@ describe('other formats end to end (plan -> unit -> input slice -> kernel -> ass
     expect(Math.abs(answer.candidates[0].frequencyHz - (1e6 + f0))).toBeLessThanOrEqual(1);
   });
 
-  it('refuses real-valued SigMF samples', () => {
-    const p = fftscan.params.parse({ source: { format: 'sigmf', sha256: 'c'.repeat(64), datatype: 'ri16_le', dataOffset: 0,
-      sampleRateHz: 48000, centreFrequencyHz: 0, sampleCount: 288000 } });
-    const r = fftscan.plan(p);
-    expect(r.ok ? 'ok' : r.error.code).toBe('FFTSCAN_NOT_COMPLEX');
+  it('SigMF rf32 (real samples): a real tone is reported once, above 0 Hz, not at its mirror image', async () => {
+    const { default: kernel } = await import('./kernel.js');
+    const fs = 4096, n = 1 << 15, f0 = 600;
+    const bytes = new Uint8Array(4 * n);
+    const view = new DataView(bytes.buffer);
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 2;
+    for (let g = 0; g < n; g++) view.setFloat32(4 * g, rnd() + 0.2 * Math.cos(2 * Math.PI * f0 * (g / fs)), true);
+    const source = { format: 'sigmf', sha256: 'd'.repeat(64), datatype: 'rf32_le', dataOffset: 0, sampleRateHz: fs, centreFrequencyHz: 0, sampleCount: n };
+    const { p, plan } = planOf({ source, fftSizes: [4096], maxDrift: 0 });
+    const results = [];
+    for (let i = 0; i < plan.unitsTotal; i++) {
+      const u = fftscan.unit(p, plan, i);
+      const ref = fftscan.input!(p, u)!;
+      const s = kernel.init(u, bytes.subarray(ref.offset, ref.offset + ref.length));
+      while (!kernel.step(s, 100));
+      results.push({ index: i, result: kernel.result(s) });
+    }
+    const { candidates } = fftscan.assemble(p, plan, results, []);
+    expect(candidates.length).toBeGreaterThan(0);
+    expect(Math.abs(candidates[0].frequencyHz - f0)).toBeLessThanOrEqual(1);
+    expect(candidates.every((c) => c.frequencyHz > 0)).toBe(true);
   });
 
   const FIL = new URL('../../../shared/data/setigen_sample_cband_DIAG_SGR_B2.fil', import.meta.url).pathname;

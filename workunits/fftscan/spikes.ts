@@ -31,6 +31,11 @@ export interface SpikeGeometry {
 
 export interface SpikeOptions extends SpikeGeometry {
   threshold: number;
+  /**
+   * Real-valued samples (SigMF r... types, read with Q = 0): the spectrum's negative half mirrors the
+   * positive one, so only bins 1..L/2-1 are searched and each tone is reported once, above 0 Hz.
+   */
+  realInput?: boolean;
   /** Strongest bins reported per spectrum; 0 = every bin above the threshold. */
   spikesPerSpectrum: number;
 }
@@ -192,7 +197,8 @@ export function spectrumSpikes(
   if (!(peak > opts.threshold * mean)) return;
   const hits: Array<{ k: number; v: number }> = [];
   const cut = opts.threshold * mean;
-  for (let k = 1; k < fftLength; k++) if (p[k] > cut) hits.push({ k, v: p[k] });
+  const last = opts.realInput ? fftLength / 2 : fftLength;
+  for (let k = 1; k < last; k++) if (p[k] > cut) hits.push({ k, v: p[k] });
   // Strongest first, ties to the lower bin, so the choice is the same on every host.
   hits.sort((a, b) => b.v - a.v || a.k - b.k);
   const keep = opts.spikesPerSpectrum > 0 ? hits.slice(0, opts.spikesPerSpectrum) : hits;
