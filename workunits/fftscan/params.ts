@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { isSupportedLength, MAX_FFT } from './fft.js';
 import { filterbankSpectraCount, parseFilterbankHeader } from './filterbank.js';
-import { chirpLimitAt, PRESETS, type ChirpLimit, type PresetName } from './presets.js';
+import { chirpLimitAt, PRESETS, type Preset, type PresetName } from './presets.js';
 import { minChirpStep } from './spikes.js';
 import type { BasebandSource, Candidate, FilSource, Source } from './types.js';
 
@@ -76,15 +76,9 @@ export const FftscanParams = z.object({
 });
 export type FftscanParams = z.infer<typeof FftscanParams>;
 
-export interface Settings {
+/** A preset with the job's overrides applied, plus how the job is cut into units. */
+export interface Settings extends Preset {
   preset: PresetName;
-  fftLengths: number[];
-  chirpLimits: ChirpLimit[];
-  chirpResolution: number;
-  threshold: number;
-  spikesPerSpectrum: number;
-  hopFraction: number;
-  smoothing: { boxcar: number; chunk: number } | null;
   maxHits: number;
   opsPerUnit: number;
   unitSamples: number;
