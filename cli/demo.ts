@@ -38,7 +38,7 @@ export async function runDemo(flags: { port: number; redis?: string; redisPort: 
   const coord = await buildApp({ port: flags.port, host: '127.0.0.1', redisUrl, logLevel: 'warn' }, pino({ level: 'warn' }));
   await coord.app.listen({ port: flags.port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${flags.port}`;
-  say(`coordinator listening on ${url}  (API ${url}/api/jobs, workers ${url.replace('http', 'ws')}/ws)`);
+  say(`coordinator listening on ${url}  (dashboard ${url}/, API ${url}/api/jobs, workers ${url.replace('http', 'ws')}/ws)`);
   say(`admin token: ${adminToken}`);
   say(`  use it for client commands: export IDLEGRID_TOKEN=${adminToken}   (or pass --token)`);
 
