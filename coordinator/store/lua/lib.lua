@@ -4,7 +4,8 @@
 -- (version, bumped on every change), canon (replica of the canonical result); per replica r: h<r> host,
 -- a<r> account, s<r> state (L leased, R reported, E error, T no reply by deadline, X released/cancelled),
 -- d<r> deadline ms, res<r> result JSON, c<r> cpu s, o<r> outcome (V valid, I invalid); H:<host> and
--- A:<account> mark who already has a replica of this unit.
+-- A:<account> mark who already has a replica of this unit; RH:<host> is when that host handed one back
+-- (its H:/A: marks are then lifted, and lease.lua waits out a cool-down before offering it the unit).
 
 local HALF_LIFE_MS = 7 * 86400 * 1000
 
