@@ -28,6 +28,8 @@ export class Assimilator {
     private readonly log: Logger,
   ) {
     this.queue = new Queue(QUEUE, { connection: redis, prefix: keys.bullPrefix });
+    // While Redis is away the queue reports each failed reconnect; readiness already says so.
+    this.queue.on('error', (err) => this.log.debug({ err: err.message }, 'assembler queue error'));
   }
 
   start(): void {

@@ -135,7 +135,9 @@ export class JobStore {
     const spec = meta.kind.unit(meta.params, meta.plan, unit);
     const n = meta.policy.ringers ?? 0;
     if (n > 0 && meta.kind.plantRingers) {
-      const random = createHmac('sha256', meta.secret).update(`ringers:${unit}`).digest();
+      // 8 bytes per ringer and one per target for the shuffle: as many HMAC blocks as that takes.
+      const blocks = Math.ceil((9 * n + 1) / 32);
+      const random = Buffer.concat(Array.from({ length: blocks }, (_, b) => createHmac('sha256', meta.secret).update(`ringers:${unit}:${b}`).digest()));
       const planted = meta.kind.plantRingers(spec, random, n);
       return { spec: planted.unit, secret: planted.secret };
     }

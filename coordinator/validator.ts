@@ -126,7 +126,7 @@ export class Validator {
         return null;
       case 'valid': {
         const canonical = view.replicas.find((x) => x.r === d.canon)!.result;
-        const decisive = !meta.exhaustive && kind.decisive?.(canonical) === true;
+        const decisive = !meta.exhaustive && kind.decisive?.(canonical, meta.params) === true;
         const items = kind.items ? kind.items(spec) : 1;
         return { action: d.action, credit, outcomes: d.outcomes, args: ['valid', d.canon, credit, items, ops, decisive ? '1' : '0', ...d.outcomes.flat()] };
       }

@@ -70,7 +70,7 @@ export interface Kind<P = unknown, U = unknown, R = unknown, A = unknown> {
    * A result that settles the whole job (a key found): once validated, outstanding units are cancelled
    * unless the job asked for an exhaustive search.
    */
-  decisive?(result: R): boolean;
+  decisive?(result: R, params: P): boolean;
   /** Build the job's answer from validated (canonical) results; `failed` lists unit indices that failed. */
   assemble(params: P, plan: Plan, results: Array<{ index: number; result: R }>, failed: number[]): A;
   /** Extra checks on a single result that need the unit (ringers, bounds); false makes it invalid. */

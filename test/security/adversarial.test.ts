@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OPS_PER_COBBLESTONE } from '../../coordinator/validator.js';
+import { encryptBlock } from '../../workunits/keysearch/kind.js';
 import { getKind } from '../../workunits/index.js';
 import { OPS_PER_KEY } from '../../workunits/keysearch/params.js';
 import { honestResult } from '../helpers/compute.js';
@@ -108,9 +109,11 @@ describe('hostile volunteers', () => {
           expect(h.st, `${name} unit ${u}`).toBe('valid');
           const canon = JSON.parse(await redis.hget(`${prefix}:job:${id}:canon`, String(u)) ?? 'null');
           const truth = (await honestResult('keysearch', kind.unit(params, plan.value, u))) as { keys: number; digest: string; found: Array<{ key: string; target: number }> };
-          // Ringers add targets, never change the keys tried: digest and the job's own target must match.
+          // Ringers add (shuffled) targets, never change the keys tried: the digest must match, and so must
+          // the keys that open the job's own ciphertext, whatever their target index.
+          const jobKeys = (found: Array<{ key: string }>) => found.map((f) => f.key).filter((k) => encryptBlock(k, params.iv, params.plaintext) === params.ciphertext).sort();
           const right = canon.keys === truth.keys && canon.digest === truth.digest &&
-            JSON.stringify(canon.found.filter((f: { target: number }) => f.target === 0)) === JSON.stringify(truth.found);
+            JSON.stringify(jobKeys(canon.found)) === JSON.stringify(jobKeys(truth.found));
           if (!right) wrongCanonical++;
           unitsChecked++;
           const holders = new Set<string>();

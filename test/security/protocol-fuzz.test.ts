@@ -96,9 +96,10 @@ async function runScenario(seed: number, index: number, whileOpen?: () => void |
   try {
     await Promise.race([settled, timeout]);
     const where = `seed ${seed} scenario ${index} (rerun: IDLEGRID_FUZZ_SEED=${seed} IDLEGRID_FUZZ_SCENARIO=${index})`;
-    // A frame the socket layer refuses, arriving while an ordered close is under way, makes the server
-    // drop the TCP connection mid-handshake: the client then sees 1006 (no close frame), still a close.
-    const codes = [orderedClose, transportClose, ...(orderedClose !== null && transportClose !== null ? [1006] : [])];
+    // A frame the socket layer refuses makes the server drop the TCP connection; when the drop outruns
+    // the close frame (a loaded machine, or an ordered close already under way) the client sees 1006,
+    // no close frame: still a close.
+    const codes = [orderedClose, transportClose, ...(transportClose !== null ? [1006] : [])];
     if (!mayClose) expect(closed, `${where}: unexpected close`).toBeNull();
     else expect(codes, `${where}: close code`).toContain(closed);
     // All answers up to an ordered close; any other close may cut them short, never garble them.
@@ -191,7 +192,8 @@ describe('protocol fuzzer', () => {
     await runScenario(seed, index, () => expect(coord.services.progress.size, 'progress entries while the connection is open').toBe(0));
     // A leak shows only once the coordinator has finished the frames that were still in flight.
     await new Promise((r) => setTimeout(r, 500));
-    expect(coord.services.registry.size).toBe(hosts);
+    // A leak is growth; connections of earlier tests may still be closing, so the count may drop.
+    expect(coord.services.registry.size).toBeLessThanOrEqual(hosts);
     expect(coord.services.progress.size).toBe(0);
   });
 });

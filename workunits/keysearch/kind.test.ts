@@ -119,7 +119,7 @@ describe('keysearch results', () => {
   it('finds the key and checks it', () => {
     expect(good.found).toEqual([{ key: KEY, target: 0 }]);
     expect(keysearch.check?.(u, good)).toBe(true);
-    expect(keysearch.decisive?.(good)).toBe(true);
+    expect(keysearch.decisive?.(good, p)).toBe(true);
   });
 
   it('rejects a fake key, a key outside the unit, a short count and an unknown target', () => {
@@ -138,7 +138,7 @@ describe('keysearch results', () => {
     expect(keysearch.compare(good, { ...good, keys: 1 }, u)).toBe(false);
   });
 
-  it('assembles target-0 keys, de-duplicated and sorted, and counts keys', () => {
+  it('assembles the keys that open the job\'s ciphertext (not ringers), de-duplicated, and counts keys', () => {
     const r = (keys: string[], targets: number[], n: number): Result => ({
       found: keys.map((key, i) => ({ key, target: targets[i] })),
       keys: n,
@@ -148,26 +148,32 @@ describe('keysearch results', () => {
       p,
       plan,
       [
-        { index: 1, result: r(['c90c0353c0d4e1fe85', 'aa0c0353c0d4e1fe85'], [0, 1], 10) },
-        { index: 2, result: r(['c90c0353c0d4e1fe85', '010c0353c0d4e1fe85'], [0, 0], 20) },
+        // A ringer's key, whatever its target index, is not the job's answer; the real key may sit at any index.
+        { index: 1, result: r([KEY, 'aa0c0353c0d4e1fe85'], [0, 1], 10) },
+        { index: 2, result: r(['010c0353c0d4e1fe85', KEY], [0, 2], 20) },
       ],
       [0],
     );
-    expect(answer).toEqual({ found: [{ key: '010c0353c0d4e1fe85' }, { key: KEY }], keysSearched: 30 });
+    expect(answer).toEqual({ found: [{ key: KEY }], keysSearched: 30 });
   });
 });
 
 describe('keysearch ringers', () => {
   const p = params();
   const u = keysearch.unit(p, planOf(p), 3);
-  const random = Uint8Array.from({ length: 24 }, (_, i) => (i * 97 + 13) & 255);
+  const random = Uint8Array.from({ length: 28 }, (_, i) => (i * 97 + 13) & 255);
 
-  it('plants keys a full search finds and a partial one misses', () => {
+  it('plants keys a full search finds and a partial one misses, in an order that hides the real target', () => {
     const { unit: planted, secret } = plantRingers(u, random, 3);
     expect(planted.targets).toHaveLength(4);
-    expect(planted.targets[0]).toBe(u.targets[0]);
+    expect([...planted.targets].sort()).toEqual([u.targets[0], ...secret.keys.map((k) => encryptBlock(k, u.iv, u.plaintext))].sort());
     planted.targets.forEach((t) => expect(t).toMatch(/^[0-9a-f]{16}$/));
-    secret.keys.forEach((k, i) => expect(encryptBlock(k, u.iv, u.plaintext)).toBe(planted.targets[1 + i]));
+    // Other random bytes put the real target elsewhere: its place says nothing.
+    const places = new Set(Array.from({ length: 12 }, (_, s) => {
+      const r = Uint8Array.from({ length: 28 }, (_, i) => (i * 31 + s * 7) & 255);
+      return plantRingers(u, r, 3).unit.targets.indexOf(u.targets[0]);
+    }));
+    expect(places.size).toBeGreaterThan(1);
     const full = run(planted);
     expect(keysearch.check?.(planted, full)).toBe(true);
     expect(ringersFound(planted, secret, full)).toBe(true);
@@ -177,6 +183,7 @@ describe('keysearch ringers', () => {
 
   it('needs enough random bytes', () => {
     expect(() => plantRingers(u, new Uint8Array(7), 1)).toThrow(/8 random bytes/);
+    expect(() => plantRingers(u, new Uint8Array(8), 1)).toThrow(/10 random bytes/);
   });
 });
 

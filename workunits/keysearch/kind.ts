@@ -65,12 +65,12 @@ function check(u: UnitSpec, r: Result): boolean {
   });
 }
 
-function assemble(_p: Params, _plan: Plan, results: Array<{ index: number; result: Result }>): Answer {
+function assemble(p: Params, _plan: Plan, results: Array<{ index: number; result: Result }>): Answer {
   const keys = new Set<string>();
   let keysSearched = 0;
   for (const { result } of results) {
     keysSearched += result.keys;
-    for (const f of result.found) if (f.target === 0) keys.add(f.key);
+    for (const f of result.found) if (isJobKey(p, f.key)) keys.add(f.key);
   }
   const found = [...keys].sort((a, b) => (keyNumber(a) < keyNumber(b) ? -1 : 1)).map((key) => ({ key }));
   return { found, keysSearched };
@@ -94,7 +94,7 @@ export const keysearch: Kind<Params, UnitSpec, Result, Answer> = {
     a.digest === b.digest &&
     a.found.length === b.found.length &&
     [...a.found.map(foundKey)].sort().join() === [...b.found.map(foundKey)].sort().join(),
-  decisive: (r) => r.found.some((f) => f.target === 0),
+  decisive: (r, p) => r.found.some((f) => isJobKey(p, f.key)),
   check,
   assemble,
   plantRingers: (u, random, n) => plantRingers(u, random, n),
@@ -111,10 +111,15 @@ function pickKeys(u: UnitSpec, randomBytes: Uint8Array, n: number): string[] {
   return Array.from({ length: n }, (_, i) => toHex(first + (view.getBigUint64(8 * i) % BigInt(u.count)), u.b));
 }
 
+/** Is this key the one the job looks for (rather than a ringer)? Found keys are rare: re-encrypting is cheap. */
+const isJobKey = (p: Params, key: string): boolean => encryptBlock(key, p.iv, p.plaintext) === p.ciphertext;
+
 /**
- * Ringers: targets whose keys the coordinator knows, appended after the real one. Their ciphertexts are
- * made the same way as the job's (same iv and plaintext), so a host cannot tell them apart from it; a
- * host that skips keys misses them.
+ * Ringers: targets whose keys the coordinator knows. Their ciphertexts are made the same way as the
+ * job's (same iv and plaintext) and all targets are shuffled by the same random bytes, so a host can
+ * tell neither which targets are ringers nor which one is real: one that skips keys misses ringers, and
+ * one that hides the real key cannot know which find to hide. Needs 8 random bytes per ringer plus one
+ * per target for the shuffle.
  */
 export function plantRingers(
   u: UnitSpec,
@@ -124,14 +129,18 @@ export function plantRingers(
   const keys = pickKeys(u, randomBytes, n);
   const targets = [...u.targets, ...keys.map((k) => encryptBlock(k, u.iv, u.plaintext))];
   if (targets.length > 64) throw new Error(`a unit holds at most 64 targets, this would have ${targets.length}`);
+  if (randomBytes.length < 8 * n + targets.length) throw new Error(`plantRingers needs ${8 * n + targets.length} random bytes, got ${randomBytes.length}`);
+  for (let i = targets.length - 1; i > 0; i--) {
+    const j = randomBytes[8 * n + i] % (i + 1);
+    [targets[i], targets[j]] = [targets[j], targets[i]];
+  }
   return { unit: { ...u, targets }, secret: { keys } };
 }
 
-/** Did the result find every ringer? The ringers are the unit's last `secret.keys.length` targets. */
-export function ringersFound(u: UnitSpec, secret: { keys: string[] }, r: Result): boolean {
-  const firstRinger = u.targets.length - secret.keys.length;
-  const got = new Set(r.found.map(foundKey));
-  return secret.keys.every((key, i) => got.has(foundKey({ key, target: firstRinger + i })));
+/** Did the result find every ringer? (check() has verified that each found key opens its target.) */
+export function ringersFound(_u: UnitSpec, secret: { keys: string[] }, r: Result): boolean {
+  const got = new Set(r.found.map((f) => f.key));
+  return secret.keys.every((key) => got.has(key));
 }
 
 /** A deterministic byte stream from a seed (xorshift32 over an FNV-1a hash): kinds use no unseeded randomness. */
