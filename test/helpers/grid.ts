@@ -23,7 +23,7 @@ export async function auditJob(url: string, prefix: string, jobId: string, opsPe
       validResults += Object.keys(h).filter((k) => /^o\d+$/.test(k) && h[k] === 'V').length;
     }
     let hostCredit = 0;
-    const hosts = await redis.zrange(`${prefix}:credit:hosts`, 0, -1, 'WITHSCORES');
+    const hosts = await redis.zrange(`${prefix}:credit:hosts`, '0', '-1', 'WITHSCORES');
     for (let i = 1; i < hosts.length; i += 2) hostCredit += Number(hosts[i]);
     return {
       unitsValid,

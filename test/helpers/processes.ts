@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports.js';
+import { waitFor } from '../../bench/lib/procs.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'bin', 'idlegrid.js');
@@ -43,20 +44,8 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<{
   });
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+/** Poll until `fn` gives a value (one helper for tests and benchmarks). */
+export { waitFor };
 
 export async function startCoordinatorProcess(redisUrl: string, prefix: string, extra: string[] = [], fixedPort?: number): Promise<Proc & { url: string; port: number }> {
   const port = fixedPort ?? (await freePort());

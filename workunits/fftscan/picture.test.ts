@@ -166,7 +166,7 @@ describe('fftscan pictures', () => {
     const best = SETIATHOME_REFERENCE_SPIKES.reduce((a, b) => (b.snr > a.snr ? b : a));
     const p = fftscan.params.parse({ source: sahSource(bytes, sha(bytes)), fftSize: 131072 });
     // Our search puts this spike in the first block (samples 0 .. 131071).
-    const c: Candidate = { ...best, timeS: 65536 / p.source.sampleRateHz, type: 'spike' };
+    const c: Candidate = { ...best, timeS: 65536 / (p.source as { sampleRateHz: number }).sampleRateHz, type: 'spike' };
     const answer: Answer = { candidates: [c], dropped: 0, unitsMerged: 1, failedUnits: [] };
     expect(pictureInput(p, answer, 0)).toEqual({ sha256: sha(bytes), offset: 0, length: bytes.length });
     const body = checkSvg(picture(p, answer, 0, bytes)!.body);
