@@ -1,10 +1,9 @@
 /** HTTP client for the coordinator's API, used by the CLI commands (submit, status, result, jobs, ...). */
-import type { JobDoc } from '../protocol/index.js';
+import type { z } from 'zod';
+import { ErrorBody, JobDoc, JobList, REDACTED_HEADER, describeIssues } from '../protocol/index.js';
 
 /** Where client commands take their token from when --token is not given. */
 export const TOKEN_ENV = 'IDLEGRID_TOKEN';
-/** The coordinator sets this header on a job document it redacted (a private job of someone else). */
-const REDACTED_HEADER = 'x-idlegrid-redacted';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -60,28 +59,36 @@ export class Client {
       throw new ApiError(res.status, 'BAD_RESPONSE', `unexpected response from ${this.base}${path}: HTTP ${res.status}`);
     }
     if (!res.ok) {
-      const e = (json as { error?: { code: string; message: string } })?.error;
-      throw new ApiError(res.status, e?.code ?? 'HTTP_' + res.status, e?.message ?? `HTTP ${res.status}`);
+      const e = ErrorBody.safeParse(json);
+      throw new ApiError(res.status, e.success ? e.data.error.code : `HTTP_${res.status}`, e.success ? e.data.error.message : `HTTP ${res.status}`);
     }
     return { body: json as T, headers: res.headers };
   }
 
-  submit(body: unknown): Promise<JobDoc> {
-    return this.call('POST', '/api/jobs', body);
+  /** A call whose answer is checked against its protocol schema: a mismatch is reported, not trusted. */
+  private async checked<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<{ body: z.output<S>; headers: Headers }> {
+    const { body: raw, headers } = await this.request<unknown>(method, path, body);
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) throw new ApiError(200, 'BAD_RESPONSE', `the coordinator at ${this.base} answered ${method} ${path} with an unexpected document (${describeIssues(parsed.error)}); is it the same idlegrid version?`);
+    return { body: parsed.data, headers };
   }
-  job(id: string): Promise<JobDoc> {
-    return this.call('GET', `/api/jobs/${encodeURIComponent(id)}`);
+
+  async submit(body: unknown): Promise<JobDoc> {
+    return (await this.checked(JobDoc, 'POST', '/api/jobs', body)).body;
+  }
+  async job(id: string): Promise<JobDoc> {
+    return (await this.checked(JobDoc, 'GET', `/api/jobs/${encodeURIComponent(id)}`)).body;
   }
   /** The job, and whether the coordinator hid its name, parameters and result from this caller. */
   async jobAccess(id: string): Promise<{ doc: JobDoc; redacted: boolean }> {
-    const { body, headers } = await this.request<JobDoc>('GET', `/api/jobs/${encodeURIComponent(id)}`);
+    const { body, headers } = await this.checked(JobDoc, 'GET', `/api/jobs/${encodeURIComponent(id)}`);
     return { doc: body, redacted: headers.get(REDACTED_HEADER) === '1' };
   }
-  jobs(): Promise<{ jobs: JobDoc[] }> {
-    return this.call('GET', '/api/jobs');
+  async jobs(): Promise<{ jobs: JobDoc[] }> {
+    return (await this.checked(JobList, 'GET', '/api/jobs')).body;
   }
-  cancel(id: string): Promise<JobDoc> {
-    return this.call('DELETE', `/api/jobs/${encodeURIComponent(id)}`);
+  async cancel(id: string): Promise<JobDoc> {
+    return (await this.checked(JobDoc, 'DELETE', `/api/jobs/${encodeURIComponent(id)}`)).body;
   }
   createAccount(name: string, team?: string): Promise<{ id: string; key: string; name: string; team: string | null }> {
     return this.call('POST', '/api/accounts', { name, ...(team ? { team } : {}) });

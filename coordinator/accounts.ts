@@ -2,12 +2,13 @@
  * Volunteer accounts: a name, an optional team, and a random key (128 bits) stored only as its hash.
  * A worker attaches with the key; credit is summed per host, account and team.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from './secret-hash.js';
 import { newJobId } from './ids.js';
 import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
 
-export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+export const hashKey = sha256Hex;
 
 export class AccountStore {
   constructor(private readonly redis: StoreRedis, private readonly keys: Keys) {}

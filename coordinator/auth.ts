@@ -13,7 +13,8 @@
  * revocation path covers both. Only sha256 hashes of tokens are ever stored; the admin token's hash is
  * held in memory only.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256 } from './secret-hash.js';
 import type { FastifyRequest } from 'fastify';
 import { IdlegridError, type JobDoc } from '../protocol/index.js';
 import { newJobId } from './ids.js';
@@ -39,7 +40,6 @@ declare module 'fastify' {
   }
 }
 
-const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /** 256 random bits, URL-safe, with a prefix that says what the token is when it turns up in a log. */
 export const newToken = (prefix: 'iga' | 'igo'): string => `${prefix}_${randomBytes(32).toString('base64url')}`;
@@ -134,7 +134,7 @@ export function redactJob(doc: JobDoc): JobDoc {
 }
 
 /** Response header that tells a client the document it got was redacted, not that the result is missing. */
-export const REDACTED_HEADER = 'x-idlegrid-redacted';
+export { REDACTED_HEADER } from '../protocol/index.js';
 
 export function viewJob(p: Principal, doc: JobDoc): JobDoc {
   return canReadJob(p, doc) ? doc : redactJob(doc);

@@ -3,7 +3,6 @@
  * before anything else looks at it; whatever is wrong gets a coded error message and never reaches the
  * store. The connection must start with hello; nothing else is accepted before it, and hello only once.
  */
-import { createHash } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import {
@@ -19,6 +18,7 @@ import {
 } from '../protocol/index.js';
 import { getKind } from '../workunits/index.js';
 import type { Services } from './services.js';
+import { matchesHash, sha256Hex } from './secret-hash.js';
 
 /** Token bucket per connection: a misbehaving client is slowed, then dropped; others are unaffected. */
 const RATE_PER_S = 200;
@@ -160,9 +160,8 @@ export class Connection {
     }
     const { redis, keys } = this.svc;
     const hk = keys.key('host', { host: msg.hostId });
-    const secretHash = createHash('sha256').update(msg.hostSecret).digest('hex');
-    await redis.hsetnx(hk, 'secret', secretHash);
-    if ((await redis.hget(hk, 'secret')) !== secretHash) {
+    await redis.hsetnx(hk, 'secret', sha256Hex(msg.hostSecret));
+    if (!matchesHash(await redis.hget(hk, 'secret'), msg.hostSecret)) {
       this.fail('HOST_AUTH', 'use the host id file this host created, or a new host id', 'hello');
       return this.close(4003, 'host authentication failed');
     }

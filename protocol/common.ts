@@ -6,7 +6,6 @@ export const HostId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'host id: 8-64 c
 /** `<jobId>.<unitIndex>.<replica>`: names exactly one replica of one unit. */
 export const LeaseId = z.string().regex(/^[a-z0-9]{6,32}\.\d{1,12}\.\d{1,3}$/, 'lease id: <job>.<unit>.<replica>');
 export const KindName = z.string().regex(/^[a-z][a-z0-9-]{1,31}$/);
-export const Hex = z.string().regex(/^[0-9a-fA-F]*$/, 'hex digits only');
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256: 64 lowercase hex digits');
 
 export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);

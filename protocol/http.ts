@@ -80,3 +80,4 @@ export const JobList = z.object({ jobs: z.array(JobDoc) });
 export const ErrorBody = z.object({ error: WireErrorSchema });
 
 export const Health = z.object({ ok: z.boolean(), redis: z.boolean(), coordinatorId: z.string(), version: z.string() });
+export type Health = z.infer<typeof Health>;

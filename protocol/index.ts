@@ -5,3 +5,4 @@ export * from './messages.js';
 export * from './http.js';
 export * from './dashboard.js';
 export * from './credit.js';
+export * from './headers.js';

@@ -3,13 +3,13 @@
  * workers. A range is served only to a host that proves its id (x-idlegrid-host + x-idlegrid-secret) and
  * holds a live lease on a unit whose input is exactly that range; the admin may read any range.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HostId, IdlegridError, LeaseId, Sha256, describeIssues, parseLeaseId } from '../../protocol/index.js';
 import { requireRole } from '../auth.js';
 import type { Services } from '../services.js';
+import { matchesHash } from '../secret-hash.js';
 
 /** Uploads larger than this are refused while streaming, before they fill the disk. */
 export const MAX_UPLOAD_BYTES = 64 * 2 ** 30;
@@ -25,7 +25,6 @@ const HostHeaders = z.object({
   'x-idlegrid-secret': z.string().min(32).max(128),
 });
 
-const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 export function dataRoutes(app: FastifyInstance, svc: Services): void {
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
@@ -70,8 +69,7 @@ async function checkLease(svc: Services, headers: Record<string, unknown>, sha: 
   if (!q.lease) throw new IdlegridError('BAD_REQUEST', 'name the lease this download is for: ?lease=<job>.<unit>.<replica> (the path in the unit says it)');
   const host = h.data['x-idlegrid-host'];
   const stored = await svc.redis.hget(svc.keys.key('host', { host }), 'secret');
-  const want = Buffer.from(stored ?? '', 'hex');
-  if (want.length !== 32 || !timingSafeEqual(want, sha256(h.data['x-idlegrid-secret']))) {
+  if (!matchesHash(stored, h.data['x-idlegrid-secret'])) {
     throw new IdlegridError('HOST_AUTH', 'the host id and secret do not match a host that said hello');
   }
   const { jobId, unit, replica } = parseLeaseId(q.lease);

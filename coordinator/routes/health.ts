@@ -3,7 +3,7 @@
  * balancer stops sending traffic to a coordinator that cannot reach its store), and /metrics.
  */
 import type { FastifyInstance } from 'fastify';
-import { SOFTWARE } from '../../protocol/index.js';
+import { SOFTWARE, type Health } from '../../protocol/index.js';
 import type { Services } from '../services.js';
 
 export function healthRoutes(app: FastifyInstance, svc: Services): void {
@@ -18,7 +18,8 @@ export function healthRoutes(app: FastifyInstance, svc: Services): void {
   };
   const health = async (_req: unknown, reply: import('fastify').FastifyReply) => {
     const redis = await redisUp();
-    return reply.code(redis ? 200 : 503).send({ ok: redis, redis, coordinatorId: svc.options.coordinatorId, version: SOFTWARE });
+    const body: Health = { ok: redis, redis, coordinatorId: svc.options.coordinatorId, version: SOFTWARE };
+    return reply.code(redis ? 200 : 503).send(body);
   };
   app.get('/livez', async () => ({ ok: true }));
   app.get('/readyz', health);

@@ -1,4 +1,5 @@
 /** The coordinator's HTTP API as the dashboard uses it; shapes come from protocol/ (types only: no zod in the page). */
+import { REDACTED_HEADER } from '../../protocol/headers.js';
 import type { DashboardEvent, History, HistoryRange, HostDetail, HostList, JobDoc, Leaderboard } from '../../protocol/index.js';
 
 export type Snapshot = Extract<DashboardEvent, { type: 'snapshot' }>;
@@ -24,8 +25,7 @@ const get = async <T>(path: string): Promise<T> => (await request<T>(path)).body
 /** A job as this (anonymous) page may see it; `redacted` when it is private and only its progress came. */
 async function job(id: string): Promise<{ doc: JobDoc; redacted: boolean }> {
   const { body, res } = await request<JobDoc>(`/api/jobs/${encodeURIComponent(id)}`);
-  // REDACTED_HEADER of coordinator/auth.ts: the page cannot import server code, so the name is repeated.
-  return { doc: body, redacted: res.headers.get('x-idlegrid-redacted') === '1' };
+  return { doc: body, redacted: res.headers.get(REDACTED_HEADER) === '1' };
 }
 
 export const api = {

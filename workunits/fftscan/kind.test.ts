@@ -101,9 +101,25 @@ describe('compare and assemble', () => {
   });
 });
 
+/** Every unit of a job computed as a host would: its own input slice, the kernel in small steps. */
+async function runUnits(p: ReturnType<typeof planOf>['p'], plan: ReturnType<typeof planOf>['plan'], bytes: Uint8Array) {
+  const { default: kernel } = await import('./kernel.js');
+  const results = [];
+  for (let i = 0; i < plan.unitsTotal; i++) {
+    const u = fftscan.unit(p, plan, i);
+    const ref = fftscan.input!(p, u)!;
+    const s = kernel.init(u, bytes.subarray(ref.offset, ref.offset + ref.length));
+    while (!kernel.step(s, 100));
+    const r = kernel.result(s);
+    expect(fftscan.result.safeParse(r).success).toBe(true);
+    expect(fftscan.compare(r, r, u)).toBe(true);
+    results.push({ index: i, result: r });
+  }
+  return results;
+}
+
 describe('other formats end to end (plan -> unit -> input slice -> kernel -> assemble)', () => {
   it('SigMF ci16: each unit reads only its byte range and the tone is found', async () => {
-    const { default: kernel } = await import('./kernel.js');
     const fs = 4096, n = 1 << 16, f0 = 700, amp = 0.1; // expected score A^2 L / (2/3) ~ 61
     const bytes = new Uint8Array(64 + 4 * n); // 64 bytes of something else before the samples
     const view = new DataView(bytes.buffer);
@@ -118,24 +134,12 @@ describe('other formats end to end (plan -> unit -> input slice -> kernel -> ass
       centreFrequencyHz: 1e6, sampleCount: n };
     const { p, plan } = planOf({ source, fftSizes: [4096], maxDrift: 0, unitSamples: 16384 });
     expect(plan.unitsTotal).toBe(4);
-    const results = [];
-    for (let i = 0; i < plan.unitsTotal; i++) {
-      const u = fftscan.unit(p, plan, i);
-      const ref = fftscan.input!(p, u)!;
-      const s = kernel.init(u, bytes.subarray(ref.offset, ref.offset + ref.length));
-      while (!kernel.step(s, 100));
-      const r = kernel.result(s);
-      expect(fftscan.result.safeParse(r).success).toBe(true);
-      expect(fftscan.compare(r, r, u)).toBe(true);
-      results.push({ index: i, result: r });
-    }
-    const answer = fftscan.assemble(p, plan, results, []);
+    const answer = fftscan.assemble(p, plan, await runUnits(p, plan, bytes), []);
     expect(answer.candidates.length).toBeGreaterThan(0);
     expect(Math.abs(answer.candidates[0].frequencyHz - (1e6 + f0))).toBeLessThanOrEqual(1);
   });
 
   it('SigMF rf32 (real samples): a real tone is reported once, above 0 Hz, not at its mirror image', async () => {
-    const { default: kernel } = await import('./kernel.js');
     const fs = 4096, n = 1 << 15, f0 = 600;
     const bytes = new Uint8Array(4 * n);
     const view = new DataView(bytes.buffer);
@@ -144,15 +148,7 @@ describe('other formats end to end (plan -> unit -> input slice -> kernel -> ass
     for (let g = 0; g < n; g++) view.setFloat32(4 * g, rnd() + 0.2 * Math.cos(2 * Math.PI * f0 * (g / fs)), true);
     const source = { format: 'sigmf', sha256: 'd'.repeat(64), datatype: 'rf32_le', dataOffset: 0, sampleRateHz: fs, centreFrequencyHz: 0, sampleCount: n };
     const { p, plan } = planOf({ source, fftSizes: [4096], maxDrift: 0 });
-    const results = [];
-    for (let i = 0; i < plan.unitsTotal; i++) {
-      const u = fftscan.unit(p, plan, i);
-      const ref = fftscan.input!(p, u)!;
-      const s = kernel.init(u, bytes.subarray(ref.offset, ref.offset + ref.length));
-      while (!kernel.step(s, 100));
-      results.push({ index: i, result: kernel.result(s) });
-    }
-    const { candidates } = fftscan.assemble(p, plan, results, []);
+    const { candidates } = fftscan.assemble(p, plan, await runUnits(p, plan, bytes), []);
     expect(candidates.length).toBeGreaterThan(0);
     expect(Math.abs(candidates[0].frequencyHz - f0)).toBeLessThanOrEqual(1);
     expect(candidates.every((c) => c.frequencyHz > 0)).toBe(true);
