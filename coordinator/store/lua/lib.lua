@@ -31,8 +31,10 @@ local function drop_lease(jid, lid, host)
   if host then redis.call('SREM', k_hostLeases(host), lid) end
 end
 
+-- Grid-wide counters: whole counts by one (HINCRBY is cheaper), amounts (credit, operations) as floats.
 local function stat(field, by)
-  redis.call('HINCRBYFLOAT', k_stats(), field, by or 1)
+  if by == nil then redis.call('HINCRBY', k_stats(), field, 1)
+  else redis.call('HINCRBYFLOAT', k_stats(), field, by) end
 end
 
 -- Job settled when every unit is valid or failed; the caller then queues assembly.
