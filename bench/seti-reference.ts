@@ -21,8 +21,9 @@ import type { BasebandUnit, Result, UnitSpec } from '../workunits/fftscan/params
 import { SETIATHOME_REFERENCE_SPIKES } from '../workunits/fftscan/presets.js';
 import { sahSource } from '../workunits/fftscan/sah.js';
 import type { Candidate } from '../workunits/fftscan/types.js';
+import { fixturePath } from '../test/helpers/fixtures.js';
 
-const SAH = fileURLToPath(new URL('../../shared/data/seti_reference_work_unit.sah', import.meta.url));
+const SAH = fixturePath('seti_reference_work_unit.sah');
 const DOC = fileURLToPath(new URL('../docs/fftscan.md', import.meta.url));
 const kernel = kernelDefault as Kernel<UnitSpec, unknown, Result>;
 

@@ -39,6 +39,39 @@ for (const [top, rule] of Object.entries(RULES)) {
   }
 }
 
+// A user's clone has nothing beside it: no file of the project may reach outside the repository for data
+// (test recordings live in test/fixtures/, with their provenance).
+const OUTSIDE = /\.\.\/shared\b|\bshared\/data\b/;
+function* projectFiles() {
+  const git = spawnSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+  if (git.status === 0) {
+    yield* git.stdout.split('\n').filter(Boolean);
+    return;
+  }
+  const walk = function* (dir) {
+    for (const name of readdirSync(join(root, dir))) {
+      if (['node_modules', 'dist', '.data', '.git'].includes(name)) continue;
+      const rel = dir ? `${dir}/${name}` : name;
+      if (statSync(join(root, rel)).isDirectory()) yield* walk(rel);
+      else yield rel;
+    }
+  };
+  yield* walk('');
+}
+for (const rel of projectFiles()) {
+  if (rel.startsWith('test/fixtures/') && rel !== 'test/fixtures/README.md') continue;
+  let text;
+  try {
+    text = readFileSync(join(root, rel), 'utf8');
+  } catch {
+    continue;
+  }
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (OUTSIDE.test(line)) problems.push(`${rel}:${i + 1} reaches outside the repository for data (copy what is needed into test/fixtures/)`);
+  });
+}
+
 const madge = spawnSync(process.execPath, [join(root, 'node_modules', 'madge', 'bin', 'cli.js'), '--circular', '--extensions', 'ts', '--ts-config', 'tsconfig.json', '--no-spinner', 'protocol', 'workunits', 'coordinator', 'worker', 'cli'], { cwd: root, encoding: 'utf8' });
 if (madge.status !== 0) problems.push(`import cycles (madge):\n${madge.stdout}${madge.stderr}`);
 
@@ -46,4 +79,4 @@ if (problems.length) {
   console.error(`architecture boundaries broken:\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log('boundaries: ok (protocol, workunits, coordinator, worker, cli; no import cycles)');
+console.log('boundaries: ok (protocol, workunits, coordinator, worker, cli; no import cycles; nothing reads outside the repository)');

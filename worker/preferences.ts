@@ -2,7 +2,7 @@
  * The volunteer's preferences: when and how hard the worker computes. Declared once, here, as a table:
  * the table gives the zod schema (validation of the config file, flags and `idlegrid ctl set`), the
  * defaults, the `idlegrid worker --help` text and the start-up listing. Defaults follow BOINC's
- * (../shared/DOMAIN.md section 1) except where noted on the entry.
+ * (BOINC's documented client defaults) except where noted on the entry.
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';

@@ -16,13 +16,14 @@ import { SETIATHOME_REFERENCE_SPIKES } from '../../workunits/fftscan/presets.js'
 import { sahSource } from '../../workunits/fftscan/sah.js';
 import { taylorSearch } from '../../workunits/fftscan/taylor.js';
 import type { Candidate } from '../../workunits/fftscan/types.js';
+import { fixturePath } from '../helpers/fixtures.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import {
   ROOT, cli, startCoordinatorProcess, startWorkerProcess, submitJob, tokenHeaders, waitForJobEnd, type Proc,
 } from '../helpers/processes.js';
 
-const FIL_ARG = '../shared/data/setigen_sample_cband_DIAG_SGR_B2.fil'; // as a user types it, from the repository root
-const SAH = join(ROOT, '..', 'shared', 'data', 'seti_reference_work_unit.sah');
+const FIL_ARG = 'test/fixtures/setigen_sample_cband_DIAG_SGR_B2.fil'; // as a user types it, from the repository root
+const SAH = fixturePath('seti_reference_work_unit.sah');
 
 let coordinator: Proc | undefined;
 let workers: Proc[] = [];

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readFixture } from '../../test/helpers/fixtures.js';
 import { FilterbankError, parseFilterbankHeader, readFilterbank } from './filterbank.js';
 
-const SAMPLE = new URL('../../../shared/data/setigen_sample_cband_DIAG_SGR_B2.fil', import.meta.url);
 
 /** A minimal SIGPROC writer, for the error and 8-bit cases. */
 function writeFil(fields: Array<[string, 'int' | 'double' | 'string', number | string]>, payload: Uint8Array, bigEndian = false): Uint8Array {
@@ -47,7 +46,7 @@ const BASIC: Array<[string, 'int' | 'double' | 'string', number | string]> = [
 
 describe('filterbank', () => {
   it('reads the setigen GBT sample with its published statistics', () => {
-    const bytes = new Uint8Array(readFileSync(SAMPLE));
+    const bytes = readFixture('setigen_sample_cband_DIAG_SGR_B2.fil');
     const { header, dataOffset } = parseFilterbankHeader(bytes);
     expect(dataOffset).toBe(394);
     expect(header.source_name).toBe('DIAG_SGR_B2');
@@ -75,7 +74,7 @@ describe('filterbank', () => {
   });
 
   it('reads a window of spectra', () => {
-    const bytes = new Uint8Array(readFileSync(SAMPLE));
+    const bytes = readFixture('setigen_sample_cband_DIAG_SGR_B2.fil');
     const all = readFilterbank(bytes);
     const part = readFilterbank(bytes, { startSpectrum: 5, nSpectra: 3 });
     expect(part.nTime).toBe(3);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readFixture } from '../../test/helpers/fixtures.js';
 import type { Answer } from './assemble.js';
 import kernel from './kernel.js';
 import fftscan from './kind.js';
@@ -10,9 +10,6 @@ import { SETIATHOME_REFERENCE_SPIKES } from './presets.js';
 import { sahSource } from './sah.js';
 import type { Candidate, FilSource } from './types.js';
 
-const DATA = new URL('../../../shared/data/', import.meta.url);
-const FIL = new URL('setigen_sample_cband_DIAG_SGR_B2.fil', DATA);
-const SAH = new URL('seti_reference_work_unit.sah', DATA);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** plan -> every unit through the kernel -> assemble, as the grid does it (one host). */
@@ -113,7 +110,7 @@ describe('fftscan pictures', () => {
   });
 
   it('the .fil sample: the range from its header, the track of the strongest drift marked', () => {
-    const bytes = new Uint8Array(readFileSync(FIL));
+    const bytes = readFixture('setigen_sample_cband_DIAG_SGR_B2.fil');
     const source = filSource(bytes, sha(bytes));
     const { p, answer } = answerOf({ source, threshold: 6 }, bytes);
     expect(answer.candidates.length).toBeGreaterThan(0);
@@ -162,7 +159,7 @@ describe('fftscan pictures', () => {
   });
 
   it('the reference work unit: de-chirped at the best official spike, the spike on the mark', () => {
-    const bytes = new Uint8Array(readFileSync(SAH));
+    const bytes = readFixture('seti_reference_work_unit.sah');
     const best = SETIATHOME_REFERENCE_SPIKES.reduce((a, b) => (b.snr > a.snr ? b : a));
     const p = fftscan.params.parse({ source: sahSource(bytes, sha(bytes)), fftSize: 131072 });
     // Our search puts this spike in the first block (samples 0 .. 131071).

@@ -1,13 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readFixture } from '../../test/helpers/fixtures.js';
 import { decodeSah, parseSahHeader, sahSource, SahError } from './sah.js';
 
-export const SAH_PATH = new URL('../../../shared/data/seti_reference_work_unit.sah', import.meta.url).pathname;
-const present = existsSync(SAH_PATH);
-if (!present) console.warn(`sah.test: ${SAH_PATH} is missing; the .sah tests are SKIPPED`);
-
-describe.skipIf(!present)('SETI@home reference work unit', () => {
-  const bytes = present ? new Uint8Array(readFileSync(SAH_PATH)) : new Uint8Array();
+describe('SETI@home reference work unit', () => {
+  const bytes = readFixture('seti_reference_work_unit.sah');
 
   it('parses the header', () => {
     const h = parseSahHeader(bytes);

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readFixture } from '../../test/helpers/fixtures.js';
 import { decodeSamples, parseSigmfMeta, SigmfError } from './sigmf.js';
 
-const DATA = new URL('../../../shared/data/sigmf_logo.sigmf-data', import.meta.url);
-const META = new URL('../../../shared/data/sigmf_logo.sigmf-meta', import.meta.url);
 
 /** Test-side encoder: writes components with DataView, independently of the decoder. */
 function encode(values: number[][], type: string, numChannels: number): Uint8Array {
@@ -31,8 +29,8 @@ function encode(values: number[][], type: string, numChannels: number): Uint8Arr
 
 describe('SigMF', () => {
   it('reads the official logo recording and its hash matches', () => {
-    const bytes = new Uint8Array(readFileSync(DATA));
-    const meta = parseSigmfMeta(readFileSync(META, 'utf8'));
+    const bytes = readFixture('sigmf_logo.sigmf-data');
+    const meta = parseSigmfMeta(new TextDecoder().decode(readFixture('sigmf_logo.sigmf-meta')));
     expect(meta).toMatchObject({ datatype: 'ri16_le', sampleRate: 48000, numChannels: 2, isComplex: false, bytesPerSample: 2, centerFrequencyHz: 0 });
     expect(meta.annotations.map((a) => [a.sampleStart, a.sampleCount, a.comment])).toEqual([
       [6000, 42000, 'logo warmup'],

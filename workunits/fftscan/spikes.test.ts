@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readFixture } from '../../test/helpers/fixtures.js';
 import type { Kernel } from '../kind.js';
 import kernelDefault from './kernel.js';
 import fftscan from './kind.js';
@@ -12,7 +12,6 @@ import { generateSynthetic, specFromSource } from './synthetic.js';
 import type { Candidate, SyntheticSource } from './types.js';
 
 const kernel = kernelDefault as Kernel<UnitSpec, unknown, Result>;
-const SAH_PATH = new URL('../../../shared/data/seti_reference_work_unit.sah', import.meta.url).pathname;
 
 /** Runs every unit of a job through the kernel and assembles the answer, as coordinator + workers would. */
 function runJob(params: unknown) {
@@ -121,12 +120,9 @@ describe('spike search on synthetic signals', () => {
   });
 });
 
-const present = existsSync(SAH_PATH);
-if (!present) console.warn(`spikes.test: ${SAH_PATH} is missing; the SETI@home reference test is SKIPPED`);
-
-describe.skipIf(!present)('SETI@home reference unit (narrow chirp windows around the 13 official spikes)', () => {
+describe('SETI@home reference unit (narrow chirp windows around the 13 official spikes)', () => {
   it('finds all 13 official spikes, and nothing else, in those windows', () => {
-    const bytes = new Uint8Array(readFileSync(SAH_PATH));
+    const bytes = readFixture('seti_reference_work_unit.sah');
     const src = sahSource(bytes, '0'.repeat(64));
     const x = prepareBaseband(decodeSah(bytes), { boxcar: 8192, chunk: 32768 });
     const minStep = minChirpStep(0.333, src.sampleRateHz, 131072);

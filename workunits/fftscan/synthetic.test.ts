@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readFixture } from '../../test/helpers/fixtures.js';
 import {
   addNoise, detExp, detLog, detSinCosCycles, gaussianPair, generateSynthetic, injectSetigen, snrToLevel, specFromSource, type SyntheticSpec,
 } from './synthetic.js';
 import type { Spectrogram } from './types.js';
 
-const FRAME = new URL('../../../shared/data/setigen_test_frame_data.npy', import.meta.url);
 
 /** Just enough of the .npy format (v1/v2, little-endian float64, C order) for the setigen fixture. */
 function readNpy(buf: Uint8Array): { shape: number[]; data: Float64Array } {
@@ -109,7 +108,7 @@ describe('generateSynthetic', () => {
 
 describe('injectSetigen', () => {
   it("reproduces setigen's test frame element-wise", () => {
-    const { shape, data: want } = readNpy(new Uint8Array(readFileSync(FRAME)));
+    const { shape, data: want } = readNpy(readFixture('setigen_test_frame_data.npy'));
     expect(shape).toEqual([32, 1024]);
     // The fixture's array runs in ascending frequency (index 0 = fmin = fch1 - 1023 df): the signal at
     // f_start = channel 200 moves to higher indices at +2 Hz/s.

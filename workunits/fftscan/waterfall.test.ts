@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readFixture } from '../../test/helpers/fixtures.js';
 import { readFilterbank } from './filterbank.js';
 import { addNoise, injectSetigen } from './synthetic.js';
 import { taylorSearch } from './taylor.js';
 import type { Spectrogram } from './types.js';
 import { waterfallSvg } from './waterfall.js';
 
-const SAMPLE = new URL('../../../shared/data/setigen_sample_cband_DIAG_SGR_B2.fil', import.meta.url);
 
 describe('waterfallSvg', () => {
   it('draws a self-contained, deterministic, bounded SVG with the candidate track', () => {
@@ -30,7 +29,7 @@ describe('waterfallSvg', () => {
   });
 
   it('plots the real filterbank sample (descending channels) within size', () => {
-    const spec = readFilterbank(new Uint8Array(readFileSync(SAMPLE)));
+    const spec = readFilterbank(readFixture('setigen_sample_cband_DIAG_SGR_B2.fil'));
     const centre = spec.fch1Hz + 512 * spec.dfHz;
     const svg = waterfallSvg(spec, { centerHz: centre, halfWidthHz: 700, title: 'DIAG_SGR_B2' });
     expect(svg.length).toBeLessThan(200_000);
