@@ -4,8 +4,9 @@
  * credit for that account after restarts without the key sitting in a shell history or a process list.
  * The key is a bearer secret: a file other users can read is refused, as ssh refuses a readable key.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeConfigFile } from './config-file.js';
 
 export const ACCOUNT_FILE = 'account.json';
 /** What the coordinator issues (`igk_` + 192 bits in base64url); anything else in the file is a mistake. */
@@ -43,13 +44,8 @@ export function loadAccountKey(configDir: string): string | undefined {
 /** Stores the key readable by its owner only (also when an older file had looser permissions); returns the path. */
 export function saveAccountKey(configDir: string, key: string): string {
   if (!KEY_PATTERN.test(key)) throw new Error('an account key is 16-128 characters of A-Z a-z 0-9 _ - (as `idlegrid account create` prints it)');
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
   const file = accountFile(configDir);
-  // A fresh file takes the mode (writeFileSync's mode is ignored for an existing one); the rename then
-  // replaces any older file atomically, so the key is never readable by others, not even for a moment.
-  const tmp = `${file}.${process.pid}.tmp`;
-  rmSync(tmp, { force: true });
-  writeFileSync(tmp, `${JSON.stringify({ key })}\n`, { mode: 0o600, flag: 'wx' });
-  renameSync(tmp, file);
+  // writeConfigFile writes a fresh file and renames it: the key is never readable by others, not even for a moment.
+  writeConfigFile(file, `${JSON.stringify({ key })}\n`);
   return file;
 }

@@ -3,9 +3,10 @@
  * hello (operations per second of one thread, by kind) and used to size the work buffer before this
  * worker has measured a unit of a kind itself.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeConfigFile } from './config-file.js';
 
 export const BenchFile = z.object({
   at: z.string(),
@@ -19,7 +20,7 @@ export type BenchFile = z.infer<typeof BenchFile>;
 const path = (configDir: string) => join(configDir, 'bench.json');
 
 export function saveBench(configDir: string, bench: BenchFile): void {
-  writeFileSync(path(configDir), `${JSON.stringify(bench, null, 2)}\n`);
+  writeConfigFile(path(configDir), `${JSON.stringify(bench, null, 2)}\n`);
 }
 
 /** Per-thread speeds of the kinds whose version still matches, or {} when there is no usable file. */

@@ -1,19 +1,19 @@
 /** Per-unit checkpoints on disk, written atomically, so a killed worker resumes where it stopped. */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureConfigDir, writeConfigFile } from './config-file.js';
 
 export class CheckpointStore {
   private readonly dir: string;
 
   constructor(configDir: string) {
     this.dir = join(configDir, 'checkpoints');
-    mkdirSync(this.dir, { recursive: true });
+    ensureConfigDir(this.dir);
   }
 
   save(leaseId: string, checkpoint: unknown): void {
     const file = join(this.dir, `${leaseId}.json`);
-    writeFileSync(`${file}.tmp`, JSON.stringify(checkpoint));
-    renameSync(`${file}.tmp`, file);
+    writeConfigFile(file, JSON.stringify(checkpoint));
   }
 
   load(leaseId: string): unknown {

@@ -4,9 +4,10 @@
  * worker writes it at start and removes it at exit; `idlegrid ctl` reads it.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeConfigFile } from './config-file.js';
 
 export const ControlEndpoint = z.object({ port: z.number().int().min(1).max(65535), token: z.string().min(32), pid: z.number().int() });
 export type ControlEndpoint = z.infer<typeof ControlEndpoint>;
@@ -16,11 +17,7 @@ const file = (configDir: string) => join(configDir, 'control.json');
 export const newToken = (): string => randomBytes(32).toString('base64url');
 
 export function writeControlFile(configDir: string, ep: ControlEndpoint): void {
-  const f = file(configDir);
-  // A fresh file each time (then renamed), so the 0600 mode applies even if an old file was wider.
-  rmSync(`${f}.tmp`, { force: true });
-  writeFileSync(`${f}.tmp`, JSON.stringify(ep), { mode: 0o600 });
-  renameSync(`${f}.tmp`, f);
+  writeConfigFile(file(configDir), JSON.stringify(ep));
 }
 
 export function readControlFile(configDir: string): ControlEndpoint {

@@ -3,8 +3,9 @@
  * the coordinator when a result validates (a `credit` message); until then an accepted result counts as
  * claimed, worth its operations in cobblestones.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeConfigFile } from './config-file.js';
 
 import { OPS_PER_COBBLESTONE } from '../protocol/index.js';
 
@@ -66,7 +67,6 @@ export class CreditLog {
   }
 
   private save(): void {
-    writeFileSync(`${this.file}.tmp`, JSON.stringify(this.data));
-    renameSync(`${this.file}.tmp`, this.file);
+    writeConfigFile(this.file, JSON.stringify(this.data));
   }
 }

@@ -4,9 +4,10 @@
  * and leases across restarts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { writeConfigFile } from './config-file.js';
 
 export interface HostIdentity {
   hostId: string;
@@ -28,11 +29,10 @@ export function loadIdentity(configDir: string): HostIdentity {
   } catch {
     /* first run, or an unreadable file: make a new identity */
   }
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
   const id: HostIdentity = {
     hostId: `h-${randomBytes(12).toString('base64url')}`,
     hostSecret: randomBytes(32).toString('base64url'),
   };
-  writeFileSync(file, JSON.stringify(id, null, 2), { mode: 0o600 });
+  writeConfigFile(file, JSON.stringify(id, null, 2));
   return id;
 }

@@ -2,8 +2,9 @@
  * Finished results wait here, on disk, until the coordinator acknowledges them: a result computed while
  * the coordinator is down, or just before the worker is killed, is delivered on the next connection.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureConfigDir, writeConfigFile } from './config-file.js';
 
 export interface PendingResult {
   leaseId: string;
@@ -17,14 +18,13 @@ export class Outbox {
 
   constructor(configDir: string) {
     this.dir = join(configDir, 'outbox');
-    mkdirSync(this.dir, { recursive: true });
+    ensureConfigDir(this.dir);
   }
 
   add(item: PendingResult): void {
     const file = join(this.dir, `${item.leaseId}.json`);
-    // Write then rename: a crash mid-write never leaves a half result that looks whole.
-    writeFileSync(`${file}.tmp`, JSON.stringify(item));
-    renameSync(`${file}.tmp`, file);
+    // Written then renamed: a crash mid-write never leaves a half result that looks whole.
+    writeConfigFile(file, JSON.stringify(item));
   }
 
   remove(leaseId: string): void {

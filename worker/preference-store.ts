@@ -4,9 +4,10 @@
  * writes the file, so the change outlives a restart; for the key it sets it also outranks a flag given
  * at this start (the user asked for it later).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
+import { writeConfigFile } from './config-file.js';
 import { mergeLayers, parseLayer, PREFERENCE_KEYS, type PreferenceKey, type PreferenceLayer, type Preferences } from './preferences.js';
 
 export type Source = 'default' | 'file' | 'flag';
@@ -46,8 +47,7 @@ export class PreferenceStore extends EventEmitter<{ change: [Preferences, Prefer
     this.file = { ...this.file, ...change };
     for (const k of keys) delete this.flags[k];
     const file = this.path;
-    writeFileSync(`${file}.tmp`, `${JSON.stringify(this.file, null, 2)}\n`, { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
+    writeConfigFile(file, `${JSON.stringify(this.file, null, 2)}\n`);
     this.current = mergeLayers(this.file, this.flags);
     this.emit('change', this.current, keys);
   }
