@@ -224,12 +224,12 @@ export class Connection {
     if (units.length) return this.send({ type: 'work', units, reqId });
     const why = {
       no_jobs: 'no jobs are queued',
-      all_leased: 'every unit of the running jobs is already out with hosts',
+      all_leased: 'every unit of the running jobs is out with other hosts or being validated',
+      needs_other_host: 'the units left need a host (and account) other than this one: replicas of a unit never share a host',
       incompatible: 'the queued jobs are of kinds this worker does not run',
       quota: 'quota reached',
-      store_unavailable: 'the coordinator cannot reach its store',
     }[reason ?? 'no_jobs'];
-    this.send({ type: 'no_work', reason: reason ?? 'no_jobs', message: why, retryMs: reason === 'all_leased' ? 2_000 : 5_000, reqId });
+    this.send({ type: 'no_work', reason: reason ?? 'no_jobs', message: why, retryMs: reason === 'all_leased' || reason === 'needs_other_host' ? 2_000 : 5_000, reqId });
   }
 
   private async report(hostId: string, items: Array<{ leaseId: string; what: 'R' | 'E'; payload: unknown; cpuS: number }>): Promise<void> {

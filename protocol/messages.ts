@@ -118,7 +118,12 @@ export const Welcome = z.object({
   leases: z.array(WorkUnit),
 });
 
-export const NoWorkReason = z.enum(['no_jobs', 'all_leased', 'incompatible', 'quota', 'store_unavailable']);
+/**
+ * Why a request got no units: nothing is queued; every unit is out with other hosts (or being validated);
+ * what is left needs a different host (replicas of one unit go to different hosts and accounts); the
+ * queued jobs are of kinds this worker does not run; this host holds as many units as it may.
+ */
+export const NoWorkReason = z.enum(['no_jobs', 'all_leased', 'needs_other_host', 'incompatible', 'quota']);
 export type NoWorkReason = z.infer<typeof NoWorkReason>;
 
 export const Work = z.object({ type: z.literal('work'), units: z.array(WorkUnit), reqId: z.number().int().optional() });

@@ -185,7 +185,7 @@ describe('scheduling', () => {
     const [u] = await work(a, 1);
     a.send({ type: 'release', leaseIds: [u.leaseId], reason: 'cannot finish before the deadline' });
     const again = await a.request(1);
-    expect(again).toMatchObject({ type: 'no_work', reason: 'all_leased' });
+    expect(again).toMatchObject({ type: 'no_work', reason: 'needs_other_host' });
     // Ten minutes later (moved back in Redis rather than waited for), the unit may return to this host.
     const uk = `${coord.options.prefix}:job:${id}:u:${u.unit}`;
     await redis.hset(uk, `RH:${a.hostId}`, Date.now() - 11 * 60_000);

@@ -4,13 +4,15 @@
 -- ARGV: prefix, hostId, account ('' if anonymous), nowMs, count, kinds (",a,b,"), maxJobs, rand1..randCount
 -- Reads/writes: sched, job:{job}, job:{job}:need, job:{job}:u:{unit}, leases, job:{job}:leases,
 -- host:{host}:leases; reads host:{host} (trust per kind).
--- Returns: flat list jobId, unit, replica, deadlineMs, ... and finally a reason code ('' when some were leased).
+-- Returns: flat list jobId, unit, replica, deadlineMs, ... and finally a reason code ('' when some were leased;
+-- else no_jobs | incompatible | needs_other_host (what is left needs a host or account other than this one)
+-- | all_leased (every unit is out with hosts or waiting for validation)).
 local host, acct, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local count, kinds, maxJobs = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 local out, got, rnd = {}, 0, 8
 -- A host that handed a replica back gets that unit again only after this long (another host first).
 local HANDBACK_COOLDOWN_MS = 10 * 60 * 1000
-local sawJob, sawKind = false, false
+local sawJob, sawKind, sawBlocked = false, false, false
 
 local function issue(jid, uk, idx, delayMs)
   local r = redis.call('HINCRBY', uk, 'n', 1) - 1
@@ -51,6 +53,8 @@ local function serve(jid, quota)
       and now - handedBack > HANDBACK_COOLDOWN_MS then
       issue(jid, uk, idx, delayMs)
       if redis.call('HINCRBY', uk, 'need', -1) <= 0 then redis.call('ZREM', k_need(jid), idx) end
+    else
+      sawBlocked = true
     end
   end
   -- 2) fresh units
@@ -108,7 +112,8 @@ while got < count do
 end
 local reason = ''
 if got == 0 then
-  if not sawJob then reason = 'no_jobs' elseif not sawKind then reason = 'incompatible' else reason = 'all_leased' end
+  if not sawJob then reason = 'no_jobs' elseif not sawKind then reason = 'incompatible'
+  elseif sawBlocked then reason = 'needs_other_host' else reason = 'all_leased' end
 end
 out[#out + 1] = reason
 return out
