@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ERRORS, type WorkUnit } from '../protocol/index.js';
+import { isErrorCode, type ErrorCode, type WorkUnit } from '../protocol/index.js';
 import { Backoff } from './backoff.js';
 import type { HostIdentity } from './identity.js';
 
@@ -22,7 +22,7 @@ export class InputUnavailable extends Error {}
 
 /** Thrown for the unit's own failure; carries a registered code. */
 class InputFailure extends Error {
-  constructor(readonly code: keyof typeof ERRORS, message: string) {
+  constructor(readonly code: ErrorCode, message: string) {
     super(message);
   }
 }
@@ -67,5 +67,5 @@ async function refusal(res: Response): Promise<InputFailure> {
   const body = (await res.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
   const code = body?.error?.code;
   const message = `input download refused: HTTP ${res.status}${typeof body?.error?.message === 'string' ? `: ${body.error.message}` : ''}`;
-  return new InputFailure(typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, code) ? (code as keyof typeof ERRORS) : 'UNIT_ERROR', message);
+  return new InputFailure(isErrorCode(code) ? code : 'UNIT_ERROR', message);
 }

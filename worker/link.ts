@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { CoordinatorMessage, ERRORS, type WorkerMessage } from '../protocol/index.js';
+import { CoordinatorMessage, ERRORS, type ErrorCode, type WorkerMessage } from '../protocol/index.js';
 import { Backoff } from './backoff.js';
 
 export interface LinkEvents {
@@ -147,7 +147,5 @@ export class Link extends EventEmitter<LinkEvents> {
   }
 }
 
-/** A code the registry marks as never succeeding on retry. Codes it does not know are retried. */
-function isFinal(code: string): boolean {
-  return Object.prototype.hasOwnProperty.call(ERRORS, code) && !ERRORS[code as keyof typeof ERRORS].retry;
-}
+/** A code the registry marks as never succeeding on retry. */
+const isFinal = (code: ErrorCode): boolean => !ERRORS[code].retry;

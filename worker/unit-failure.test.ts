@@ -6,6 +6,8 @@ describe('a unit failure as the coordinator is told', () => {
   it('keeps a registered code and the message', () => {
     expect(unitFailure(Object.assign(new Error('input slice hash 00 does not match 11'), { code: 'INPUT_HASH' }))).toEqual({ code: 'INPUT_HASH', message: 'input slice hash 00 does not match 11' });
     expect(unitFailure({ code: 'UNIT_ERROR', message: 'x' })).toEqual({ code: 'UNIT_ERROR', message: 'x' });
+    // A kind's own code is registered too, and reaches the job's owner unchanged.
+    expect(unitFailure({ code: 'FFTSCAN_INPUT', message: 'a sah unit needs its input bytes' })).toEqual({ code: 'FFTSCAN_INPUT', message: 'a sah unit needs its input bytes' });
   });
 
   it('sends a code the registry does not hold as UNIT_ERROR, the original code first in the message', () => {

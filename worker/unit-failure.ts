@@ -4,7 +4,7 @@
  * unchanged. A code the registry does not hold (a kernel's typo, an older worker's file in the outbox)
  * travels as UNIT_ERROR with the original code kept at the front of the message.
  */
-import { ERRORS, type ErrorCode } from '../protocol/index.js';
+import { isErrorCode, type ErrorCode } from '../protocol/index.js';
 
 export interface UnitFailure {
   code: ErrorCode;
@@ -14,13 +14,11 @@ export interface UnitFailure {
 /** The wire limit of a failure's message (protocol/messages.ts FailureItem). */
 const MAX_MESSAGE = 2000;
 
-const registered = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, code);
-
 /** From whatever a kernel, a download or a file gave: an Error with a `code`, or a `{ code, message }` value. */
 export function unitFailure(err: unknown): UnitFailure {
   const e = (err ?? {}) as { code?: unknown; message?: unknown };
   const message = typeof e.message === 'string' && e.message ? e.message : String(err);
-  if (registered(e.code)) return { code: e.code, message: message.slice(0, MAX_MESSAGE) };
+  if (isErrorCode(e.code)) return { code: e.code, message: message.slice(0, MAX_MESSAGE) };
   const tagged = typeof e.code === 'string' && e.code ? `${e.code.slice(0, 64)}: ${message}` : message;
   return { code: 'UNIT_ERROR', message: tagged.slice(0, MAX_MESSAGE) };
 }
