@@ -23,8 +23,9 @@ export interface LinkEvents {
 
 /** Opening handshake and hello -> welcome, each: past this the coordinator is taken as unreachable. */
 export const ANSWER_TIMEOUT_MS = 10_000;
-/** Heartbeats that may go unanswered before the connection is taken as dead. */
+/** Heartbeats that may go unanswered before the connection is taken as dead, and never less than this long. */
 const SILENT_BEATS = 3;
+const SILENT_MIN_MS = 30_000;
 
 export class Link extends EventEmitter<LinkEvents> {
   private ws?: WebSocket;
@@ -57,7 +58,7 @@ export class Link extends EventEmitter<LinkEvents> {
   beat(intervalMs: number): void {
     clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => {
-      if (Date.now() - this.lastHeard > SILENT_BEATS * intervalMs) {
+      if (Date.now() - this.lastHeard > Math.max(SILENT_MIN_MS, SILENT_BEATS * intervalMs)) {
         if (this.ws) this.lost(this.ws, `no answer for ${Math.round((Date.now() - this.lastHeard) / 1000)} s`);
         return;
       }

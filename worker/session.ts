@@ -171,7 +171,8 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private acknowledged(ack: AckItem, sent: Pending | undefined): void {
     if (sent?.type === 'failure') {
-      if (ack.status === 'rejected') this.emit('log', 'warn', `the coordinator did not take the failure report of ${ack.leaseId}: ${ack.error?.code ?? 'REJECTED'}: ${ack.error?.message ?? ''}`, { leaseId: ack.leaseId });
+      // DUPLICATE_RESULT: an earlier send arrived and only its acknowledgement was lost.
+      if (ack.status === 'rejected' && ack.error?.code !== 'DUPLICATE_RESULT') this.emit('log', 'warn', `the coordinator did not take the failure report of ${ack.leaseId}: ${ack.error?.code ?? 'REJECTED'}: ${ack.error?.message ?? ''}`, { leaseId: ack.leaseId });
     } else if (ack.status === 'accepted') {
       this.credit.claim(ack.leaseId, sent?.ops ?? 0);
       this.emit('accepted', ack.leaseId);
