@@ -40,7 +40,7 @@ export class Session extends EventEmitter<SessionEvents> {
   private readonly link: Link;
   private readonly delivery: Delivery;
   private readonly requests: WorkRequests;
-  /** Why the coordinator cannot be reached, with the retry countdown; null while connected. */
+  /** Why the coordinator cannot be reached (with the retry countdown), or why it refused us; null while connected. */
   down: string | null = 'connecting';
   /** The cause last warned about in this outage, and when; null while connected. */
   private told: { reason: string; at: number } | null = null;
@@ -61,7 +61,11 @@ export class Session extends EventEmitter<SessionEvents> {
     this.link.on('message', (m) => this.onMessage(m));
     this.link.on('up', () => this.onUp());
     this.link.on('down', (reason, wait) => this.onDown(reason, wait));
-    this.link.on('refused', (error) => this.emit('refused', error));
+    this.link.on('refused', (error) => {
+      this.down = `refused by the coordinator (${error.code}: ${error.message})`;
+      this.emit('refused', error);
+      this.emit('changed');
+    });
   }
 
   start(): void {
@@ -170,11 +174,14 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   private acknowledged(ack: AckItem, sent: Pending | undefined): void {
-    if (sent?.type === 'failure') {
+    // Not in the outbox: a second copy (sent by a reconnect while the first was on its way) whose
+    // first acknowledgement already settled it.
+    if (!sent) return;
+    if (sent.type === 'failure') {
       // DUPLICATE_RESULT: an earlier send arrived and only its acknowledgement was lost.
       if (ack.status === 'rejected' && ack.error?.code !== 'DUPLICATE_RESULT') this.emit('log', 'warn', `the coordinator did not take the failure report of ${ack.leaseId}: ${ack.error?.code ?? 'REJECTED'}: ${ack.error?.message ?? ''}`, { leaseId: ack.leaseId });
     } else if (ack.status === 'accepted') {
-      this.credit.claim(ack.leaseId, sent?.ops ?? 0);
+      this.credit.claim(ack.leaseId, sent.ops);
       this.emit('accepted', ack.leaseId);
     } else this.emit('rejected', ack.leaseId, ack.error?.code ?? 'REJECTED', ack.error?.message ?? '');
   }

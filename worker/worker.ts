@@ -2,8 +2,9 @@
  * The volunteer's worker: keeps a buffer of units so threads never wait on the network (work-queue.ts),
  * starts them on free threads (unit-runner.ts runs each one), hands back what cannot make its deadline,
  * drops cancelled units, and says what it is doing and why (state-line.ts). Everything said to and heard
- * from the coordinator, results and failures delivered through the outbox included, is session.ts. When it may compute is decided outside (governor.ts) and arrives through hold() and
- * throttle(); without a governor (the demo) it always computes. One worker per config directory
+ * from the coordinator, results and failures delivered through the outbox included, is session.ts.
+ * When it may compute is decided outside (governor.ts) and arrives through hold() and throttle();
+ * without a governor (the demo) it always computes. One worker per config directory
  * (instance-lock.ts): a second one is refused when it is constructed.
  */
 import { availableParallelism } from 'node:os';
@@ -112,10 +113,7 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
       this.refresh();
       this.finishIfDone();
     });
-    this.session.on('refused', (error) => {
-      this.setState(`refused by the coordinator: ${error.code}: ${error.message}`);
-      this.emit('refused', error);
-    });
+    this.session.on('refused', (error) => this.emit('refused', error));
     this.session.on('accepted', (id) => this.emit('accepted', id));
     this.session.on('rejected', (id, code, message) => this.emit('rejected', id, code, message));
     this.session.on('log', (level, msg, extra) => this.emit('log', level, msg, extra));
