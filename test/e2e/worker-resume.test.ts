@@ -13,9 +13,11 @@ import { demoJobKey, makeDemoJob } from '../../workunits/keysearch/kind.js';
 import { OPS_PER_KEY } from '../../workunits/keysearch/params.js';
 import { sahSource } from '../../workunits/fftscan/sah.js';
 import { parseLeaseId } from '../../protocol/index.js';
+import { OUTCOME, REPLICA_STATE, UNIT, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
 import { readFixture } from '../helpers/fixtures.js';
 import { startHoldProxy } from '../helpers/hold-proxy.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { readUnitHash } from '../helpers/unit-hash.js';
 import { run, startCoordinatorProcess, startWorkerProcess, submitJob, tokenHeaders, waitFor, waitForJobEnd, type Proc } from '../helpers/processes.js';
 
 const procs: Proc[] = [];
@@ -68,12 +70,12 @@ describe('worker never loses work', () => {
     expect(resumed!.opsDone).toBeGreaterThanOrEqual(cp.done * OPS_PER_KEY);
 
     const redis = new Redis(redisUrl());
-    const unit = await redis.hgetall(`${prefix}:job:${job.id}:u:0`);
+    const unit = await readUnitHash(redis, prefix, job.id, 0);
     redis.disconnect();
-    expect(unit.st).toBe('valid');
+    expect(unit.state).toBe(UNIT_STATE.valid);
     const hostId = (JSON.parse(readFileSync(join(first.configDir, 'host.json'), 'utf8')) as { hostId: string }).hostId;
-    expect(unit.h0).toBe(hostId);
-    expect(unit.o0).toBe('V');
+    expect(unit.replicas[0].host).toBe(hostId);
+    expect(unit.replicas[0].outcome).toBe(OUTCOME.valid);
     expect(readdirSync(join(first.configDir, 'checkpoints')).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
@@ -141,11 +143,11 @@ describe('worker never loses work', () => {
       expect(logLines(worker).some((l) => l.msg === 'delivering 1 failure report(s) kept while the coordinator was unreachable')).toBe(true);
       const { unit, replica } = parseLeaseId(kept.leaseId);
       const redis = new Redis(redisUrl());
-      const u = await redis.hgetall(`${prefix}:job:${jobId}:u:${unit}`);
+      const u = await readUnitHash(redis, prefix, jobId, unit);
       redis.disconnect();
-      expect(u[`s${replica}`]).toBe('E');
-      expect(u.err).toBe('1');
-      expect(u[`res${replica}`]).toContain('INPUT_HASH');
+      expect(u.replicas[replica].state).toBe(REPLICA_STATE.error);
+      expect(u.raw[UNIT.errors]).toBe('1');
+      expect(JSON.parse(u.replicas[replica].raw!)).toEqual({ code: 'INPUT_HASH', message: kept.message });
     } finally {
       await proxy.close();
     }
@@ -176,9 +178,9 @@ describe('worker never loses work', () => {
     expect(held).toContain(cp!.leaseId);
     // The unstarted units were released at once (replica state X); the checkpointed one is kept for a restart.
     for (const lease of held) {
-      const [, unit, replica] = lease.split('.');
-      const state = await redis.hget(`${prefix}:job:${job.id}:u:${unit}`, `s${replica}`);
-      expect(state, lease).toBe(lease === cp!.leaseId ? 'L' : 'X');
+      const { unit, replica } = parseLeaseId(lease);
+      const { state } = (await readUnitHash(redis, prefix, job.id, unit)).replicas[replica];
+      expect(state, lease).toBe(lease === cp!.leaseId ? REPLICA_STATE.leased : REPLICA_STATE.released);
     }
     redis.disconnect();
   });
