@@ -16,3 +16,9 @@ export const bigArg = (name: string) => (v: string): string => {
     throw new InvalidArgumentError(`${name} must be a positive integer (decimal or 0x-hex)`);
   }
 };
+
+export const numberArg = (name: string, min: number, max: number) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}`);
+  return n;
+};

@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { VERSION } from '../protocol/index.js';
-import { intArg } from './args.js';
+import { intArg, numberArg } from './args.js';
 import { ApiError } from './client.js';
 import { runCoordinator } from './run-coordinator.js';
 import { benchSeconds, preferenceOptions, runWorker } from './run-worker.js';
@@ -26,6 +26,7 @@ program
   .option('--port <n>', 'TCP port', intArg('--port'), 8080)
   .option('--host <addr>', 'address to bind (0.0.0.0 to accept other machines)', '127.0.0.1')
   .option('--redis <url>', 'Redis URL (default: REDIS_URL or redis://127.0.0.1:6379)')
+  .option('--redis-timeout <s>', 'seconds to wait for Redis at start before giving up', numberArg('--redis-timeout', 0.1, 3600))
   .option('--prefix <name>', 'namespace of Redis keys; coordinators sharing work share it', 'ig')
   .option('--data-dir <dir>', 'where uploaded recordings are stored', '.data/store')
   .option('--trust-proxy [proxies]', 'behind a reverse proxy: take client addresses from X-Forwarded-For (optionally only from these proxy addresses)')

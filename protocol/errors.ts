@@ -42,6 +42,9 @@ const SERVICE = {
   TOO_MANY_CONNECTIONS: { status: 429, retry: true, text: 'too many connections from this address or to this coordinator; retry later' },
   LEASE_NOT_LIVE: { status: 410, retry: false, text: 'the lease has ended (reported, timed out, released or withdrawn)' },
   SLOW_CLIENT: { status: 408, retry: true, text: 'the client was too slow to send or read; connection closed' },
+  URL_TOO_LONG: { status: 414, retry: false, text: 'the URL is too long' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retry: false, text: 'the request body has a content type this endpoint does not take' },
+  HEADERS_TOO_LARGE: { status: 431, retry: false, text: 'the request headers are too large' },
 } as const satisfies Record<string, ErrorInfo>;
 
 /** Codes the job kinds raise: bad parameters and recordings (at submission) and bad unit inputs (on hosts). */
