@@ -32,6 +32,16 @@ export const ERRORS = {
   TOO_MANY_CONNECTIONS: { status: 429, retry: true, text: 'too many connections from this address or to this coordinator; retry later' },
   LEASE_NOT_LIVE: { status: 410, retry: false, text: 'the lease has ended (reported, timed out, released or withdrawn)' },
   SLOW_CLIENT: { status: 408, retry: true, text: 'the client was too slow to send or read; connection closed' },
+  // A recording whose length does not match its header (the readers in workunits/fftscan/).
+  SAH_TRUNCATED: { status: 400, retry: false, text: 'the .sah work unit holds fewer samples than its header declares' },
+  SIGMF_TRUNCATED: { status: 400, retry: false, text: 'the SigMF dataset is not a whole number of samples of its datatype and channels' },
+  SIGMF_NO_SAMPLES: { status: 400, retry: false, text: 'the SigMF dataset holds no whole sample' },
+  FIL_NO_DATA: { status: 400, retry: false, text: 'the filterbank file is a header with no data' },
+  // The CLI's own, when a request gets no usable answer (never sent by a coordinator).
+  BAD_URL: { status: 400, retry: false, text: 'the coordinator address is not an http(s) URL' },
+  UNREACHABLE: { status: 502, retry: true, text: 'the coordinator cannot be reached' },
+  TIMEOUT: { status: 504, retry: true, text: 'the coordinator did not answer in time' },
+  BAD_RESPONSE: { status: 502, retry: false, text: 'the answer is not an idlegrid coordinator\'s' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
