@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { intArg } from './args.js';
-import { ApiError } from './client.js';
+import { errorLine } from './errors.js';
 import { runCoordinator } from './run-coordinator.js';
 import { benchSeconds, preferenceOptions, runWorker } from './run-worker.js';
 import { ctlCommand } from './ctl.js';
@@ -62,10 +62,6 @@ program
   .action(runDemo);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ApiError) {
-    process.stderr.write(`error: ${err.code}: ${err.message}\n`);
-  } else {
-    process.stderr.write(`error: ${(err as Error).message ?? String(err)}\n`);
-  }
+  process.stderr.write(`${errorLine(err)}\n`);
   process.exitCode = 1;
 });
