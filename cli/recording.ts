@@ -32,6 +32,13 @@ export interface Recording {
   description: string;
 }
 
+/** The size of a file the user named; a folder or a device is refused by name. */
+async function fileSize(path: string): Promise<number> {
+  const st = await stat(path);
+  if (!st.isFile()) throw new CliError('BAD_REQUEST', `${path}: not a file${st.isDirectory() ? ' (a folder)' : ''}`);
+  return st.size;
+}
+
 /** The first `bytes` bytes of a file. */
 async function head(path: string, bytes: number): Promise<Uint8Array> {
   const fh = await open(path, 'r');
@@ -60,7 +67,7 @@ function named<T>(path: string, read: () => T): T {
 const FIL_HEADS = [1 << 16, 1 << 24];
 
 async function readFil(path: string): Promise<Recording> {
-  const size = (await stat(path)).size;
+  const size = await fileSize(path);
   for (const n of FIL_HEADS) {
     const bytes = await head(path, Math.min(size, n));
     try {
@@ -79,9 +86,10 @@ async function readSigmf(path: string): Promise<Recording> {
   const base = path.replace(/\.sigmf-(meta|data)$/, '');
   const metaPath = `${base}.sigmf-meta`;
   const dataPath = `${base}.sigmf-data`;
+  await fileSize(metaPath);
   const metaText = await readFile(metaPath, 'utf8');
   const meta = named(metaPath, () => parseSigmfMeta(metaText));
-  const size = (await stat(dataPath)).size;
+  const size = await fileSize(dataPath);
   const source = named(dataPath, () => sigmfSource(meta, size, NO_SHA));
   return { dataPath, size, source, description: `${size} bytes, ${meta.datatype}, ${meta.numChannels} channel(s) at ${meta.sampleRate} Hz, ${source.sampleCount} samples` };
 }
@@ -89,6 +97,7 @@ async function readSigmf(path: string): Promise<Recording> {
 /** Read and check a .sah, .fil or .sigmf-meta (+ its .sigmf-data) recording; uploads nothing. */
 export async function readRecording(path: string): Promise<Recording> {
   if (path.endsWith('.sah')) {
+    await fileSize(path);
     const bytes = new Uint8Array(await readFile(path));
     const source = named(path, () => sahSource(bytes, NO_SHA));
     return { dataPath: path, size: bytes.length, source, description: `${bytes.length} bytes, ${source.sampleCount} samples` };
