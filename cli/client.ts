@@ -1,8 +1,8 @@
 /** HTTP client for the coordinator's API, used by the CLI commands (submit, status, result, jobs, ...). */
 import { InvalidArgumentError } from 'commander';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { CliError } from './errors.js';
-import { ErrorBody, JobDoc, JobList, REDACTED_HEADER, describeIssues, printable } from '../protocol/index.js';
+import { JobDoc, JobList, REDACTED_HEADER, describeIssues, printable } from '../protocol/index.js';
 
 /** Where client commands take their token from when --token is not given. */
 export const TOKEN_ENV = 'IDLEGRID_TOKEN';
@@ -22,6 +22,12 @@ export class ApiError extends CliError {
     this.name = 'ApiError';
   }
 }
+
+/**
+ * A coordinator's error body, read leniently: a newer coordinator may send a code this CLI does not
+ * know yet, and its message is still the best thing to show.
+ */
+const AnyErrorBody = z.object({ error: z.object({ code: z.string().max(64), message: z.string() }) });
 
 /**
  * The coordinator's base URL from --coordinator, else IDLEGRID_COORDINATOR, else the local default. A
@@ -151,7 +157,7 @@ export class Client {
         throw new ApiError(res.status, 'BAD_RESPONSE', `unexpected response from ${url}: HTTP ${res.status}, not JSON; is ${this.base} an idlegrid coordinator?`);
       }
       if (!res.ok) {
-        const e = ErrorBody.safeParse(json);
+        const e = AnyErrorBody.safeParse(json);
         if (!e.success) throw new ApiError(res.status, 'BAD_RESPONSE', `HTTP ${res.status} from ${url}, without an idlegrid error; is ${this.base} an idlegrid coordinator?`);
         throw new ApiError(res.status, e.data.error.code, e.data.error.message);
       }

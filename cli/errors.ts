@@ -1,7 +1,8 @@
 /**
  * What the CLI says when a command fails: one line, `error: CODE: message`, never a stack trace. Codes
- * are those of protocol/errors.ts (the coordinator's, a kind's, or the client's own: UNREACHABLE,
- * TIMEOUT, BAD_URL, BAD_RESPONSE); the message names what was wrong and what to do.
+ * are those of protocol/errors.ts (ERRORS: the coordinator's and the kinds'; CLIENT_ERRORS: the
+ * client's own); the message names what was wrong and what to do. A code is kept as a string: a newer
+ * coordinator may send one this CLI does not know.
  */
 import { printable } from '../protocol/index.js';
 

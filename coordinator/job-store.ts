@@ -50,7 +50,7 @@ export class JobStore {
     const policy = Policy.safeParse(sub.data.policy ?? {});
     if (!policy.success) throw new IdlegridError('BAD_PARAMS', prefixIssues('policy', policy.error));
     const planned = kind.plan(params.data);
-    if (!planned.ok) throw new IdlegridError('BAD_PARAMS', planned.error.message);
+    if (!planned.ok) throw new IdlegridError(planned.error.code, planned.error.message);
     const plan = planned.value;
     for (const sha of plan.inputs ?? []) {
       if (!(await this.inputs.has(sha))) throw new IdlegridError('INPUT_MISSING', `${sha}; upload it first (POST /api/data)`);

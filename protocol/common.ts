@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { firstControl, printable } from './text.js';
+import { ErrorCodeSchema } from './errors.js';
 
 /** Ids are short, URL-safe and case-sensitive: they appear in keys, paths and lease ids. */
 export const JobId = z.string().regex(/^[a-z0-9]{6,32}$/, 'job id: 6-32 lowercase letters or digits');
@@ -12,7 +13,7 @@ export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256: 64 lowercase h
 export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof JobState>;
 
-export const WireErrorSchema = z.object({ code: z.string(), message: z.string() });
+export const WireErrorSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
 
 /**
  * A name a person gives (job, account, team, token): others see it, so printable text only. Refused,

@@ -71,17 +71,17 @@ describe('a malformed recording is refused before anything is uploaded', () => {
     writeFileSync(noDataSah, '<workunit_header><name>x</name></workunit_header>\n');
     // The reference metadata says ri16_le x 2 channels: 4-byte sample frames.
     const cases: Array<[string, string, RegExp]> = [
-      [cutSah, 'SAH_TRUNCATED', /the data holds 142863 bytes, 262144 needed for the 1048576 samples its header declares: the file is cut short \(200000 bytes\)/],
+      [cutSah, 'SAH_DATA', /the data holds 142863 bytes, 262144 needed for the 1048576 samples its header declares: the file is cut short \(200000 bytes\)/],
       [noDataSah, 'SAH_DATA', /no <data encoding="x-setiathome">/],
-      [sigmf('empty', {}, 0), 'SIGMF_NO_SAMPLES', /the dataset has 0 bytes, less than one of its 4-byte samples \(ri16_le x 2 channels\)/],
-      [sigmf('three', {}, 3), 'SIGMF_NO_SAMPLES', /the dataset has 3 bytes/],
-      [sigmf('ragged', {}, 4 * 5000 + 2), 'SIGMF_TRUNCATED', /20002 bytes are not a whole number of 4-byte samples/],
+      [sigmf('empty', {}, 0), 'SIGMF_BAD_DATA', /the dataset has 0 bytes, less than one of its 4-byte samples \(ri16_le x 2 channels\)/],
+      [sigmf('three', {}, 3), 'SIGMF_BAD_DATA', /the dataset has 3 bytes/],
+      [sigmf('ragged', {}, 4 * 5000 + 2), 'SIGMF_BAD_DATA', /20002 bytes are not a whole number of 4-byte samples/],
       [sigmf('wide', { 'core:num_channels': 1e8 }, 3), 'SIGMF_BAD_JSON', /core:num_channels 100000000 is more than 65536/],
       // Valid on its own, but 100 samples cannot fill one FFT of the analysis (the shortest is 1024).
       [sigmf('short', { 'core:datatype': 'cf32_le', 'core:num_channels': 1 }, 8 * 100), 'FFTSCAN_TOO_SHORT', /the recording has 100 samples, fewer than the shortest FFT \(1024\)/],
       [fil('huge.fil', { ...FIL, nchans: 2 ** 31 - 1, nbits: 32 }, 64), 'FIL_TRUNCATED', /less than one spectrum \(nchans=2147483647 x nifs=1 x 32 bits = 8589934588 bytes per spectrum\)/],
       [fil('seven.fil', { ...FIL, nchans: 8, nbits: 7 }, 56), 'FIL_UNSUPPORTED', /nbits=7 is not supported/],
-      [fil('headeronly.fil', { ...FIL, nchans: 8, nbits: 32 }, 0), 'FIL_NO_DATA', /a header with no data/],
+      [fil('headeronly.fil', { ...FIL, nchans: 8, nbits: 32 }, 0), 'FIL_TRUNCATED', /a header with no data/],
       [fil('ragged.fil', { ...FIL, nchans: 8, nbits: 32 }, 32 * 10 + 5), 'FIL_TRUNCATED', /325 bytes, not a whole number of spectra/],
     ];
     const runs = await Promise.all(cases.map(([file]) => cli(['submit', 'fftscan', file, '--coordinator', coord!.url])));

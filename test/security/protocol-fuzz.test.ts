@@ -72,7 +72,7 @@ async function runScenario(seed: number, index: number, whileOpen?: () => void |
   const { replies, orderedClose, transportClose } = oracle(fs, ctx);
   const mayClose = orderedClose !== null || transportClose !== null;
   const ws = new WebSocket(coord.wsUrl, { maxPayload: 64 << 20 });
-  const got: CoordinatorMessage[] = [];
+  const got: Answer[] = [];
   let closed: number | null = null;
   await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
   const settled = new Promise<void>((resolve) => {
@@ -80,7 +80,7 @@ async function runScenario(seed: number, index: number, whileOpen?: () => void |
     ws.on('message', (d) => {
       // A reply outside the protocol is kept as such, so it fails below with the seed, not as a throw here.
       const m = CoordinatorMessage.safeParse(JSON.parse(d.toString()));
-      if (!m.success) got.push({ type: 'error', code: 'NOT_A_PROTOCOL_MESSAGE', message: d.toString().slice(0, 300) });
+      if (!m.success) got.push({ type: 'outside the protocol', raw: d.toString().slice(0, 300) });
       else if (m.data.type !== 'cancel' && m.data.type !== 'credit') got.push(m.data);
       check();
     });
@@ -112,7 +112,11 @@ async function runScenario(seed: number, index: number, whileOpen?: () => void |
   }
 }
 
-function matches(e: Reply, m: CoordinatorMessage): boolean {
+/** What the coordinator said: a protocol message, or something outside the protocol (always a failure). */
+type Answer = CoordinatorMessage | { type: 'outside the protocol'; raw: string };
+
+function matches(e: Reply, m: Answer): boolean {
+  if (m.type === 'outside the protocol') return false;
   if (e.reply === 'error') return m.type === 'error' && m.code === e.code && m.code in ERRORS;
   if (e.reply === 'work') return m.type === 'work' || m.type === 'no_work';
   if (e.reply === 'ack') return m.type === 'ack' && m.items.every((i) => i.status === 'rejected' && i.error !== undefined && i.error.code in ERRORS);

@@ -126,7 +126,7 @@ describe('filterbank', () => {
       }
     };
     expect(layout(header(4, 32), 3 * 16)).toBe(3);
-    expect(layout(header(4, 32), 0)).toMatch(/^FIL_NO_DATA: .*header with no data/);
+    expect(layout(header(4, 32), 0)).toMatch(/^FIL_TRUNCATED: .*header with no data/);
     expect(layout(header(4, 32), 20)).toMatch(/^FIL_TRUNCATED: data is 20 bytes, not a whole number of spectra \(nchans=4 x nifs=1 x 32 bits = 16 bytes/);
     expect(layout(header(2 ** 31 - 1, 32), 64)).toMatch(/^FIL_TRUNCATED: data is 64 bytes, less than one spectrum \(nchans=2147483647 x nifs=1 x 32 bits = 8589934588 bytes/);
     expect(layout(header(4, 7), 28)).toBe('FIL_UNSUPPORTED: nbits=7 is not supported (8, 16, 32)');

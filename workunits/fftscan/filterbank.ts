@@ -7,7 +7,7 @@ import type { Spectrogram } from './types.js';
 
 export class FilterbankError extends Error {
   constructor(
-    readonly code: 'FIL_NOT_FILTERBANK' | 'FIL_TRUNCATED' | 'FIL_BAD_HEADER' | 'FIL_UNSUPPORTED' | 'FIL_BAD_RANGE' | 'FIL_NO_DATA',
+    readonly code: 'FIL_NOT_FILTERBANK' | 'FIL_TRUNCATED' | 'FIL_BAD_HEADER' | 'FIL_UNSUPPORTED' | 'FIL_BAD_RANGE',
     message: string,
   ) {
     super(message);
@@ -153,7 +153,7 @@ export function filterbankSpectraCount(header: FilterbankHeader, dataBytes: numb
     throw new FilterbankError('FIL_UNSUPPORTED', `nbits=${header.nbits} is not supported (${SUPPORTED_NBITS.join(', ')})`);
   }
   const bytesPerSpectrum = (header.nchans * header.nifs * header.nbits) / 8;
-  if (dataBytes === 0) throw new FilterbankError('FIL_NO_DATA', 'the file is a header with no data after it');
+  if (dataBytes === 0) throw new FilterbankError('FIL_TRUNCATED', 'the file is a header with no data after it');
   const shape = `nchans=${header.nchans} x nifs=${header.nifs} x ${header.nbits} bits = ${bytesPerSpectrum} bytes per spectrum`;
   if (dataBytes < bytesPerSpectrum) {
     throw new FilterbankError('FIL_TRUNCATED', `data is ${dataBytes} bytes, less than one spectrum (${shape}): the file is cut short or its header is wrong`);

@@ -33,7 +33,7 @@ export interface SahHeader {
 }
 
 export class SahError extends Error {
-  constructor(readonly code: 'SAH_HEADER' | 'SAH_DATA' | 'SAH_TRUNCATED', message: string) {
+  constructor(readonly code: 'SAH_HEADER' | 'SAH_DATA', message: string) {
     super(message);
   }
 }
@@ -159,7 +159,7 @@ export function sahSource(bytes: Uint8Array, sha256: string): SahSource {
   const need = h.nsamples / 4;
   const got = sahDataBytes(bytes);
   if (got < need) {
-    throw new SahError('SAH_TRUNCATED', `the data holds ${got} bytes, ${need} needed for the ${h.nsamples} samples its header declares: the file is cut short (${bytes.length} bytes); download it again`);
+    throw new SahError('SAH_DATA', `the data holds ${got} bytes, ${need} needed for the ${h.nsamples} samples its header declares: the file is cut short (${bytes.length} bytes); download it again`);
   }
   return {
     format: 'sah',

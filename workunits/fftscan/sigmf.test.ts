@@ -117,10 +117,10 @@ describe('SigMF', () => {
       }
     };
     expect(count(4000)).toBe(1000);
-    expect(count(0)).toBe('SIGMF_NO_SAMPLES: the dataset has 0 bytes, less than one of its 4-byte samples (ci16_le x 1 channel)');
-    expect(count(3)).toMatch(/^SIGMF_NO_SAMPLES: the dataset has 3 bytes/);
-    expect(count(4002)).toMatch(/^SIGMF_TRUNCATED: the dataset's 4002 bytes are not a whole number of 4-byte samples/);
-    expect(count(4000, ',"core:num_channels":3')).toMatch(/^SIGMF_TRUNCATED: .*12-byte samples \(ci16_le x 3 channels\)/);
+    expect(count(0)).toBe('SIGMF_BAD_DATA: the dataset has 0 bytes, less than one of its 4-byte samples (ci16_le x 1 channel)');
+    expect(count(3)).toMatch(/^SIGMF_BAD_DATA: the dataset has 3 bytes/);
+    expect(count(4002)).toMatch(/^SIGMF_BAD_DATA: the dataset's 4002 bytes are not a whole number of 4-byte samples/);
+    expect(count(4000, ',"core:num_channels":3')).toMatch(/^SIGMF_BAD_DATA: .*12-byte samples \(ci16_le x 3 channels\)/);
     expect(() => meta(',"core:num_channels":1e8')).toThrow(new RegExp(`core:num_channels 100000000 is more than ${MAX_CHANNELS}`));
     expect(sigmfSource(meta(), 4000, 'a'.repeat(64))).toMatchObject({ format: 'sigmf', sampleCount: 1000, datatype: 'ci16_le', numChannels: 1, channel: 0, sampleRateHz: 1e6 });
   });

@@ -9,7 +9,7 @@ import type { SigmfSource } from './types.js';
 
 export class SigmfError extends Error {
   constructor(
-    readonly code: 'SIGMF_BAD_JSON' | 'SIGMF_MISSING_FIELD' | 'SIGMF_UNSUPPORTED_DATATYPE' | 'SIGMF_BAD_DATA' | 'SIGMF_TRUNCATED' | 'SIGMF_NO_SAMPLES',
+    readonly code: 'SIGMF_BAD_JSON' | 'SIGMF_MISSING_FIELD' | 'SIGMF_UNSUPPORTED_DATATYPE' | 'SIGMF_BAD_DATA',
     message: string,
   ) {
     super(message);
@@ -151,9 +151,9 @@ export function parseSigmfMeta(json: string): SigmfMeta {
 export function sigmfSampleCount(meta: Pick<SigmfMeta, 'datatype' | 'bytesPerSample' | 'numChannels'>, dataBytes: number): number {
   const frame = meta.bytesPerSample * meta.numChannels;
   const what = `${frame}-byte samples (${meta.datatype} x ${meta.numChannels} channel${meta.numChannels === 1 ? '' : 's'})`;
-  if (dataBytes < frame) throw new SigmfError('SIGMF_NO_SAMPLES', `the dataset has ${dataBytes} bytes, less than one of its ${what}`);
+  if (dataBytes < frame) throw new SigmfError('SIGMF_BAD_DATA', `the dataset has ${dataBytes} bytes, less than one of its ${what}`);
   if (dataBytes % frame !== 0) {
-    throw new SigmfError('SIGMF_TRUNCATED', `the dataset's ${dataBytes} bytes are not a whole number of ${what}: the file is cut short, or the metadata's core:datatype or core:num_channels is wrong`);
+    throw new SigmfError('SIGMF_BAD_DATA', `the dataset's ${dataBytes} bytes are not a whole number of ${what}: the file is cut short, or the metadata's core:datatype or core:num_channels is wrong`);
   }
   return dataBytes / frame;
 }
