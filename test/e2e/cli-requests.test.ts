@@ -45,7 +45,7 @@ describe('a coordinator that never answers', () => {
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(new RegExp(`^error: TIMEOUT: GET ${url}/api/jobs/abcdef12: no answer within 0.5 s`));
     expect(accepted).toBeGreaterThanOrEqual(2); // the requests did reach this server
-  });
+  }, 120_000);
 
   it('takes the timeout from IDLEGRID_TIMEOUT, and every client command has one', async () => {
     const env = { IDLEGRID_TIMEOUT: '0.5', IDLEGRID_COORDINATOR: url };
