@@ -32,7 +32,7 @@ export function summary(doc: JobDoc): string {
     `  units ${p.unitsDone} done, ${p.unitsFailed} failed, ${p.unitsInProgress} in progress, of ${p.unitsTotal}`,
     `  ${si(p.itemsDone)} of ${si(p.itemsTotal)} ${printable(p.itemName)}; ${rate(doc)}${p.etaS !== null ? `, ETA ${duration(p.etaS)}` : ''}`,
   ];
-  for (const f of doc.failedUnits.slice(0, 10)) lines.push(`  unit ${f.unit} failed: ${printable(f.reason)}`);
+  for (const f of doc.failedUnits.slice(0, 10)) lines.push(`  unit ${f.unit} failed: ${printable(f.code)}: ${printable(f.reason)}`);
   if (doc.error) lines.push(`  error ${printable(doc.error.code)}: ${printable(doc.error.message)}`);
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { JobId, JobState, KindName, Label, WireErrorSchema } from './common.js';
+import { ErrorCodeSchema } from './errors.js';
 
 /** Redundancy and deadline policy of a job (BOINC's work unit fields; defaults are BOINC's). */
 export const Policy = z
@@ -50,7 +51,8 @@ export const CreateAccount = z.strictObject({
 /** POST /api/tokens: an owner token, made by the admin. */
 export const CreateToken = z.strictObject({ name: Label(64, 1) });
 
-export const FailedUnit = z.object({ unit: z.number().int(), reason: z.string() });
+/** A unit that failed for good: the registered code of why (a kind's own when its input is bad) and the message. */
+export const FailedUnit = z.object({ unit: z.number().int(), code: ErrorCodeSchema, reason: z.string() });
 
 export const JobProgress = z.object({
   unitsTotal: z.number().int(),

@@ -102,13 +102,13 @@ describe('text from others on the terminal', () => {
     // As an older coordinator stored a name, and as a host reports a failure: free text, unchecked.
     const keys = new Keys(prefix);
     await redis.hset(keys.key('job', { job: id }), 'name', 'evil\x1b[2J\x07 job\r\nforged line\u009b31m');
-    await redis.hset(keys.key('failed', { job: id }), '1', 'out of memory\x1b]0;owned\x07\x1b[1A');
+    await redis.hset(keys.key('failed', { job: id }), '1', JSON.stringify({ code: 'UNIT_ERROR', message: 'out of memory\x1b]0;owned\x07\x1b[1A' }));
 
     const status = await cli(['status', id, '--coordinator', coord!.url]);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).not.toMatch(CONTROL);
     expect(status.stdout).toContain(`job ${id} (keysearch, evil[2J job forged line31m): `);
-    expect(status.stdout).toContain('unit 1 failed: out of memory]0;owned[1A');
+    expect(status.stdout).toContain('unit 1 failed: UNIT_ERROR: out of memory]0;owned[1A');
 
     const jobs = await cli(['jobs', '--coordinator', coord!.url]);
     expect(jobs.code, jobs.stderr).toBe(0);

@@ -38,7 +38,7 @@ describe('the dashboard shows text from others without control characters', () =
     const id = made.body.id;
     const keys = coord.services.keys;
     await redis.hset(keys.key('job', { job: id }), 'name', 'evil\x1b[2J\x07 job\u009b31m\u202etxt');
-    await redis.hset(keys.key('failed', { job: id }), '1', 'out of memory\x1b]0;owned\x07');
+    await redis.hset(keys.key('failed', { job: id }), '1', JSON.stringify({ code: 'UNIT_ERROR', message: 'out of memory\x1b]0;owned\x07' }));
 
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
@@ -54,6 +54,6 @@ describe('the dashboard shows text from others without control characters', () =
     expect(heading).toBe('evil[2J job31mtxt queued');
     const failed = (await page.getByTestId('failed-units').textContent())!;
     expect(failed).not.toMatch(CONTROL);
-    expect(failed).toContain('out of memory]0;owned');
+    expect(failed).toContain('UNIT_ERROR: out of memory]0;owned');
   }, 60_000);
 });

@@ -14,7 +14,9 @@ import vm from 'node:vm';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoordinatorMessage, ERRORS } from '../../protocol/index.js';
+import { REPLICA_STATE } from '../../coordinator/store/unit-layout.js';
+import { readUnitHash } from '../helpers/unit-hash.js';
+import { CoordinatorMessage, ERRORS, parseLeaseId } from '../../protocol/index.js';
 import { adminToken, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
 import { FakeWorker } from '../helpers/fake-worker.js';
 import { waitFor } from '../helpers/processes.js';
@@ -183,9 +185,9 @@ describe('protocol fuzzer', () => {
     expect(coord.services.progress.size).toBe(0);
     await waitFor('closed connections to leave the registry', async () => coord.services.registry.size === 1, 5_000);
     for (const id of base.foreignLeases) {
-      const [, unit, r] = id.split('.');
-      const h = await coord.services.redis.hmget(coord.services.keys.key('unit', { job: id.split('.')[0], unit }), `h${r}`, `s${r}`);
-      expect(h).toEqual([holder.hostId, 'L']);
+      const { jobId, unit, replica } = parseLeaseId(id);
+      const r = (await readUnitHash(coord.services.redis, coord.services.keys.prefix, jobId, unit)).replicas[replica];
+      expect([r.host, r.state]).toEqual([holder.hostId, REPLICA_STATE.leased]);
     }
   }, 180_000);
 
