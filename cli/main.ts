@@ -4,6 +4,7 @@
  * coordinator and the demo are loaded only when run: the client commands start in a fraction of the time.
  */
 import { Command, Option } from 'commander';
+import { VERSION } from '../protocol/index.js';
 import { intArg } from './args.js';
 import { errorLine } from './errors.js';
 import { benchSeconds, preferenceOptions, runWorker } from './run-worker.js';
@@ -15,6 +16,7 @@ import { tokenCommand } from './token.js';
 
 const program = new Command('idlegrid')
   .description('volunteer distributed computing: key searches and radio signal scans on idle machines')
+  .version(VERSION, '-V, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)');
 
 program

@@ -6,8 +6,8 @@
 import type { Logger } from 'pino';
 import type { ChainableCommander } from 'ioredis';
 import { OPS_PER_COBBLESTONE, leaseId } from '../protocol/index.js';
-import { OUTCOME, REPLICA_STATE, UNIT, replicaField, type ReplicaState } from './store/unit-layout.js';
-import { decide, type Decision, type Replica, type UnitView } from './quorum.js';
+import { OUTCOME, REPLICA_STATE, UNIT, replicaField, type OutcomeLetter, type ReplicaState } from './store/unit-layout.js';
+import { decide, type Decision, type Replica, type ReplicaSet } from './quorum.js';
 import type { JobMeta, JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
 import type { StorePipeline, StoreRedis } from './store/scripts.js';
@@ -119,7 +119,7 @@ export class Validator {
       },
       agree: (a: unknown, b: unknown) => kind.compare(a, b, spec),
     };
-    const view = unitView(h);
+    const view = replicaSet(h);
     const d = decide(view, judge, meta.policy.maxSuccessResults);
     const ops = kind.ops(spec);
     const credit = ops / OPS_PER_COBBLESTONE;
@@ -144,11 +144,11 @@ export class Validator {
 interface Planned {
   action: Decision['action'];
   credit: number;
-  outcomes: Array<[number, 'V' | 'I']>;
+  outcomes: Array<[number, OutcomeLetter]>;
   args: Array<string | number>;
 }
 
-function unitView(h: Record<string, string>): UnitView {
+function replicaSet(h: Record<string, string>): ReplicaSet {
   const replicas: Replica[] = [];
   const n = Number(h[UNIT.replicas] ?? 0);
   for (let r = 0; r < n; r++) {
@@ -165,7 +165,7 @@ function unitView(h: Record<string, string>): UnitView {
     replicas.push({ r, state, result, outcome: h[replicaField('outcome', r)] as Replica['outcome'] });
   }
   return {
-    state: h[UNIT.state] as UnitView['state'],
+    state: h[UNIT.state] as ReplicaSet['state'],
     quorum: Number(h[UNIT.quorum]),
     canon: h[UNIT.canon] !== undefined ? Number(h[UNIT.canon]) : undefined,
     replicas,
