@@ -67,8 +67,9 @@ const count = z
   })
   .transform(String);
 
+/** Strict: an unknown key (a typo such as `unitsize`) is refused rather than silently dropped. */
 export const Params = z
-  .object({
+  .strictObject({
     algorithm,
     iv: block('iv'),
     plaintext: block('plaintext'),
