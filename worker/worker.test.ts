@@ -118,6 +118,22 @@ describe('worker says why no work comes', () => {
     }
   });
 
+  it('while every unit of a running job is out with another host', async () => {
+    const own = await startTestCoordinator();
+    try {
+      await submitLongJob(own, 1);
+      const a = await start(own.url);
+      volunteers.push(a);
+      await waitFor('the one unit running on the first host', async () => a.worker.state === 'running', 30_000);
+      const b = await start(own.url);
+      volunteers.push(b);
+      await waitFor('the second host told why', async () => /^waiting for work: (?!connecting)/.test(b.worker.state), 10_000);
+      expect(b.worker.state).toBe('waiting for work: every unit of the running jobs is out with other hosts or being validated');
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('no jobs queued, and coordinator down', async () => {
     const empty = await startTestCoordinator();
     try {
