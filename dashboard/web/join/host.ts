@@ -283,6 +283,7 @@ export class BrowserHost {
 
   /** Stop everything (Stop, or the coordinator refused this host): units back to the grid, threads idle. */
   private async halt(reason: string): Promise<void> {
+    if (this.stopping || !this.started) return;
     this.stopping = true;
     this.refresh();
     this.cancelRetry?.();
@@ -321,7 +322,13 @@ export class BrowserHost {
     if (!s.worker) {
       const w = new Worker(this.computeUrl, { type: 'module', name: `idlegrid thread ${index + 1}` });
       w.onmessage = (e: MessageEvent<FromCompute>) => this.onCompute(s!, e.data);
-      w.onerror = (e) => this.say(`thread ${index + 1} could not start: ${e.message || 'script error'} (reload the page)`);
+      // A thread that cannot load its script (an old browser without module workers) can run nothing.
+      w.onerror = (e) => {
+        e.preventDefault();
+        const why = `compute thread ${index + 1} could not start (${e.message || 'script error'}): this browser cannot run the kernels; reload the page, or install the worker instead`;
+        this.say(why);
+        void this.halt(why);
+      };
       s.worker = w;
     }
     return s;

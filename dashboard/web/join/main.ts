@@ -28,7 +28,13 @@ function problem(text: string | null): void {
 
 for (const el of document.querySelectorAll('[data-origin]')) el.textContent = location.origin;
 
+/** The smallest module with a 128-bit SIMD instruction: the kernels need WebAssembly SIMD. */
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, ...new Array(16).fill(0), 11]);
+
 async function boot(): Promise<void> {
+  if (typeof WebAssembly !== 'object' || !WebAssembly.validate(SIMD_PROBE)) {
+    throw new Error('this browser has no WebAssembly SIMD, which the kernels need (Chrome and Edge 91+, Firefox 114+, Safari 16.4+ have it); installing the worker (below) works everywhere Node.js does');
+  }
   const store = await JoinStore.open();
   const [identity, credit, saved] = await Promise.all([loadIdentity(store), CreditToday.load(store), store.get<Partial<Settings>>('settings')]);
   const max = cores();
