@@ -16,6 +16,9 @@ const web = join(here, 'web');
 const dest = join(root, 'dist', 'dashboard', 'public');
 // Built beside and swapped in at the end, so a coordinator serving the old page never finds it half written.
 const out = `${dest}.tmp-${process.pid}`;
+// dist/ no longer matches the stamp scripts/build.mjs keeps when this runs by itself: that build, which
+// runs this one, writes the stamp again when everything is done.
+rmSync(join(root, 'dist', '.build-stamp'), { force: true });
 
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(web, 'tsconfig.json')], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);

@@ -32,6 +32,8 @@ const CHECKPOINT_MS = 5_000;
 const SLICE_MS = 100;
 /** How long Stop waits for the threads to return their checkpoints before it hands the units back anyway. */
 const STOP_WAIT_MS = 3_000;
+/** Units' progress to the coordinator, for the dashboard: as often as the Node worker sends it. */
+const PROGRESS_EVERY_MS = 10_000;
 
 type After = 'requeue' | 'stop' | 'drop';
 
@@ -73,6 +75,7 @@ export class BrowserHost {
   private noWork: string | null = null;
   private helloThreads = 0;
   private cancelRetry?: () => void;
+  private cancelProgress?: () => void;
   private readonly link: Link;
   private readonly stopWaiters = new Set<() => void>();
 
@@ -135,6 +138,7 @@ export class BrowserHost {
     this.say(`starting as host ${this.identity.hostId} with ${this.settings.threads} thread(s) at ${this.settings.share}% CPU`);
     void this.store.pruneCheckpoints(Date.now()).then((n) => n && this.say(`dropped ${n} checkpoint(s) of units whose deadline has passed`));
     this.link.start();
+    this.cancelProgress = this.timers.every(PROGRESS_EVERY_MS, () => this.sendProgress());
     this.refresh();
   }
 
@@ -170,6 +174,7 @@ export class BrowserHost {
    */
   leave(reason: string): void {
     if (!this.started) return;
+    this.cancelProgress?.();
     this.release(this.heldLeaseIds(), reason);
     this.link.stop(reason);
     for (const s of this.slots) s.worker?.terminate();
@@ -273,6 +278,12 @@ export class BrowserHost {
     this.requesting = this.link.send({ type: 'request', count: Math.min(want, MAX_BATCH) });
   }
 
+  private sendProgress(): void {
+    const items = this.slots.filter((s) => s.unit && s.phase !== 'downloading').slice(0, MAX_BATCH)
+      .map((s) => ({ leaseId: s.unit!.leaseId, fraction: Math.min(1, s.fraction), opsPerS: s.rate }));
+    if (items.length) this.link.send({ type: 'progress', items });
+  }
+
   private release(leaseIds: string[], reason: string): void {
     for (let i = 0; i < leaseIds.length; i += MAX_BATCH) this.link.send({ type: 'release', leaseIds: leaseIds.slice(i, i + MAX_BATCH), reason: reason.slice(0, 200) });
   }
@@ -287,6 +298,7 @@ export class BrowserHost {
     this.stopping = true;
     this.refresh();
     this.cancelRetry?.();
+    this.cancelProgress?.();
     this.release(this.heldLeaseIds(), reason);
     this.queue.length = 0;
     const busy = this.slots.filter((s) => s.busy);
