@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { packageRoot } from '../dashboard/src/server/assets.js';
+import { packageRoot } from '../coordinator/views/assets.js';
 import { saveAccountKey } from '../worker/account-file.js';
 import { defaultConfigDir } from '../worker/identity.js';
 import { coordinatorUrl } from './client.js';

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { IdlegridError } from '../../protocol/index.js';
-import { packageRoot } from '../../dashboard/src/server/assets.js';
+import { packageRoot } from '../views/assets.js';
 
 const run = promisify(execFile);
 

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { IdlegridError } from '../../protocol/index.js';
-import { webRoot } from '../../dashboard/src/server/assets.js';
+import { webRoot } from '../views/assets.js';
 
 /** The address the visitor used. The Host header is theirs to send: only a plain host[:port] is echoed. */
 function origin(req: FastifyRequest): string {

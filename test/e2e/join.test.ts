@@ -165,6 +165,9 @@ describe('contributing from a browser tab', () => {
     expect(host.software).toMatch(/^idlegrid-browser\/\d+\.\d+\.\d+ \(Chrom(e|ium) \d+; Linux\)$/);
     expect(await redis.hget(keys.key('account', { account: host.account }), 'name')).toBe('Ada in a browser');
     await expect.poll(() => page.getByTestId('join-units-done').textContent()).toBe(String(doc.progress.unitsTotal));
+    await page.getByTestId('join-stop').click();
+    await expect.poll(() => page.getByTestId('join-state').textContent()).toBe('stopped: stopped by the volunteer');
+    expect(await page.getByTestId('join-start').isEnabled()).toBe(true);
 
     // Readable on a phone: nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });

@@ -8,6 +8,7 @@
  * of channels with a margin as wide as the widest drift, so a signal near an edge is seen whole.
  */
 import { z } from 'zod';
+import type { ErrorCode } from '../../protocol/index.js';
 import { isSupportedLength, MAX_FFT } from './fft.js';
 import { filterbankSpectraCount, parseFilterbankHeader } from './filterbank.js';
 import { chirpLimitAt, PRESETS, type Preset, type PresetName } from './presets.js';
@@ -87,7 +88,7 @@ export interface Settings extends Preset {
   minChirpStep: number;
 }
 
-export type SettingsOutcome = { ok: true; value: Settings } | { ok: false; code: string; message: string };
+export type SettingsOutcome = { ok: true; value: Settings } | { ok: false; code: ErrorCode; message: string };
 
 const DEFAULT_OPS_PER_UNIT = 1e11;
 const DEFAULT_TAYLOR_DRIFT = 10; // turboSETI's default maximum drift, Hz/s

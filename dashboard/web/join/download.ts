@@ -19,12 +19,13 @@ export async function downloadInput(unit: WorkUnit, identity: HostIdentity): Pro
   try {
     res = await fetch(input.path, { headers: { 'x-idlegrid-host': identity.hostId, 'x-idlegrid-secret': identity.hostSecret }, cache: 'no-store' });
   } catch (err) {
-    throw new UnitFailure('INPUT_DOWNLOAD', `input download failed: ${(err as Error).message}`);
+    throw new UnitFailure('INPUT_HASH', `input download failed: ${(err as Error).message}`);
   }
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
     const e = body?.error;
-    throw new UnitFailure(e?.code ?? 'INPUT_DOWNLOAD', `input download failed: HTTP ${res.status}${e ? ` ${e.code}: ${e.message}` : ''}`);
+    // The same code as the Node worker's for an input it could not get (worker/download.ts), the coordinator's reason in the message.
+    throw new UnitFailure('INPUT_HASH', `input download failed: HTTP ${res.status}${e ? ` ${e.code}: ${e.message}` : ''}`);
   }
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (bytes.length !== input.length) throw new UnitFailure('INPUT_HASH', `input slice is ${bytes.length} bytes, the unit says ${input.length}`);

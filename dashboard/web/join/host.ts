@@ -5,6 +5,7 @@
  * cancelled units, and says what it does and why. The browser's counterpart of worker/worker.ts,
  * speaking the same protocol; it never starts by itself.
  */
+import { isErrorCode } from '../../../protocol/errors.js';
 import { MAX_BATCH, type CoordinatorMessage, type WorkUnit } from '../../../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../../protocol/version.js';
 import { KINDS, getKind } from '../../../workunits/index.js';
@@ -13,8 +14,9 @@ import { UnitFailure, downloadInput } from './download.js';
 import { browserFacts, browserSoftware, defaultHostName } from './facts.js';
 import type { HostIdentity } from './identity.js';
 import { Link } from './link.js';
-import type { FromCompute, ToCompute } from './messages.js';
+import type { RunTask, ToCompute } from './messages.js';
 import { unitKey, type JoinStore, type PendingResult } from './store.js';
+import { ComputeThread, type ThreadEvents } from './thread.js';
 import type { WorkerTimers } from './timers.js';
 
 export interface Settings {
@@ -35,32 +37,13 @@ const STOP_WAIT_MS = 3_000;
 /** Units' progress to the coordinator, for the dashboard: as often as the Node worker sends it. */
 const PROGRESS_EVERY_MS = 10_000;
 
-type After = 'requeue' | 'stop' | 'drop';
-
-export interface Slot {
-  index: number;
-  worker?: Worker;
-  /** Running a unit, or winding one down: the thread is not free until its worker reports the end. */
-  busy: boolean;
-  unit: WorkUnit | null;
-  phase: 'downloading' | 'computing' | 'paused' | 'idle';
-  fraction: number;
-  opsDone: number;
-  computeS: number;
-  /** Operations per second of computing, smoothed. */
-  rate: number;
-  startedAt: number;
-  resumed: boolean;
-  after: After | null;
-}
-
 export interface LogLine {
   at: number;
   text: string;
 }
 
 export class BrowserHost {
-  readonly slots: Slot[] = [];
+  readonly threads: ComputeThread[] = [];
   readonly queue: WorkUnit[] = [];
   readonly log: LogLine[] = [];
   state = '';
@@ -124,7 +107,7 @@ export class BrowserHost {
   }
 
   get busyThreads(): number {
-    return this.slots.filter((s) => s.busy).length;
+    return this.threads.filter((t) => t.busy).length;
   }
 
   start(): void {
@@ -177,7 +160,7 @@ export class BrowserHost {
     this.cancelProgress?.();
     this.release(this.heldLeaseIds(), reason);
     this.link.stop(reason);
-    for (const s of this.slots) s.worker?.terminate();
+    for (const t of this.threads) t.terminate();
     this.started = false;
   }
 
@@ -185,8 +168,8 @@ export class BrowserHost {
     this.settings.threads = n;
     if (!this.started) return this.refresh();
     // Fewer threads: the most recently started units checkpoint and wait at the front of the queue.
-    const live = this.slots.filter((s) => s.busy && s.unit && !s.after).sort((a, b) => b.startedAt - a.startedAt);
-    for (const s of live.slice(0, Math.max(0, live.length - n))) this.unload(s, 'requeue');
+    const live = this.threads.filter((t) => t.busy && t.unit && !t.unloading).sort((a, b) => b.startedAt - a.startedAt);
+    for (const t of live.slice(0, Math.max(0, live.length - n))) this.requeue(t.unload('requeue'));
     // More threads than hello announced: the coordinator sizes this host's quota by hello, so say hello again.
     if (n > this.helloThreads && this.link.connected) this.link.reconnect('more threads');
     this.pump();
@@ -279,8 +262,8 @@ export class BrowserHost {
   }
 
   private sendProgress(): void {
-    const items = this.slots.filter((s) => s.unit && s.phase !== 'downloading').slice(0, MAX_BATCH)
-      .map((s) => ({ leaseId: s.unit!.leaseId, fraction: Math.min(1, s.fraction), opsPerS: s.rate }));
+    const items = this.threads.filter((t) => t.unit && t.phase !== 'downloading').slice(0, MAX_BATCH)
+      .map((t) => ({ leaseId: t.unit!.leaseId, fraction: Math.min(1, t.fraction), opsPerS: t.rate }));
     if (items.length) this.link.send({ type: 'progress', items });
   }
 
@@ -289,7 +272,7 @@ export class BrowserHost {
   }
 
   private heldLeaseIds(): string[] {
-    return [...this.queue.map((u) => u.leaseId), ...this.slots.flatMap((s) => (s.unit ? [s.unit.leaseId] : []))];
+    return [...this.queue.map((u) => u.leaseId), ...this.threads.flatMap((t) => (t.unit ? [t.unit.leaseId] : []))];
   }
 
   /** Stop everything (Stop, or the coordinator refused this host): units back to the grid, threads idle. */
@@ -301,8 +284,8 @@ export class BrowserHost {
     this.cancelProgress?.();
     this.release(this.heldLeaseIds(), reason);
     this.queue.length = 0;
-    const busy = this.slots.filter((s) => s.busy);
-    for (const s of busy) this.unload(s, 'stop');
+    const busy = this.threads.filter((t) => t.busy);
+    for (const t of busy) t.unload('stop');
     if (busy.length) {
       await new Promise<void>((resolve) => {
         const cancel = this.timers.after(STOP_WAIT_MS, done);
@@ -325,29 +308,12 @@ export class BrowserHost {
 
   // ---- the compute threads ----
 
-  private slot(index: number): Slot {
-    let s = this.slots[index];
-    if (!s) {
-      s = { index, busy: false, unit: null, phase: 'idle', fraction: 0, opsDone: 0, computeS: 0, rate: 0, startedAt: 0, resumed: false, after: null };
-      this.slots[index] = s;
-    }
-    if (!s.worker) {
-      const w = new Worker(this.computeUrl, { type: 'module', name: `idlegrid thread ${index + 1}` });
-      w.onmessage = (e: MessageEvent<FromCompute>) => this.onCompute(s!, e.data);
-      // A thread that cannot load its script (an old browser without module workers) can run nothing.
-      w.onerror = (e) => {
-        e.preventDefault();
-        const why = `compute thread ${index + 1} could not start (${e.message || 'script error'}): this browser cannot run the kernels; reload the page, or install the worker instead`;
-        this.say(why);
-        void this.halt(why);
-      };
-      s.worker = w;
-    }
-    return s;
+  private thread(index: number): ComputeThread {
+    return (this.threads[index] ??= new ComputeThread(index, this.computeUrl, this.threadEvents));
   }
 
   private broadcast(m: ToCompute): void {
-    for (const s of this.slots) if (s.busy) s.worker?.postMessage(m);
+    for (const t of this.threads) t.send(m);
   }
 
   /** Start queued units on free threads. */
@@ -360,118 +326,92 @@ export class BrowserHost {
         continue;
       }
       let index = 0;
-      while (this.slots[index]?.busy) index++;
-      void this.startUnit(this.slot(index), unit);
+      while (this.threads[index]?.busy) index++;
+      void this.startUnit(this.thread(index), unit);
     }
     this.refresh();
   }
 
-  private async startUnit(s: Slot, unit: WorkUnit): Promise<void> {
-    Object.assign(s, { busy: true, unit, phase: 'downloading', fraction: 0, opsDone: 0, computeS: 0, rate: 0, startedAt: Date.now(), resumed: false, after: null });
+  private async startUnit(t: ComputeThread, unit: WorkUnit): Promise<void> {
+    t.claim(unit);
     try {
       const kind = getKind(unit.kind);
       if (!kind || kind.version !== unit.kindVersion) throw new UnitFailure('UNIT_ERROR', `kind ${unit.kind} v${unit.kindVersion} is not in this page (reload it for the newest)`);
       const saved = await this.store.checkpointFor(unit);
       const input = unit.input ? await downloadInput(unit, this.identity) : undefined;
-      if (s.unit !== unit) return this.free(s); // dropped, stopped or unloaded while starting
-      s.phase = this.paused ? 'paused' : 'computing';
-      s.resumed = saved !== undefined;
-      const task: ToCompute = {
+      if (t.unit !== unit) {
+        // Dropped, stopped or unloaded while it was being fetched.
+        t.release();
+        this.pump();
+        return;
+      }
+      const task: RunTask = {
         type: 'run', kernelModule: kind.kernelModule, spec: unit.spec, input, checkpoint: saved?.checkpoint,
         sliceMs: SLICE_MS, checkpointMs: CHECKPOINT_MS, share: this.settings.share, paused: this.paused,
       };
-      s.worker!.postMessage(task, input ? [input.buffer] : []);
+      t.run(task, saved !== undefined);
     } catch (err) {
       const e = err as { code?: string; message: string };
-      this.fail(s, e.code ?? 'UNIT_ERROR', e.message);
+      if (t.unit === unit) {
+        t.release();
+        this.failed(unit, e.code ?? 'UNIT_ERROR', e.message);
+      }
+      this.pump();
+      this.fill();
     }
     this.refresh();
   }
 
-  private onCompute(s: Slot, m: FromCompute): void {
-    const unit = s.unit;
-    switch (m.type) {
-      case 'progress': {
-        if (s.resumed && m.opsDone > 0 && s.opsDone === 0 && unit) {
-          this.say(`resumed ${unit.leaseId} from its checkpoint at ${(m.fraction * 100).toFixed(1)}%`);
-        }
-        if (m.computeS > s.computeS + 0.2) {
-          const now = (m.opsDone - s.opsDone) / (m.computeS - s.computeS);
-          s.rate = s.rate ? 0.7 * s.rate + 0.3 * now : now;
-        }
-        Object.assign(s, { fraction: m.fraction, opsDone: m.opsDone, computeS: m.computeS, phase: m.paused ? 'paused' : 'computing' });
-        if (m.checkpoint !== undefined && unit) this.saveCheckpoint(unit, m.checkpoint, m.fraction);
-        this.onChange();
-        return;
-      }
-      case 'done': {
-        this.free(s);
-        if (!unit || s.after === 'drop') return;
-        this.unitsDone++;
-        const item: PendingResult = { leaseId: unit.leaseId, result: m.result, cpuS: m.computeS, elapsedS: (Date.now() - s.startedAt) / 1000, ops: unit.ops };
-        this.say(`finished ${unit.leaseId} in ${m.computeS.toFixed(1)} s of compute`);
-        // Kept until acknowledged: a reload or a lost link delivers it again.
-        void this.store.addPending(item).then(() => this.store.removeCheckpoint(unitKey(unit)));
-        this.link.send({ type: 'results', items: [{ leaseId: item.leaseId, result: item.result, cpuS: item.cpuS, elapsedS: item.elapsedS }] });
-        this.pump();
-        this.fill();
-        return;
-      }
-      case 'aborted': {
-        const after = s.after;
-        this.free(s);
-        if (unit && (after === 'requeue' || after === 'stop')) this.saveCheckpoint(unit, m.checkpoint, s.fraction);
-        if (unit && after === 'requeue' && this.started && !this.stopping) this.queue.unshift(unit);
-        for (const w of this.stopWaiters) w();
-        this.pump();
-        this.fill();
-        return;
-      }
-      case 'failed':
-        this.fail(s, m.code, m.message);
-        return;
-    }
+  private readonly threadEvents: ThreadEvents = {
+    progress: (t, unit, checkpoint, resumedAt) => {
+      if (resumedAt !== null) this.say(`resumed ${unit.leaseId} from its checkpoint at ${(resumedAt * 100).toFixed(1)}%`);
+      if (checkpoint !== undefined) this.saveCheckpoint(unit, checkpoint, t.fraction);
+      this.onChange();
+    },
+    done: (t, unit, result, computeS) => {
+      this.unitsDone++;
+      const item: PendingResult = { leaseId: unit.leaseId, result, cpuS: computeS, elapsedS: (Date.now() - t.startedAt) / 1000, ops: unit.ops };
+      this.say(`finished ${unit.leaseId} in ${computeS.toFixed(1)} s of compute`);
+      // Kept until acknowledged: a reload or a lost link delivers it again.
+      void this.store.addPending(item).then(() => this.store.removeCheckpoint(unitKey(unit)));
+      this.link.send({ type: 'results', items: [{ leaseId: item.leaseId, result: item.result, cpuS: item.cpuS, elapsedS: item.elapsedS }] });
+    },
+    aborted: (_t, unit, after, checkpoint, fraction) => {
+      if (unit && (after === 'requeue' || after === 'stop')) this.saveCheckpoint(unit, checkpoint, fraction);
+      if (unit && after === 'requeue') this.requeue(unit);
+    },
+    failed: (_t, unit, code, message) => this.failed(unit, code, message),
+    ended: () => {
+      for (const w of this.stopWaiters) w();
+      this.pump();
+      this.fill();
+    },
+    broken: (t, why) => {
+      const text = `compute thread ${t.index + 1} could not start (${why}): this browser cannot run the kernels; reload the page, or install the worker instead`;
+      this.say(text);
+      void this.halt(text);
+    },
+  };
+
+  private requeue(unit: WorkUnit | null): void {
+    if (unit && this.started && !this.stopping) this.queue.unshift(unit);
   }
 
-  private fail(s: Slot, code: string, message: string): void {
-    const unit = s.unit;
-    this.free(s);
-    if (!unit || s.after) return;
+  private failed(unit: WorkUnit, code: string, message: string): void {
     this.say(`unit ${unit.leaseId} failed: ${code}: ${message}`);
-    this.link.send({ type: 'failures', items: [{ leaseId: unit.leaseId, code: code.slice(0, 64), message: message.slice(0, 2000) }] });
+    // Only registered codes travel (as from the Node worker); a kernel's unregistered one stays in the message.
+    const wire = isErrorCode(code) ? code : 'UNIT_ERROR';
+    this.link.send({ type: 'failures', items: [{ leaseId: unit.leaseId, code: wire, message: (wire === code ? message : `${code}: ${message}`).slice(0, 2000) }] });
     void this.store.removeCheckpoint(unitKey(unit));
-    this.pump();
-    this.fill();
-  }
-
-  private free(s: Slot): void {
-    s.busy = false;
-    s.unit = null;
-    s.phase = 'idle';
-    this.refresh();
-  }
-
-  /** Stop a thread's unit at its next slice; what happens to the unit then is `after`. */
-  private unload(s: Slot, after: After): void {
-    if (!s.busy) return;
-    s.after = after;
-    if (s.phase === 'downloading') {
-      // Not on the thread yet: startUnit sees the unit gone and frees the thread.
-      if (after === 'requeue' && s.unit) this.queue.unshift(s.unit);
-      s.unit = null;
-      return;
-    }
-    s.worker?.postMessage({ type: 'abort' } satisfies ToCompute);
-    if (after === 'drop') s.unit = null;
   }
 
   private drop(leaseId: string, reason: string): void {
     const i = this.queue.findIndex((u) => u.leaseId === leaseId);
     if (i >= 0) this.queue.splice(i, 1);
-    const s = this.slots.find((x) => x.unit?.leaseId === leaseId);
-    if (s) {
-      void this.store.removeCheckpoint(unitKey(s.unit!));
-      this.unload(s, 'drop');
+    const t = this.threads.find((x) => x.unit?.leaseId === leaseId);
+    if (t) {
+      void this.store.removeCheckpoint(unitKey(t.unit!));
+      t.unload('drop');
     }
     this.say(`dropped ${leaseId}: ${reason}`);
     this.refresh();
@@ -493,7 +433,7 @@ export class BrowserHost {
   }
 
   private refresh(): void {
-    const running = this.slots.filter((s) => s.busy && s.unit).length;
+    const running = this.threads.filter((t) => t.busy && t.unit).length;
     let s: string;
     if (this.stopping) s = 'stopping: saving checkpoints and handing the units back';
     else if (!this.started) s = this.ended ? `stopped: ${this.ended}` : 'not started: press Start to compute for the grid in this tab';

@@ -8,7 +8,8 @@ import type { WorkUnit } from '../../../protocol/messages.js';
 import { getKind } from '../../../workunits/index.js';
 import { fill, h, progressBar } from '../dom.js';
 import { count, credit, si } from '../format.js';
-import type { BrowserHost, Slot } from './host.js';
+import type { BrowserHost } from './host.js';
+import type { ThreadView } from './thread.js';
 
 /** A rate as people count that kind's work: keys/s for the key search, FLOPS for the signal scan. */
 function rateOf(unit: WorkUnit, opsPerS: number): { value: number; unit: string } {
@@ -18,7 +19,7 @@ function rateOf(unit: WorkUnit, opsPerS: number): { value: number; unit: string 
   return { value: opsPerS, unit: kind?.opsUnit.startsWith('FLOP') ? 'FLOPS' : 'ops/s' };
 }
 
-function threadRow(s: Slot, threads: number): HTMLElement {
+function threadRow(s: ThreadView, threads: number): HTMLElement {
   const idle = !s.busy || !s.unit;
   const rate = s.unit && s.rate ? rateOf(s.unit, s.rate) : null;
   const what = idle ? (s.index < threads ? 'idle: waiting for a unit' : 'off') : s.phase === 'downloading' ? 'fetching its input' : s.phase;
@@ -31,7 +32,7 @@ function threadRow(s: Slot, threads: number): HTMLElement {
 }
 
 /** Per-kind totals of the threads' rates ("2.1 M keys/s · 310 MFLOPS"). */
-function totalRate(slots: Slot[]): string {
+function totalRate(slots: ThreadView[]): string {
   const sums = new Map<string, number>();
   for (const s of slots) {
     if (!s.unit || !s.rate || s.phase !== 'computing') continue;
@@ -46,8 +47,8 @@ const figure = (label: string, value: string, testId: string): HTMLElement =>
 
 export function renderHost(root: HTMLElement, host: BrowserHost): void {
   const c = host.credit.today();
-  const slots = host.slots.slice();
-  for (let i = slots.length; i < host.settings.threads; i++) slots.push({ index: i, busy: false, unit: null, phase: 'idle', fraction: 0, opsDone: 0, computeS: 0, rate: 0, startedAt: 0, resumed: false, after: null });
+  const slots: ThreadView[] = host.threads.slice();
+  for (let i = slots.length; i < host.settings.threads; i++) slots.push({ index: i, busy: false, unit: null, phase: 'idle', fraction: 0, rate: 0 });
   fill(root,
     h('p', { class: 'state' }, h('span', { class: host.started && !host.paused ? 'dot on' : 'dot' }), h('strong', { 'data-testid': 'join-state' }, host.state)),
     h('div', { class: 'figures' },
