@@ -6,10 +6,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { pino, type Logger } from 'pino';
-import { ERRORS, IdlegridError, MAX_FRAME_BYTES, wireError } from '../protocol/index.js';
+import { IdlegridError, MAX_FRAME_BYTES, wireError } from '../protocol/index.js';
 import { AccountStore } from './accounts.js';
 import { Assembler } from './assembler.js';
 import { Connection } from './connection.js';
+import { clientErrorHandler, errorHandler, frameworkErrors } from './http-errors.js';
 import { Dispatcher } from './dispatch.js';
 import { EventBus } from './events.js';
 import { HistorySampler } from './history.js';
@@ -32,6 +33,9 @@ import { registerSecurity } from './security.js';
 import type { Services } from './services.js';
 import { Keys } from './store/keys.js';
 import { connectStore } from './store/redis.js';
+import { atMost, redactRedisUrl, untilReady } from './store/ready.js';
+import type { StoreRedis } from './store/scripts.js';
+import { ADMIN_TOKEN_ENV, resolveAdminToken, type AdminToken } from './auth.js';
 import { Transitioner } from './transitioner.js';
 import { Validator } from './validator.js';
 
@@ -48,16 +52,42 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   const log = logger ?? pino({ level: options.logLevel });
   // Per-request lines would drown the log at grid scale: fastify's own logger says only warnings and up.
   const httpLog = log.child({ coordinator: options.coordinatorId }, { level: log.levelVal < 40 ? 'warn' : log.level });
-  const app = Fastify({ loggerInstance: httpLog, bodyLimit: 1 << 20, trustProxy: options.trustProxy }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: httpLog, bodyLimit: 1 << 20, trustProxy: options.trustProxy, frameworkErrors, clientErrorHandler }) as unknown as FastifyInstance;
+
+  // Checked before anything is opened, so a bad token stops the start with nothing to clean up.
+  const admin = resolveAdminToken(process.env[ADMIN_TOKEN_ENV]);
 
   const redis = connectStore(options.redisUrl);
   const blocking = connectStore(options.redisUrl, { blocking: true });
+  const opened: Array<() => Promise<unknown> | void> = [() => redis.disconnect(), () => blocking.disconnect()];
+  try {
+    log.info(`connecting to Redis at ${redactRedisUrl(options.redisUrl)} (waiting up to ${options.redisTimeoutS} s)`);
+    await untilReady([redis, blocking], options.redisTimeoutS * 1000, options.redisUrl);
+    return await buildWithStore(options, log, app, admin, redis, blocking, opened);
+  } catch (err) {
+    for (const close of opened.reverse()) await atMost(Promise.resolve(close()), 2_000);
+    throw err;
+  }
+}
+
+/** The rest of the coordinator, once its store answers: services, routes and background loops. */
+async function buildWithStore(
+  options: CoordinatorOptions,
+  log: Logger,
+  app: FastifyInstance,
+  admin: AdminToken,
+  redis: StoreRedis,
+  blocking: StoreRedis,
+  opened: Array<() => Promise<unknown> | void>,
+): Promise<Coordinator> {
   const keys = new Keys(options.prefix);
   const inputs = new FileInputStore(options.dataDir);
   const jobs = new JobStore(redis, keys, options, inputs);
   const bus = await EventBus.start(redis, keys.key('events'));
+  opened.push(() => bus.close());
   const lifecycle = new JobLifecycle(redis, keys, bus, log);
   const assembler = new Assembler(redis, blocking, keys, jobs, lifecycle, log);
+  opened.push(() => assembler.close());
   const metrics = new Metrics(redis, keys);
   const registry = new HostRegistry();
   // A validation that settles a job wakes the assembler at once rather than at the next transitioner tick.
@@ -79,23 +109,20 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   bus.on('event', (e) => registry.deliver(e));
   const transitioner = new Transitioner(redis, keys, validator, assembler, options.sweepMs, log);
 
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof IdlegridError) return reply.code(err.statusCode).send({ error: err.toWire() });
-    const e = err as { statusCode?: number; code?: string; message: string };
-    if (e.statusCode && e.statusCode < 500) {
-      const code = e.statusCode === 413 ? 'FRAME_TOO_LARGE' : e.statusCode === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
-      return reply.code(e.statusCode).send({ error: wireError(code, e.message) });
-    }
-    if (e.message?.includes('ECONNREFUSED') || e.message?.includes('Connection is closed')) {
-      return reply.code(ERRORS.STORE_UNAVAILABLE.status).send({ error: wireError('STORE_UNAVAILABLE') });
-    }
-    log.error({ err }, 'request failed');
-    return reply.code(500).send({ error: wireError('INTERNAL') });
-  });
+  app.setErrorHandler(errorHandler(redis, log));
+  // The API speaks JSON (and uploads, octet-stream, in their own route): a text body is a mistake, and gets
+  // a 415 that says what to send rather than a schema error about a string.
+  app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: wireError('NOT_FOUND', `${req.method} ${req.url.split('?')[0]}`) }));
 
+  // An API call while Redis is away gets a prompt 503 (retry later) instead of waiting in ioredis' queue;
+  // health probes, metrics and the page itself still answer.
+  app.addHook('onRequest', async (req) => {
+    if (redis.status !== 'ready' && req.url.startsWith('/api/')) throw new IdlegridError('STORE_UNAVAILABLE', 'retry in a few seconds');
+  });
+
   // Security plugins (helmet, rate limits, auth hooks) register here, before any route.
-  const security = await registerSecurity(app, services, log);
+  const security = await registerSecurity(app, services, log, admin);
 
   // The transport cap sits above the protocol's: frames in between get a coded FRAME_TOO_LARGE error,
   // only absurd ones are cut off by ws itself (close 1009).
@@ -133,9 +160,10 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
       transitioner.stop();
       sampler.stop();
       registry.closeAll();
-      await app.close();
-      await assembler.close();
-      await bus.close();
+      // Each step is bounded: with Redis gone, BullMQ and ioredis would wait for it for ever.
+      await atMost(app.close(), 3_000);
+      await atMost(assembler.close(), 3_000);
+      await atMost(bus.close(), 1_000);
       redis.disconnect();
       blocking.disconnect();
     },

@@ -42,7 +42,15 @@ export class Assembler {
       concurrency: 2,
     });
     this.worker.on('failed', (job, err) => this.log.error({ err, jobId: job?.data?.jobId }, 'assembly failed; BullMQ will retry'));
-    this.worker.on('error', (err) => this.log.warn({ err: err.message }, 'assembly queue error'));
+    // While Redis is away BullMQ reports every reconnect attempt: say it once, and again after a recovery.
+    let said = false;
+    this.worker.on('error', (err) => {
+      if (!said) this.log.warn({ err: err.message }, 'assembly queue cannot reach Redis; retrying');
+      said = true;
+    });
+    this.blocking.on('ready', () => {
+      said = false;
+    });
   }
 
   /** Queue every settled job for assembly (the transitioner calls this each tick; a validation that settles a job calls it at once). */

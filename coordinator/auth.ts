@@ -45,7 +45,13 @@ declare module 'fastify' {
 export const newToken = (prefix: 'iga' | 'igo'): string => `${prefix}_${randomBytes(32).toString('base64url')}`;
 
 /** The admin token in force: the configured one (checked for length), or a fresh one to print. */
-export function resolveAdminToken(configured: string | undefined): { token: string; generated: boolean } {
+export interface AdminToken {
+  token: string;
+  /** Made at start because none was configured: it is printed once. */
+  generated: boolean;
+}
+
+export function resolveAdminToken(configured: string | undefined): AdminToken {
   if (configured === undefined || configured === '') return { token: newToken('iga'), generated: true };
   if (configured.length < MIN_TOKEN_CHARS) {
     throw new Error(`${ADMIN_TOKEN_ENV} must be at least ${MIN_TOKEN_CHARS} random characters (128 bits); make one with: openssl rand -base64 32`);

@@ -11,6 +11,8 @@ export const CoordinatorOptionsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'redis URL must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  /** How long start-up waits for Redis before giving up with what it tried. */
+  redisTimeoutS: z.number().positive().max(3600).default(10),
   /** Namespace of every Redis key; coordinators that share work must share it. */
   prefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('ig'),
   /** Where uploaded recordings are stored (content-addressed). */

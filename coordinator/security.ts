@@ -10,7 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { IdlegridError, wireError } from '../protocol/index.js';
-import { ADMIN_TOKEN_ENV, TokenStore, ANONYMOUS, resolveAdminToken } from './auth.js';
+import { ADMIN_TOKEN_ENV, TokenStore, ANONYMOUS, type AdminToken } from './auth.js';
 import type { Services } from './services.js';
 
 export const LIMITS = {
@@ -34,7 +34,7 @@ export interface Security {
   wsGate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
-export async function registerSecurity(app: FastifyInstance, svc: Services, log: Logger): Promise<Security> {
+export async function registerSecurity(app: FastifyInstance, svc: Services, log: Logger, admin: AdminToken): Promise<Security> {
   applyTimeouts(app);
 
   await app.register(helmet, {
@@ -68,7 +68,6 @@ export async function registerSecurity(app: FastifyInstance, svc: Services, log:
       new IdlegridError('RATE_LIMITED', `more than ${ctx.max} requests in ${Math.round(ctx.ttl / 1000) || 60} s from this address; retry in ${ctx.after}`),
   });
 
-  const admin = resolveAdminToken(process.env[ADMIN_TOKEN_ENV]);
   if (admin.generated) {
     // Printed once so that a fresh coordinator can be administered at all; set the variable to keep one.
     log.warn(`no ${ADMIN_TOKEN_ENV} set: generated admin token ${admin.token} (valid until this coordinator stops; set ${ADMIN_TOKEN_ENV} to choose one)`);

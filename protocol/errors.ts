@@ -42,6 +42,9 @@ const SERVICE = {
   TOO_MANY_CONNECTIONS: { status: 429, retry: true, text: 'too many connections from this address or to this coordinator; retry later' },
   LEASE_NOT_LIVE: { status: 410, retry: false, text: 'the lease has ended (reported, timed out, released or withdrawn)' },
   SLOW_CLIENT: { status: 408, retry: true, text: 'the client was too slow to send or read; connection closed' },
+  URL_TOO_LONG: { status: 414, retry: false, text: 'the URL is too long' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retry: false, text: 'the request body has a content type this endpoint does not take' },
+  HEADERS_TOO_LARGE: { status: 431, retry: false, text: 'the request headers are too large' },
 } as const satisfies Record<string, ErrorInfo>;
 
 /** Codes the job kinds raise: bad parameters and recordings (at submission) and bad unit inputs (on hosts). */
@@ -70,6 +73,20 @@ export const ERRORS = { ...SERVICE, ...KIND } as const;
 export const KIND_ERROR_CODES = Object.keys(KIND) as Array<keyof typeof KIND>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * The CLI's own codes, for a request that got no usable answer. They never travel (a coordinator cannot
+ * send them), so they are kept out of ERRORS and the wire schemas; they are listed here so that every
+ * code a user can see has one home.
+ */
+export const CLIENT_ERRORS = {
+  BAD_URL: { status: 400, retry: false, text: 'the coordinator address is not an http(s) URL' },
+  UNREACHABLE: { status: 502, retry: true, text: 'the coordinator cannot be reached' },
+  TIMEOUT: { status: 504, retry: true, text: 'the coordinator did not answer in time' },
+  BAD_RESPONSE: { status: 502, retry: false, text: 'the answer is not an idlegrid coordinator\'s' },
+} as const satisfies Record<string, ErrorInfo>;
+
+export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
 
 export const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
 

@@ -41,8 +41,15 @@ describe('/livez, /readyz, /healthz', () => {
     expect(metrics.body).toMatch(/^idlegrid_store_up 0$/m);
     expect(metrics.body).toMatch(/^process_cpu_seconds_total /m);
     expect(metrics.body).not.toMatch(/^idlegrid_hosts_active /m);
+    // The API answers at once that the store is away, in the documented shape, rather than waiting.
+    const started = Date.now();
+    const jobs = await get('/api/jobs');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(jobs.statusCode).toBe(503);
+    expect(jobs.json()).toEqual({ error: { code: 'STORE_UNAVAILABLE', message: 'Redis is not reachable: retry in a few seconds' } });
 
     redis = await startRedis({ port, dir, appendonly: false });
     await waitFor('/readyz to say 200 again', async () => (await get('/readyz')).statusCode === 200, 15_000);
+    expect((await get('/api/jobs')).statusCode).toBe(200);
   });
 });

@@ -1,0 +1,47 @@
+/**
+ * A coordinator starts only once its store answers, and gives up after a bounded time with what it tried:
+ * a service manager then sees a failed start, not a process that never listens.
+ */
+import type { Redis } from 'ioredis';
+
+/** The URL with any password masked, for messages and logs. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+export async function untilReady(clients: Redis[], timeoutMs: number, url: string): Promise<void> {
+  let attempts = 0;
+  let last = '';
+  const onError = (err: Error) => {
+    attempts++;
+    last = err.message;
+  };
+  for (const c of clients) c.on('error', onError);
+  try {
+    await Promise.race([
+      Promise.all(clients.map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => c.once('ready', () => resolve()))))),
+      new Promise<never>((_, reject) => {
+        const t = setTimeout(() => reject(new Error(
+          `cannot reach Redis at ${redactRedisUrl(url)} within ${timeoutMs / 1000} s (${attempts} failed attempt${attempts === 1 ? '' : 's'}${last ? `; last: ${last}` : ''}); ` +
+          'start redis-server (npm start starts one), or pass --redis / REDIS_URL, or wait longer with --redis-timeout',
+        )), timeoutMs);
+        t.unref();
+      }),
+    ]);
+  } finally {
+    for (const c of clients) c.off('error', onError);
+  }
+}
+
+/** Wait for `p`, but no longer than `ms`: shutdown must finish whatever state Redis or the network is in. */
+export async function atMost(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([
+    p.then(() => true, () => true),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return done;
+}
