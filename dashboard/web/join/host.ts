@@ -10,7 +10,7 @@ import { MAX_BATCH, type CoordinatorMessage, type WorkUnit } from '../../../prot
 import { PROTOCOL_VERSION } from '../../../protocol/version.js';
 import { KINDS, getKind } from '../../../workunits/index.js';
 import { CreditToday } from './credit.js';
-import { UnitFailure, downloadInput } from './download.js';
+import { InputUnavailable, UnitFailure, downloadInput } from './download.js';
 import { browserFacts, browserSoftware, defaultHostName } from './facts.js';
 import type { HostIdentity } from './identity.js';
 import { Link } from './link.js';
@@ -338,7 +338,13 @@ export class BrowserHost {
       const kind = getKind(unit.kind);
       if (!kind || kind.version !== unit.kindVersion) throw new UnitFailure('UNIT_ERROR', `kind ${unit.kind} v${unit.kindVersion} is not in this page (reload it for the newest)`);
       const saved = await this.store.checkpointFor(unit);
-      const input = unit.input ? await downloadInput(unit, this.identity) : undefined;
+      const input = unit.input
+        ? await downloadInput(unit, this.identity, {
+          sleep: (ms) => new Promise((resolve) => this.timers.after(ms, resolve)),
+          wanted: () => t.unit === unit && this.started,
+          onRetry: (why, ms) => this.say(`input of ${unit.leaseId}: the coordinator could not give it (${why}); trying again in ${Math.round(ms / 1000)} s`),
+        })
+        : undefined;
       if (t.unit !== unit) {
         // Dropped, stopped or unloaded while it was being fetched.
         t.release();
@@ -354,8 +360,12 @@ export class BrowserHost {
       const e = err as { code?: string; message: string };
       if (t.unit === unit) {
         t.release();
-        this.failed(unit, e.code ?? 'UNIT_ERROR', e.message);
-      }
+        if (err instanceof InputUnavailable) {
+          // Nobody can use a result now: nothing to report, as the Node worker does.
+          this.say(`gave up ${unit.leaseId}: ${e.message}`);
+          void this.store.removeCheckpoint(unitKey(unit));
+        } else this.failed(unit, e.code ?? 'UNIT_ERROR', e.message);
+      } else if (t.busy && !t.unit) t.release();
       this.pump();
       this.fill();
     }

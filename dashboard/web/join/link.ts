@@ -6,6 +6,7 @@
  * `pagehide` must be able to hand units back synchronously, just before the page goes.
  */
 import { CoordinatorMessage, type WorkerMessage } from '../../../protocol/messages.js';
+import { Backoff } from './backoff.js';
 import type { Cancel, WorkerTimers } from './timers.js';
 
 /** Close codes after which reconnecting cannot help: say why and stop (coordinator/connection.ts). */
@@ -25,7 +26,7 @@ export interface LinkEvents {
 
 export class Link {
   private ws?: WebSocket;
-  private attempt = 0;
+  private readonly backoff = new Backoff(500, 60_000);
   private seq = 0;
   private stopped = true;
   private beat?: Cancel;
@@ -85,7 +86,7 @@ export class Link {
       }
       if (msg.type === 'welcome') {
         this.connected = true;
-        this.attempt = 0;
+        this.backoff.reset();
         this.beat?.();
         this.beat = this.timers.every(msg.heartbeatMs, () => this.send({ type: 'heartbeat', seq: ++this.seq, sentAt: Date.now(), state: this.state.slice(0, 80) }));
         this.on.up();
@@ -111,10 +112,7 @@ export class Link {
       this.on.ended(this.lastError && code === 4003 ? `${final} (${this.lastError})` : final);
       return;
     }
-    // Exponential backoff with full jitter (as the Node worker's), so tabs that lost a coordinator do not return in step.
-    const ceiling = Math.min(60_000, 500 * 2 ** this.attempt);
-    this.attempt = Math.min(this.attempt + 1, 30);
-    const wait = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    const wait = this.backoff.next();
     const why = `closed (${code}${reason ? `: ${reason}` : ''})`;
     this.on.down(was ? `connection lost: ${why}` : `cannot reach the coordinator: ${why}`, wait);
     this.retry = this.timers.after(wait, () => {
