@@ -23,8 +23,10 @@ import { HostRegistry } from './registry.js';
 import { accountRoutes } from './routes/accounts.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { dataRoutes } from './routes/data.js';
+import { downloadRoutes } from './routes/download.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { joinRoutes } from './routes/join.js';
 import { pictureRoutes } from './routes/pictures.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { registerSecurity } from './security.js';
@@ -152,6 +154,8 @@ async function buildWithStore(
   pictureRoutes(app, services);
   // Dashboard and its data routes register here.
   await dashboardRoutes(app, services);
+  joinRoutes(app);
+  downloadRoutes(app);
   const sampler = new HistorySampler(redis, keys, (err) => log.warn({ err: err.message }, 'history sample failed; retrying next interval'));
 
   assembler.start();
