@@ -45,7 +45,8 @@ describe('protocol schemas', () => {
   });
 
   it('fills BOINC policy defaults and checks their relations', () => {
-    expect(Policy.parse({})).toMatchObject({ minQuorum: 2, targetResults: 2, maxErrorResults: 3, maxTotalResults: 10 });
+    // One result per unit, then checked by audit, probation, ringers and decoys (docs/security.md).
+    expect(Policy.parse({})).toMatchObject({ minQuorum: 1, targetResults: 1, audit: 2, probation: 3, ringers: 4, decoys: 8, maxErrorResults: 3, maxTotalResults: 10 });
     const bad = Policy.safeParse({ minQuorum: 3, targetResults: 2 });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues[0].path).toEqual(['targetResults']);
