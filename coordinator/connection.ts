@@ -181,8 +181,8 @@ export class Connection {
         return this.close(4008, 'too many new host ids from this address');
       }
     }
-    await redis.hsetnx(hk, 'secret', sha256Hex(msg.hostSecret));
-    if (!matchesHash(await redis.hget(hk, 'secret'), msg.hostSecret)) {
+    const stored = (await redis.multi().hsetnx(hk, 'secret', sha256Hex(msg.hostSecret)).hmget(hk, 'secret', 'nValid').exec())?.[1]?.[1] as Array<string | null> | undefined;
+    if (!matchesHash(stored?.[0] ?? null, msg.hostSecret)) {
       this.fail('HOST_AUTH', 'use the host id file this host created, or a new host id', 'hello');
       return this.close(4003, 'host authentication failed');
     }
@@ -194,7 +194,7 @@ export class Connection {
     this.kinds = msg.kinds.filter((k) => getKind(k.name)?.version === k.version).map((k) => k.name);
     this.threads = msg.threads;
     const now = Date.now();
-    await redis
+    const tx = redis
       .multi()
       .hset(hk, {
         id: msg.hostId,
@@ -209,9 +209,9 @@ export class Connection {
         coordinator: this.svc.options.coordinatorId,
       })
       .hsetnx(hk, 'firstSeen', now)
-      .zadd(keys.key('hosts'), now, msg.hostId)
-      .exec();
-    await this.svc.presence.hello(msg.hostId, this.link, now);
+      .zadd(keys.key('hosts'), now, msg.hostId);
+    this.svc.presence.hello(tx, msg.hostId, this.link, now, Number(stored?.[1] ?? 0) > 0);
+    await tx.exec();
     this.lastSeenWrite = now;
     // The socket may have closed while hello was in Redis: registering it now would keep it forever, and
     // the host gets the grace of a disconnect rather than the longer silence of a connected host.

@@ -6,6 +6,7 @@
  * never returned a valid result are deleted after a day of silence, and new host ids are rationed per
  * address. docs/security.md ("Hoarders and ghosts") has the rules.
  */
+import type { ChainableCommander } from 'ioredis';
 import type { Logger } from 'pino';
 import type { EventBus } from './events.js';
 import type { ClientAddress } from './network.js';
@@ -52,13 +53,13 @@ export class HostPresence {
     return { ok: false, limit, retryInS: Math.max(1, Math.ceil(Number(res?.[2]?.[1] ?? HOUR_MS) / 1000)) };
   }
 
-  /** A hello was accepted: this connection (`link`) now speaks for the host. */
-  async hello(hostId: string, link: string, now: number): Promise<void> {
-    const hk = this.keys.key('host', { host: hostId });
-    const proven = Number((await this.redis.hget(hk, 'nValid')) ?? 0) > 0;
-    const tx = this.redis.multi().hset(hk, STANDING.link, link).zadd(this.keys.key('hostsLive'), now + this.silentMs, hostId);
+  /**
+   * A hello was accepted: this connection (`link`) now speaks for the host. Added to the hello's own
+   * transaction; `proven` says whether the host has a valid result (else its record may expire).
+   */
+  hello(tx: ChainableCommander, hostId: string, link: string, now: number, proven: boolean): void {
+    tx.hset(this.keys.key('host', { host: hostId }), STANDING.link, link).zadd(this.keys.key('hostsLive'), now + this.silentMs, hostId);
     if (!proven) tx.zadd(this.keys.key('hostsUnproven'), now, hostId);
-    await tx.exec();
   }
 
   /** Any message from the host: it is alive. `state` is the worker's status line, from its heartbeats. */

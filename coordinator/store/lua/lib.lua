@@ -127,7 +127,7 @@ end
 -- declares times `perThread`. What it declares alone never buys more than `start`.
 local function host_allowance(host, threads, perThread, start, now)
   local h = redis.call('HMGET', k_host(host), HF_PROVEN_E, HF_PROVEN_T)
-  return math.min(threads * perThread, start + math.floor(decayed(h[1], h[2], now, PROOF_HALF_LIFE_MS)))
+  return math.min(threads * perThread, start + math.floor(decayed(h[1], h[2], now, PROOF_HALF_LIFE_MS) + 0.5))
 end
 
 -- Daily quota of one holder (a host's or an account's hash) for a kind: leases left today, the quota and
