@@ -17,19 +17,28 @@ interface Status {
   preferencesFile: string;
 }
 
+/** A worker answers its control interface at once; one that does not within this is stopped or stuck. */
+const ANSWER_MS = 10_000;
+
 async function call<T>(configDir: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const ep = readControlFile(configDir);
+  const where = `127.0.0.1:${ep.port}`;
   let res: Response;
+  let data: T & { error?: { code: string; message: string } };
   try {
-    res = await fetch(`http://127.0.0.1:${ep.port}${path}`, {
+    res = await fetch(`http://${where}${path}`, {
       method,
       headers: { authorization: `Bearer ${ep.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(ANSWER_MS),
     });
-  } catch {
-    throw new Error(`the worker (pid ${ep.pid}) does not answer on 127.0.0.1:${ep.port}; it may have been killed: start it again`);
+    data = (await res.json()) as typeof data;
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'TimeoutError') throw new Error(`the worker (pid ${ep.pid}) did not answer on ${where} within ${ANSWER_MS / 1000} s: it may be suspended (kill -CONT ${ep.pid}) or stuck; restart it if this persists`);
+    if (name === 'SyntaxError') throw new Error(`what answers on ${where} is not an idlegrid worker (control.json in ${configDir} is out of date): restart the worker to rewrite it`);
+    throw new Error(`the worker (pid ${ep.pid}) does not answer on ${where}; it may have been killed: start it again`);
   }
-  const data = (await res.json()) as T & { error?: { code: string; message: string } };
   if (!res.ok) throw new Error(`${data.error?.code ?? res.status}: ${data.error?.message ?? 'request failed'}`);
   return data;
 }

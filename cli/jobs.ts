@@ -3,11 +3,10 @@
  * token a private job shows only its state and progress, and cancelling it is refused.
  */
 import type { Command } from 'commander';
-import { clientFor, coordOpt, tokenOpt } from './client.js';
-import { duration, si, summary } from './format.js';
+import { clientFor, coordOpt, timeoutOpt, tokenOpt, type ClientFlags } from './client.js';
+import { jobTable, summary } from './format.js';
 
-
-type Flags = { coordinator?: string; token?: string; json?: boolean };
+type Flags = ClientFlags & { json?: boolean };
 const PRIVATE = 'it is private: pass its owner\'s token (or the admin token) with --token or IDLEGRID_TOKEN';
 
 export function jobCommands(program: Command): void {
@@ -16,6 +15,7 @@ export function jobCommands(program: Command): void {
     .description('show a job\'s state and progress')
     .argument('<job>', 'job id')
     .option(...coordOpt)
+    .option(...timeoutOpt)
     .option(...tokenOpt)
     .option('--json', 'print the job document as JSON')
     .action(async (id: string, f: Flags) => {
@@ -29,6 +29,7 @@ export function jobCommands(program: Command): void {
     .description('print a finished job\'s result as JSON')
     .argument('<job>', 'job id')
     .option(...coordOpt)
+    .option(...timeoutOpt)
     .option(...tokenOpt)
     .action(async (id: string, f: Flags) => {
       const { doc, redacted } = await clientFor(f).jobAccess(id);
@@ -49,19 +50,14 @@ export function jobCommands(program: Command): void {
     .command('jobs')
     .description('list jobs, newest first')
     .option(...coordOpt)
+    .option(...timeoutOpt)
     .option(...tokenOpt)
     .option('--json', 'print the job documents as JSON')
     .action(async (f: Flags) => {
       const { jobs } = await clientFor(f).jobs();
       if (f.json) return void process.stdout.write(`${JSON.stringify(jobs)}\n`);
       if (!jobs.length) return void process.stdout.write('no jobs\n');
-      process.stdout.write(`${'ID'.padEnd(18)}${'KIND'.padEnd(11)}${'STATE'.padEnd(11)}${'UNITS'.padEnd(16)}${'RATE'.padEnd(16)}ETA\n`);
-      for (const j of jobs) {
-        const p = j.progress;
-        process.stdout.write(
-          `${j.id.padEnd(18)}${j.kind.padEnd(11)}${j.state.padEnd(11)}${`${p.unitsDone}/${p.unitsTotal}`.padEnd(16)}${si(p.rate, `${p.itemName}/s`).padEnd(16)}${duration(p.etaS)}\n`,
-        );
-      }
+      process.stdout.write(jobTable(jobs));
     });
 
   program
@@ -69,6 +65,7 @@ export function jobCommands(program: Command): void {
     .description('cancel a job; hosts are told to drop its units')
     .argument('<job>', 'job id')
     .option(...coordOpt)
+    .option(...timeoutOpt)
     .option(...tokenOpt)
     .action(async (id: string, f: Flags) => {
       const doc = await clientFor(f).cancel(id);

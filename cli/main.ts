@@ -1,15 +1,14 @@
 /**
  * The `idlegrid` command. Each subcommand is a thin layer over the coordinator, the worker or the HTTP
- * API; errors print one line a user can act on and set a non-zero exit code, never a stack trace.
+ * API; errors print one line a user can act on and set a non-zero exit code, never a stack trace. The
+ * coordinator and the demo are loaded only when run: the client commands start in a fraction of the time.
  */
 import { Command, Option } from 'commander';
 import { VERSION } from '../protocol/index.js';
 import { intArg, numberArg } from './args.js';
-import { ApiError } from './client.js';
-import { runCoordinator } from './run-coordinator.js';
+import { errorLine } from './errors.js';
 import { benchSeconds, preferenceOptions, runWorker } from './run-worker.js';
 import { ctlCommand } from './ctl.js';
-import { runDemo } from './demo.js';
 import { submitCommand } from './submit.js';
 import { jobCommands } from './jobs.js';
 import { accountCommand } from './account.js';
@@ -31,7 +30,7 @@ program
   .option('--data-dir <dir>', 'where uploaded recordings are stored', '.data/store')
   .option('--trust-proxy [proxies]', 'behind a reverse proxy: take client addresses from X-Forwarded-For (optionally only from these proxy addresses)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
-  .action(runCoordinator);
+  .action(async (flags) => (await import('./run-coordinator.js')).runCoordinator(flags));
 
 const worker = program
   .command('worker')
@@ -62,13 +61,9 @@ program
   .option('--redis <url>', 'use this Redis instead of finding or starting one (default: REDIS_URL)')
   .option('--redis-port <n>', 'port where the demo looks for Redis on 127.0.0.1, or starts one', intArg('--redis-port', 1), 6379)
   .option('--threads <n>', 'worker threads', intArg('--threads', 1))
-  .action(runDemo);
+  .action(async (flags) => (await import('./demo.js')).runDemo(flags));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ApiError) {
-    process.stderr.write(`error: ${err.code}: ${err.message}\n`);
-  } else {
-    process.stderr.write(`error: ${(err as Error).message ?? String(err)}\n`);
-  }
+  process.stderr.write(`${errorLine(err)}\n`);
   process.exitCode = 1;
 });

@@ -1,21 +1,26 @@
 /**
  * `idlegrid worker`: flags -> preferences layer -> a running volunteer (worker/volunteer.ts), with the
  * live view on a terminal, plain lines when piped, JSON lines with --json, warnings only with --quiet.
- * `--bench` measures the kernels instead and exits.
+ * `--bench` measures the kernels instead and exits. A worker the coordinator refuses for good exits
+ * with one line saying what to fix; a signal ends it within STOP_LIMIT_MS whatever the network does.
  */
 import { InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { coordinatorUrl } from './client.js';
 import { si } from './format.js';
-import { loadAccountKey, saveAccountKey } from '../worker/account-file.js';
+import { checkAccountKey, loadAccountKey, saveAccountKey } from '../worker/account-file.js';
 import { saveBench } from '../worker/bench-cache.js';
 import { defaultConfigDir } from '../worker/identity.js';
 import { benchKernels } from '../worker/kernel-bench.js';
 import { PREFERENCE_KEYS, PREFERENCES, formatValue, mergeLayers, parseValue, resolveThreads, type PreferenceLayer } from '../worker/preferences.js';
 import { readPreferencesFile } from '../worker/preference-store.js';
 import { lowerSessionPriority } from '../worker/priority.js';
+import { REFUSED_EXIT, refusalAdvice } from '../worker/refusal.js';
 import { startVolunteer } from '../worker/volunteer.js';
 import { LiveView } from '../worker/view.js';
+
+/** A signal or a refusal ends the process within this, even if stopping cleanly hangs on something. */
+export const STOP_LIMIT_MS = 8_000;
 
 export interface WorkerFlags {
   coordinator?: string;
@@ -82,14 +87,16 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     else process.stderr.write(`${new Date().toLocaleTimeString()}  warning: ${msg}\n`);
   };
 
-  // An account key given once is kept (0600) so restarts keep earning for it without it on the command line.
-  if (flags.account) saveAccountKey(configDir, flags.account);
-  const account = flags.account ?? loadAccountKey(configDir);
+  // An account key given with --account is kept (0600) so restarts keep earning for it without it on
+  // the command line, but only once a coordinator has accepted it: a mistyped key must not stick.
+  if (flags.account) checkAccountKey(flags.account);
+  const saved = flags.account ? undefined : loadAccountKey(configDir);
+  const account = flags.account ? { key: flags.account, from: 'flag' as const } : saved ? { key: saved, from: 'file' as const } : undefined;
   const v = await startVolunteer({
     coordinator: coordinatorUrl(flags.coordinator),
     configDir,
     ...(flags.name ? { name: flags.name } : {}),
-    ...(account ? { account } : {}),
+    ...(account ? { account: account.key } : {}),
     flags: layer,
   });
   const { worker, governor, store } = v;
@@ -113,11 +120,43 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   worker.on('log', (level, m, extra) => (level === 'warn' ? warn(m, extra) : say(m, extra)));
   store.on('change', (_p, keys) => say(`preferences changed: ${keys.map((k) => `${k}=${formatValue(store.get()[k])}`).join(', ')} (saved in ${store.path})`, { changed: keys }));
 
+  let exiting = false;
   const exit = async (reason: string, code: number) => {
-    await v.stop(reason);
+    if (exiting) return;
+    exiting = true;
+    const force = setTimeout(() => {
+      view?.stop();
+      warn(`could not stop cleanly within ${STOP_LIMIT_MS / 1000} s; exiting now (units not checkpointed resume from their last checkpoint)`);
+      process.exit(code || 1);
+    }, STOP_LIMIT_MS);
+    force.unref();
+    try {
+      await v.stop(reason);
+    } catch (err) {
+      warn(`stopping: ${(err as Error).message}`);
+    }
     view?.stop();
     process.exit(code);
   };
+  worker.on('connected', () => {
+    if (account?.from !== 'flag') return;
+    let before: string | undefined;
+    try {
+      before = loadAccountKey(configDir);
+    } catch {
+      before = undefined; // a damaged or unsafe file: the accepted key replaces it
+    }
+    if (before === account.key) return;
+    const file = saveAccountKey(configDir, account.key);
+    say(`the coordinator accepted the account key; saved it to ${file} for later starts`, { accountFile: file });
+  });
+  worker.on('refused', (err) => {
+    const line = refusalAdvice(err, { coordinator: worker.opts.coordinator, configDir, hostId: worker.identity.hostId, ...(account ? { account } : {}) });
+    view?.stop();
+    if (json) json.error({ code: err.code }, line);
+    else process.stderr.write(`error: ${line}\n`);
+    void exit(`refused by the coordinator (${err.code})`, REFUSED_EXIT);
+  });
   if (flags.finish) worker.finish();
   worker.on('status', (s) => {
     if (s.startsWith('stopped: finished')) void exit('finished the units in hand', 0);

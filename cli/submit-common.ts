@@ -1,13 +1,11 @@
 /** What every `idlegrid submit <kind>` shares: connection and policy flags, submitting, waiting. */
 import type { Command } from 'commander';
-import { clientFor, tokenOpt } from './client.js';
-import { intArg } from './args.js';
+import { clientFor, coordOpt, timeoutOpt, tokenOpt, type ClientFlags } from './client.js';
+import { intArg, numArg } from './args.js';
 import { waitForJob } from './wait.js';
 import type { JobDoc } from '../protocol/index.js';
 
-export interface CommonFlags {
-  coordinator?: string;
-  token?: string;
+export interface CommonFlags extends ClientFlags {
   public?: boolean;
   replicas?: number;
   minQuorum?: number;
@@ -25,8 +23,9 @@ export interface CommonFlags {
 
 export function addCommon(cmd: Command): Command {
   return cmd
-    .option('--coordinator <url>', 'coordinator URL (default: IDLEGRID_COORDINATOR or http://127.0.0.1:8080)')
+    .option(...coordOpt)
     .option(...tokenOpt)
+    .option(...timeoutOpt)
     .option('--public', 'let anyone read the job\'s parameters and result (default: only you and the admin)')
     .option('--replicas <n>', 'hosts that compute each unit; equal results validate it (sets min quorum and target results)', intArg('--replicas', 1))
     .option('--min-quorum <n>', 'agreeing results needed (BOINC min_quorum; default 2)', intArg('--min-quorum', 1))
@@ -35,8 +34,8 @@ export function addCommon(cmd: Command): Command {
     .option('--max-total-results <n>', 'replicas before a unit fails (default 10)', intArg('--max-total-results', 1))
     .option('--deadline <s>', 'report deadline per replica in seconds (default: from the unit\'s work, at least 300)', intArg('--deadline', 1))
     .option('--no-adaptive', 'always replicate, even on trusted hosts (adaptive replication is on by default)')
-    .option('--priority <n>', 'scheduling priority -5..5; each step is worth 4x weight', Number, 0)
-    .option('--weight <w>', 'share of the workers relative to other jobs', Number, 1)
+    .option('--priority <n>', 'scheduling priority -5..5; each step is worth 4x weight', numArg('--priority', -5, 5, true), 0)
+    .option('--weight <w>', 'share of the workers relative to other jobs (more than 0, up to 1000)', numArg('--weight', 0, 1000), 1)
     .option('--name <name>', 'a label for the job')
     .option('--wait', 'show progress until the job ends')
     .option('--json', 'print the job document as JSON on stdout (the final one with --wait), nothing else');

@@ -1,8 +1,11 @@
-/** `idlegrid submit fftscan FILE ...`: upload a recording (streamed) and scan it for narrowband signals. */
+/**
+ * `idlegrid submit fftscan FILE ...`: check a recording whole, upload it (streamed) and scan it for
+ * narrowband signals.
+ */
 import type { Command } from 'commander';
 import { clientFor } from './client.js';
-import { intArg } from './args.js';
-import { uploadRecording } from './recording.js';
+import { intArg, numArg } from './args.js';
+import { checkPlan, readRecording, uploadRecording } from './recording.js';
 import { addCommon, submitAndReport, type CommonFlags } from './submit-common.js';
 
 interface FftscanFlags extends CommonFlags {
@@ -12,12 +15,6 @@ interface FftscanFlags extends CommonFlags {
   preset?: 'setiathome' | 'default';
 }
 
-const positive = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
-  return n;
-};
-
 export function fftscanCommand(submit: Command): void {
   addCommon(
     submit
@@ -25,20 +22,22 @@ export function fftscanCommand(submit: Command): void {
       .description('scan a radio recording for narrowband signals (spikes, drifting carriers), SETI@home style')
       .argument('<file>', 'a .sigmf-meta (with its .sigmf-data), a SETI@home .sah work unit, or a SIGPROC .fil filterbank')
       .option('--fft-size <n>', 'one FFT length, a power of two 8..1048576 (default: the preset\'s lengths)', intArg('--fft-size', 8))
-      .option('--max-drift <hz-per-s>', 'largest drift rate searched, Hz/s (default: the preset\'s; 10 for .fil)', positive('--max-drift'))
-      .option('--threshold <s>', 'spike score (power / mean) or drift SNR to report (default: 22 setiathome, 25 for .fil)', positive('--threshold'))
+      .option('--max-drift <hz-per-s>', 'largest drift rate searched, Hz/s (default: the preset\'s; 10 for .fil)', numArg('--max-drift', 0))
+      .option('--threshold <s>', 'spike score (power / mean) or drift SNR to report (default: 22 setiathome, 25 for .fil)', numArg('--threshold', 0))
       .option('--preset <name>', 'setiathome (SETI@home v8: FFT 8..131072, drift +/-20 Hz/s, +/-50 up to 32768) or default (default: setiathome for .sah)'),
   ).action(async (file: string, f: FftscanFlags) => {
     if (f.preset && f.preset !== 'setiathome' && f.preset !== 'default') throw new Error(`--preset must be setiathome or default, not "${f.preset}"`);
-    const say = (m: string) => !f.json && process.stderr.write(`${m}\n`);
-    const source = await uploadRecording(clientFor(f), file, say);
+    const client = clientFor(f); // a bad --coordinator or --timeout is reported before any file is read
+    const rec = await readRecording(file);
     const params = {
-      source,
+      source: rec.source,
       ...(f.preset ? { preset: f.preset } : {}),
       ...(f.fftSize ? { fftSize: f.fftSize } : {}),
       ...(f.maxDrift !== undefined ? { maxDrift: f.maxDrift } : {}),
       ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
     };
-    await submitAndReport(f, 'fftscan', params);
+    checkPlan(file, params);
+    if (!f.json) process.stderr.write(`uploading ${rec.dataPath} (${rec.description})\n`);
+    await submitAndReport(f, 'fftscan', { ...params, source: await uploadRecording(client, rec) });
   });
 }

@@ -158,7 +158,7 @@ export class JobStore {
 }
 
 function prefixIssues(prefix: string, error: z.ZodError): string {
-  return error.issues.map((i) => `${[prefix, ...i.path].join('.')}: ${i.message}`).join('; ');
+  return describeIssues(error, prefix);
 }
 
 function knownKinds(): string {

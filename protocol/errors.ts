@@ -74,6 +74,20 @@ export const KIND_ERROR_CODES = Object.keys(KIND) as Array<keyof typeof KIND>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/**
+ * The CLI's own codes, for a request that got no usable answer. They never travel (a coordinator cannot
+ * send them), so they are kept out of ERRORS and the wire schemas; they are listed here so that every
+ * code a user can see has one home.
+ */
+export const CLIENT_ERRORS = {
+  BAD_URL: { status: 400, retry: false, text: 'the coordinator address is not an http(s) URL' },
+  UNREACHABLE: { status: 502, retry: true, text: 'the coordinator cannot be reached' },
+  TIMEOUT: { status: 504, retry: true, text: 'the coordinator did not answer in time' },
+  BAD_RESPONSE: { status: 502, retry: false, text: 'the answer is not an idlegrid coordinator\'s' },
+} as const satisfies Record<string, ErrorInfo>;
+
+export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
+
 export const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
 
 /** The wire form of a code: only registered codes travel. */

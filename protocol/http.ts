@@ -1,11 +1,15 @@
-/** Bodies and documents of the HTTP API (/api/...). The job document's core fields are a contract. */
+/**
+ * Bodies and documents of the HTTP API (/api/...). The job document's core fields are a contract.
+ * Bodies a user sends are strict: an unknown key (a typo such as `minQuorom`) is refused, naming the
+ * nearest known key, instead of being dropped and silently replaced by a default.
+ */
 import { z } from 'zod';
-import { JobId, JobState, KindName, WireErrorSchema } from './common.js';
+import { JobId, JobState, KindName, Label, WireErrorSchema } from './common.js';
 import { ErrorCodeSchema } from './errors.js';
 
 /** Redundancy and deadline policy of a job (BOINC's work unit fields; defaults are BOINC's). */
 export const Policy = z
-  .object({
+  .strictObject({
     minQuorum: z.number().int().min(1).max(10).default(2),
     targetResults: z.number().int().min(1).max(10).default(2),
     maxErrorResults: z.number().int().min(1).max(100).default(3),
@@ -24,17 +28,28 @@ export const Policy = z
 export type Policy = z.infer<typeof Policy>;
 export type PolicyInput = z.input<typeof Policy>;
 
-export const SubmitJob = z.object({
+export const SubmitJob = z.strictObject({
   kind: KindName,
+  /** Checked against the kind's params schema (also strict) once the kind is known. */
   params: z.unknown(),
+  /** Checked against Policy, reported under "policy.". */
   policy: z.record(z.string(), z.unknown()).optional(),
-  name: z.string().max(120).optional(),
+  name: Label(120).optional(),
   /** Higher runs first in proportion: each step of priority is worth 4x weight. */
   priority: z.number().int().min(-5).max(5).default(0),
   weight: z.number().positive().max(1000).default(1),
   public: z.boolean().default(false),
 });
 export type SubmitJob = z.input<typeof SubmitJob>;
+
+/** POST /api/accounts: a volunteer's account (no token needed). */
+export const CreateAccount = z.strictObject({
+  name: Label(64, 1),
+  team: Label(64, 1).optional(),
+});
+
+/** POST /api/tokens: an owner token, made by the admin. */
+export const CreateToken = z.strictObject({ name: Label(64, 1) });
 
 /** A unit that failed for good: the registered code of why (a kind's own when its input is bad) and the message. */
 export const FailedUnit = z.object({ unit: z.number().int(), code: ErrorCodeSchema, reason: z.string() });

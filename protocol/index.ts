@@ -6,3 +6,4 @@ export * from './http.js';
 export * from './dashboard.js';
 export * from './credit.js';
 export * from './headers.js';
+export * from './text.js';

@@ -4,7 +4,7 @@
  * progress) carries arrays so that one frame and one Redis round trip serve many units.
  */
 import { z } from 'zod';
-import { HostId, KindName, LeaseId, JobId, Sha256, WireErrorSchema } from './common.js';
+import { DisplayName, HostId, KindName, LeaseId, JobId, Sha256, WireErrorSchema } from './common.js';
 import { ErrorCodeSchema } from './errors.js';
 
 /** The largest frame a coordinator reads; bigger ones get FRAME_TOO_LARGE (or a close when far bigger). */
@@ -31,7 +31,8 @@ export const Hello = z.object({
   hostId: HostId,
   /** Proves the host id: the coordinator stores its hash on first sight and checks it afterwards. */
   hostSecret: z.string().min(32).max(128),
-  name: z.string().max(64).optional(),
+  /** Shown on the dashboard; control characters are stripped (see DisplayName). */
+  name: DisplayName(64).optional(),
   /** Account key, for credit and for keeping a unit's replicas on different people's machines. */
   account: z.string().max(128).optional(),
   software: z.string().max(64),

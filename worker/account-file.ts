@@ -1,7 +1,8 @@
 /**
  * The volunteer's account key, kept in the worker's config directory (`account.json`, mode 0600) so a
- * worker started once with `--account KEY` (or set up by `idlegrid account create --save`) keeps earning
- * credit for that account after restarts without the key sitting in a shell history or a process list.
+ * worker started once with `--account KEY` that a coordinator accepted (or set up by `idlegrid account
+ * create --save`) keeps earning credit for that account after restarts without the key sitting in a
+ * shell history or a process list.
  * The key is a bearer secret: a file other users can read is refused, as ssh refuses a readable key.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -41,9 +42,18 @@ export function loadAccountKey(configDir: string): string | undefined {
   return key;
 }
 
-/** Stores the key readable by its owner only (also when an older file had looser permissions); returns the path. */
-export function saveAccountKey(configDir: string, key: string): string {
+/** Throws with what an account key looks like when `key` cannot be one. */
+export function checkAccountKey(key: string): void {
   if (!KEY_PATTERN.test(key)) throw new Error('an account key is 16-128 characters of A-Z a-z 0-9 _ - (as `idlegrid account create` prints it)');
+}
+
+/**
+ * Stores the key readable by its owner only (also when an older file had looser permissions); returns
+ * the path. `idlegrid worker --account` calls it only once a coordinator has accepted the key, so a
+ * mistyped key never sticks.
+ */
+export function saveAccountKey(configDir: string, key: string): string {
+  checkAccountKey(key);
   const file = accountFile(configDir);
   // writeConfigFile writes a fresh file and renames it: the key is never readable by others, not even for a moment.
   writeConfigFile(file, `${JSON.stringify({ key })}\n`);

@@ -59,7 +59,11 @@ async function measure(pool: ComputePool, kind: Kind, spec: unknown, n: number, 
   const tasks = Array.from({ length: n }, () => pool.run({ kernelModule: kind.kernelModule, spec }, () => {}));
   await new Promise((r) => setTimeout(r, seconds * 1000));
   for (const t of tasks) t.abort();
-  const outcomes = await Promise.all(tasks.map((t) => t.outcome));
+  const outcomes = [];
+  for (const o of await Promise.all(tasks.map((t) => t.outcome))) {
+    if (o.status === 'failed') throw new Error(`${kind.name}: its kernel failed on the sample unit: ${o.error.message}`);
+    outcomes.push(o);
+  }
   const wall = (performance.now() - t0) / 1000;
   const ops = outcomes.reduce((a, o) => a + o.opsDone, 0);
   const compute = outcomes.reduce((a, o) => a + o.computeS, 0);

@@ -6,6 +6,9 @@ import type { ThreadProgress } from './thread-protocol.js';
 
 export class Running {
   task?: RunningTask;
+  private readonly controller = new AbortController();
+  /** Aborted when the unit is stopped, unloaded or withdrawn, whether computing or still downloading. */
+  readonly cancelled: AbortSignal = this.controller.signal;
   readonly startedAt = Date.now();
   fraction = 0;
   opsDone = 0;
@@ -25,6 +28,12 @@ export class Running {
     readonly items: number | null,
   ) {
     this.done = new Promise((resolve) => (this.finished = resolve));
+  }
+
+  /** Stop it: a download in flight is abandoned; a computing thread stops at its next slice and checkpoints. */
+  abort(): void {
+    this.controller.abort();
+    this.task?.abort();
   }
 
   progress(p: ThreadProgress): void {

@@ -13,6 +13,7 @@ import { CommandIdleSource, alwaysIdle, parseIoreg, parseLogind, parseMutter, pa
 import { detectIdleSource, idleCandidates, type Environment } from './sensors/idle-platforms.js';
 import { StreamingIdleSource } from './sensors/idle-stream.js';
 import { linuxCpuTemperature } from './sensors/temperature.js';
+import { waitFor } from '../test/helpers/processes.js';
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'ig-sys-'));
@@ -94,14 +95,21 @@ describe('choosing the idle source', () => {
   });
 
   it('reads a long-lived helper\'s latest line (the Windows PowerShell loop), and says null once it stops', async () => {
-    const script = 'let n = 0; const t = setInterval(() => { console.log(String(1000 * ++n)); if (n === 3) { clearInterval(t); } }, 100)';
-    const s = new StreamingIdleSource('node loop', process.execPath, ['-e', script], parseXprintidle, 600);
-    expect(await s.idleSeconds()).toBeGreaterThanOrEqual(1);
-    await new Promise((r) => setTimeout(r, 350));
-    expect(await s.idleSeconds()).toBeCloseTo(3);
-    await new Promise((r) => setTimeout(r, 900));
-    expect(await s.idleSeconds()).toBeNull();
-    s.close();
+    // The helper prints, every 50 ms, what the test last wrote to a file, and exits when told: the test
+    // decides what it says and when, however slowly a loaded machine starts it.
+    const file = join(mkdtempSync(join(tmpdir(), 'ig-idle-')), 'reading');
+    writeFileSync(file, '1000');
+    const script = `const fs = require('fs'); setInterval(() => { const t = fs.readFileSync(${JSON.stringify(file)}, 'utf8'); if (t === 'exit') process.exit(0); console.log(t); }, 50)`;
+    const s = new StreamingIdleSource('node loop', process.execPath, ['-e', script], parseXprintidle, 1_000);
+    try {
+      await waitFor('the first reading', async () => (await s.idleSeconds()) === 1);
+      writeFileSync(file, '3000');
+      await waitFor('the latest reading', async () => (await s.idleSeconds()) === 3);
+      writeFileSync(file, 'exit');
+      await waitFor('no reading once the helper has stopped', async () => (await s.idleSeconds()) === null);
+    } finally {
+      s.close();
+    }
   });
 });
 

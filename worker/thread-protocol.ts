@@ -57,4 +57,9 @@ export interface ThreadProgress {
 
 export type ThreadOutcome =
   | { status: 'done'; result: unknown; opsDone: number; computeS: number }
-  | { status: 'aborted'; checkpoint: unknown; opsDone: number; computeS: number };
+  | { status: 'aborted'; checkpoint: unknown; opsDone: number; computeS: number }
+  /**
+   * The kernel threw (bad input, a bug). An Error crossing a thread keeps only its message, so the code a
+   * kind gave it (SAH_DATA, FFTSCAN_INPUT) travels here as a value.
+   */
+  | { status: 'failed'; error: { code?: string; message: string } };

@@ -84,6 +84,9 @@ export default async function run(task: ThreadTask): Promise<ThreadOutcome> {
       }
     }
     return { status: 'done', result: kernel.result(state), opsDone: kernel.opsDone(state), computeS: computeMs / 1000 };
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    return { status: 'failed', error: { ...(typeof e?.code === 'string' ? { code: e.code } : {}), message: typeof e?.message === 'string' ? e.message : String(err) } };
   } finally {
     Atomics.store(control, SLICE_START, NOT_IN_SLICE);
     setState(control, ENDED);

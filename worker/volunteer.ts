@@ -74,12 +74,14 @@ export async function startVolunteer(cfg: VolunteerConfig): Promise<Volunteer> {
 
   // Decide before the first unit arrives, so nothing computes against the preferences even briefly.
   await governor.start();
-  worker.start();
   let control: ControlServer | undefined;
   if (cfg.control !== false) {
     control = new ControlServer(controlled, cfg.configDir);
     await control.listen();
   }
+  // Connect last, with no await after it: the caller's listeners are in place before the coordinator
+  // can answer (a refusal or a welcome is never missed).
+  worker.start();
   return {
     worker,
     governor,

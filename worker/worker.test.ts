@@ -32,12 +32,12 @@ function idleSensors(): { idle: { s: number | null }; sensors: Sensors } {
 }
 
 /** A keysearch job whose units take far longer than any test here: they never finish under our eyes. */
-async function submitLongJob(coord: TestCoordinator, units = 6): Promise<string> {
+async function submitLongJob(coord: TestCoordinator, units = 6, replicas = 1): Promise<string> {
   const params = makeDemoJob(new Uint8Array(16).fill(units), { count: units * 2 ** 31, unitSize: 2 ** 31 });
   const res = await fetch(`${coord.url}/api/jobs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...adminHeaders() },
-    body: JSON.stringify({ kind: 'keysearch', params, policy: { minQuorum: 1, targetResults: 1 } }),
+    body: JSON.stringify({ kind: 'keysearch', params, policy: { minQuorum: replicas, targetResults: replicas } }),
   });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
@@ -97,6 +97,43 @@ describe('worker with real threads', () => {
 });
 
 describe('worker says why no work comes', () => {
+  const start = (url: string, extra: { account?: string } = {}) =>
+    startVolunteer({ coordinator: url, configDir: configDir(), sensors: idleSensors().sensors, control: false, flags: { threads: 1, bufferUnits: 0 }, ...extra });
+
+  it('while what is left needs a host of another account (replicas never share an account)', async () => {
+    const own = await startTestCoordinator();
+    try {
+      const res = await fetch(`${own.url}/api/accounts`, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders() }, body: JSON.stringify({ name: 'one person' }) });
+      const { key } = (await res.json()) as { key: string };
+      await submitLongJob(own, 1, 2);
+      const a = await start(own.url, { account: key });
+      volunteers.push(a);
+      await waitFor('one replica running on the first host', async () => a.worker.state === 'running', 30_000);
+      const b = await start(own.url, { account: key });
+      volunteers.push(b);
+      await waitFor('the second host told why', async () => /^waiting for work: (?!connecting)/.test(b.worker.state), 10_000);
+      expect(b.worker.state).toBe('waiting for work: the units left need a host other than this one (replicas of a unit never share a host or an account)');
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('while every unit of a running job is out with another host', async () => {
+    const own = await startTestCoordinator();
+    try {
+      await submitLongJob(own, 1);
+      const a = await start(own.url);
+      volunteers.push(a);
+      await waitFor('the one unit running on the first host', async () => a.worker.state === 'running', 30_000);
+      const b = await start(own.url);
+      volunteers.push(b);
+      await waitFor('the second host told why', async () => /^waiting for work: (?!connecting)/.test(b.worker.state), 10_000);
+      expect(b.worker.state).toBe('waiting for work: every unit of the running jobs is out with other hosts or being validated');
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('no jobs queued, and coordinator down', async () => {
     const empty = await startTestCoordinator();
     try {

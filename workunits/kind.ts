@@ -81,9 +81,18 @@ export interface Kind<P = unknown, U = unknown, R = unknown, A = unknown> {
    * Ringers (Golle & Mironov): plant `n` extra targets whose answers the coordinator knows, derived from
    * `random` (coordinator-chosen bytes, so hosts cannot predict them). The secret stays on the coordinator.
    */
-  plantRingers?(unit: U, random: Uint8Array, n: number): { unit: U; secret: unknown };
+  plantRingers?(unit: U, random: Uint8Array, n: number, decoys?: unknown): { unit: U; secret: unknown };
   /** Did the result find every ringer? A result that missed one skipped work and is invalid. */
   ringersFound?(unit: U, secret: unknown, result: R): boolean;
+  /**
+   * Job-level decoys: `n` more planted answers, chosen from `random` across the whole job, whose targets
+   * every unit carries beside the job's own. They make the job's real target indistinguishable from
+   * planted ones even to a host that compares several units (per-unit ringers differ from unit to unit,
+   * the real target does not). plantRingers then plants them in each unit.
+   */
+  decoys?(params: P, random: Uint8Array, n: number): unknown;
+  /** Commit, then audit: see Audit. */
+  readonly audit?: Audit<U, R>;
   /**
    * Pictures of the answer (e.g. a waterfall plot around a signal candidate), served by the API. The
    * coordinator reads the input range `pictureInput` names (if any) and hands those bytes to `picture`.
@@ -92,6 +101,22 @@ export interface Kind<P = unknown, U = unknown, R = unknown, A = unknown> {
   picture?(params: P, answer: A, index: number, input: Uint8Array | undefined): { contentType: string; body: string } | undefined;
   /** Module (relative to workunits/) whose default export is this kind's Kernel, loaded in worker threads. */
   readonly kernelModule: string;
+}
+
+/**
+ * Commit, then audit. A result commits to one digest per block of its unit, computed deterministically
+ * (the kernels are WebAssembly, so every host and the coordinator's verifier get the same bits). After the
+ * result is in, the coordinator picks blocks at random and recomputes them: a host cannot know which
+ * blocks will be checked, so one that skips a fraction s of its blocks escapes k checks with probability
+ * (1 - s)^k.
+ */
+export interface Audit<U, R> {
+  /** How many blocks a result for `unit` commits to. */
+  blocks(unit: U): number;
+  /** A unit that computes block `b` of `unit` alone, with the same kernel. */
+  blockUnit(unit: U, b: number): U;
+  /** Does `original` say about block `b` exactly what `recomputed` (the result of blockUnit(unit, b)) says? */
+  agrees(unit: U, b: number, original: R, recomputed: R): boolean;
 }
 
 /**

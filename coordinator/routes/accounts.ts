@@ -1,15 +1,7 @@
 /** /api/accounts: a volunteer gets an account key to attach workers with (no token needed). */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { IdlegridError, describeIssues } from '../../protocol/index.js';
+import { CreateAccount, IdlegridError, describeIssues } from '../../protocol/index.js';
 import type { Services } from '../services.js';
-
-const CreateAccount = z
-  .object({
-    name: z.string().min(1).max(64),
-    team: z.string().min(1).max(64).optional(),
-  })
-  .strict();
 
 /** Anyone may sign up as a volunteer, so sign-ups from one address are rationed (spam, key-store growth). */
 export const ACCOUNTS_PER_IP_PER_HOUR = 100;

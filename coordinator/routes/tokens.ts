@@ -1,11 +1,10 @@
 /** /api/tokens: the admin makes and revokes owner tokens (the right to submit jobs and upload data). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { IdlegridError, describeIssues } from '../../protocol/index.js';
+import { CreateToken, IdlegridError, describeIssues } from '../../protocol/index.js';
 import { requireRole, type TokenStore } from '../auth.js';
 import type { Services } from '../services.js';
 
-const CreateToken = z.object({ name: z.string().min(1).max(64) }).strict();
 const TokenParams = z.object({ id: z.string().regex(/^[a-z0-9]{6,32}$/, 'token id: 6-32 lowercase letters or digits') });
 
 export function tokenRoutes(app: FastifyInstance, svc: Services, tokens: TokenStore): void {

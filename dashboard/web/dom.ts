@@ -1,4 +1,11 @@
-/** A tiny element builder. Text goes in as text nodes, never as HTML, so data from the grid cannot inject markup. */
+/**
+ * A tiny element builder. Text goes in as text nodes, never as HTML, so data from the grid cannot inject
+ * markup; and every string is made printable on the way (names are written by other people), so no
+ * control character from the grid reaches the page. Text keeps its line feeds (HTML shows them as spaces,
+ * except in <pre>, where the page lays out JSON); attributes do not.
+ */
+import { printable } from '../../protocol/text.js';
+
 export type Child = Node | string | number | null | undefined | false | Child[];
 type Attr = string | number | boolean | undefined | null | EventListener;
 
@@ -7,7 +14,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Record<
   for (const [name, v] of Object.entries(attrs ?? {})) {
     if (typeof v === 'function') el.addEventListener(name.replace(/^on/, ''), v);
     else if (v === true) el.setAttribute(name, '');
-    else if (v !== false && v !== undefined && v !== null) el.setAttribute(name, String(v));
+    else if (v !== false && v !== undefined && v !== null) el.setAttribute(name, printable(String(v)));
   }
   append(el, children);
   return el;
@@ -17,7 +24,7 @@ export function append(el: Node, children: Child[]): void {
   for (const c of children) {
     if (Array.isArray(c)) append(el, c);
     else if (c instanceof Node) el.appendChild(c);
-    else if (c !== null && c !== undefined && c !== false) el.appendChild(document.createTextNode(String(c)));
+    else if (c !== null && c !== undefined && c !== false) el.appendChild(document.createTextNode(printable(String(c), true)));
   }
 }
 

@@ -99,6 +99,25 @@ describe('idlegrid ctl', () => {
     expect((await ctl(dir, 'status')).stderr).toMatch(/no worker is running/);
   });
 
+  it('a damaged control.json is named, with what to do whether or not a worker runs', async () => {
+    const dir = tmp();
+    const file = join(dir, 'control.json');
+    writeFileSync(file, '{"port": 80');
+    const none = await ctl(dir, 'status');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(new RegExp(`^error: ${file.replace(/[.]/g, '\\.')} is damaged \\(not JSON: .+\\): no worker is running with this config directory: delete the file, then start one with \`idlegrid worker\`\n$`));
+
+    const w = run(['worker', '--coordinator', 'http://127.0.0.1:9', '--config-dir', dir, '--threads', '1']);
+    procs.push(w);
+    await waitFor('the worker answering', async () => (await ctl(dir, 'status')).code === 0);
+    writeFileSync(file, JSON.stringify({ port: 'eighty' }));
+    const running = await ctl(dir, 'status');
+    expect(running.code).toBe(1);
+    expect(running.stderr).toContain(`${file} is damaged (port: `);
+    expect(running.stderr).toContain(`): restart the worker (pid ${w.proc.pid}) to rewrite it`);
+    await w.kill('SIGTERM');
+  });
+
   it('finish: the worker completes the units in hand, fetches no more, and exits 0', async () => {
     const prefix = uniquePrefix('wfin');
     const coord = await startCoordinatorProcess(redisUrl(), prefix);

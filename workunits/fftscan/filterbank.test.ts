@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../../test/helpers/fixtures.js';
-import { FilterbankError, parseFilterbankHeader, readFilterbank } from './filterbank.js';
+import { FilterbankError, filterbankLayout, parseFilterbankHeader, readFilterbank } from './filterbank.js';
 
 
 /** A minimal SIGPROC writer, for the error and 8-bit cases. */
@@ -113,5 +113,25 @@ describe('filterbank', () => {
     const fakeStart = writeFil(BASIC, new Uint8Array(8));
     fakeStart[4] = 'X'.charCodeAt(0);
     expect(code(fakeStart)).toBe('FIL_NOT_FILTERBANK');
+  });
+
+  it('checks a file whole from its header and size: data present, whole spectra, a supported nbits', () => {
+    const header = (nchans: number, nbits: number) => writeFil([...BASIC.filter(([k]) => k !== 'nchans' && k !== 'nbits'), ['nchans', 'int', nchans], ['nbits', 'int', nbits]], new Uint8Array(0));
+    const layout = (h: Uint8Array, dataBytes: number) => {
+      try {
+        return filterbankLayout(h, h.length + dataBytes).nTime;
+      } catch (e) {
+        expect(e).toBeInstanceOf(FilterbankError);
+        return `${(e as FilterbankError).code}: ${(e as Error).message}`;
+      }
+    };
+    expect(layout(header(4, 32), 3 * 16)).toBe(3);
+    expect(layout(header(4, 32), 0)).toMatch(/^FIL_TRUNCATED: .*header with no data/);
+    expect(layout(header(4, 32), 20)).toMatch(/^FIL_TRUNCATED: data is 20 bytes, not a whole number of spectra \(nchans=4 x nifs=1 x 32 bits = 16 bytes/);
+    expect(layout(header(2 ** 31 - 1, 32), 64)).toMatch(/^FIL_TRUNCATED: data is 64 bytes, less than one spectrum \(nchans=2147483647 x nifs=1 x 32 bits = 8589934588 bytes/);
+    expect(layout(header(4, 7), 28)).toBe('FIL_UNSUPPORTED: nbits=7 is not supported (8, 16, 32)');
+    // Only the header's bytes are needed: the size says the rest.
+    const h = header(4, 8);
+    expect(filterbankLayout(h, h.length + 4 * 1000)).toMatchObject({ nTime: 1000, dataOffset: h.length });
   });
 });

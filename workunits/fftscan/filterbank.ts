@@ -144,21 +144,39 @@ export interface ReadFilterbankOptions {
   ifIndex?: number;
 }
 
+/** Bits per value this reader decodes (SIGPROC also has 1, 2 and 4; none of our sources use them). */
+export const SUPPORTED_NBITS: readonly number[] = [8, 16, 32];
+
 /** Number of whole spectra in the file (a trailing partial spectrum is an error: the file was cut). */
 export function filterbankSpectraCount(header: FilterbankHeader, dataBytes: number): number {
+  if (!SUPPORTED_NBITS.includes(header.nbits)) {
+    throw new FilterbankError('FIL_UNSUPPORTED', `nbits=${header.nbits} is not supported (${SUPPORTED_NBITS.join(', ')})`);
+  }
   const bytesPerSpectrum = (header.nchans * header.nifs * header.nbits) / 8;
+  if (dataBytes === 0) throw new FilterbankError('FIL_TRUNCATED', 'the file is a header with no data after it');
+  const shape = `nchans=${header.nchans} x nifs=${header.nifs} x ${header.nbits} bits = ${bytesPerSpectrum} bytes per spectrum`;
+  if (dataBytes < bytesPerSpectrum) {
+    throw new FilterbankError('FIL_TRUNCATED', `data is ${dataBytes} bytes, less than one spectrum (${shape}): the file is cut short or its header is wrong`);
+  }
   if (dataBytes % bytesPerSpectrum !== 0) {
-    throw new FilterbankError('FIL_TRUNCATED', `data is ${dataBytes} bytes, not a whole number of ${bytesPerSpectrum}-byte spectra`);
+    throw new FilterbankError('FIL_TRUNCATED', `data is ${dataBytes} bytes, not a whole number of spectra (${shape}): the file is cut short or its header is wrong`);
   }
   return dataBytes / bytesPerSpectrum;
+}
+
+/**
+ * A filterbank file checked whole from its first bytes (`head`, which must hold the header) and its
+ * size: a supported nbits, and data that is a whole, non-zero number of spectra. For callers that do not
+ * hold the file in memory (the CLI before an upload).
+ */
+export function filterbankLayout(head: Uint8Array, fileSize: number): { header: FilterbankHeader; dataOffset: number; nTime: number } {
+  const { header, dataOffset } = parseFilterbankHeader(head);
+  return { header, dataOffset, nTime: filterbankSpectraCount(header, fileSize - dataOffset) };
 }
 
 export function readFilterbank(bytes: Uint8Array, opts: ReadFilterbankOptions = {}): Spectrogram {
   const { header, dataOffset } = parseFilterbankHeader(bytes);
   const { nchans, nifs, nbits } = header;
-  if (nbits !== 32 && nbits !== 16 && nbits !== 8) {
-    throw new FilterbankError('FIL_UNSUPPORTED', `nbits=${nbits} is not supported (8, 16 or 32)`);
-  }
   const total = filterbankSpectraCount(header, bytes.length - dataOffset);
   const start = opts.startSpectrum ?? 0;
   const n = opts.nSpectra ?? total - start;

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../../protocol/index.js';
 import { isSupportedLength, MAX_FFT } from './fft.js';
-import { filterbankSpectraCount, parseFilterbankHeader } from './filterbank.js';
+import { filterbankLayout } from './filterbank.js';
 import { chirpLimitAt, PRESETS, type Preset, type PresetName } from './presets.js';
 import { minChirpStep } from './spikes.js';
 import type { BasebandSource, Candidate, FilSource, Source } from './types.js';
@@ -24,38 +24,43 @@ const baseband = {
   negativeBandFraction: z.number().min(0).max(1).optional(),
 };
 
+// Strict, as every schema of what a user submits: an unknown key (a typo such as `fft_size`) is
+// refused, naming the nearest known key, instead of being dropped while a default is used.
 export const SourceSchema: z.ZodType<Source> = z.discriminatedUnion('format', [
-  z.object({ format: z.literal('sah'), sha256: sha, byteLength: count, ...baseband }),
-  z.object({
+  z.strictObject({ format: z.literal('sah'), sha256: sha, byteLength: count, ...baseband }),
+  z.strictObject({
     format: z.literal('sigmf'), sha256: sha, datatype: z.string().min(2), dataOffset: count,
     numChannels: z.number().int().positive().optional(), channel: count.optional(), ...baseband,
   }),
-  z.object({
+  z.strictObject({
     format: z.literal('fil'), sha256: sha, dataOffset: count, nTime: z.number().int().positive(),
     nChan: z.number().int().positive(), fch1Hz: z.number(), dfHz: z.number().refine((v) => v !== 0, 'dfHz must not be 0'),
     dtS: z.number().positive(), nbits: z.union([z.literal(8), z.literal(16), z.literal(32)]),
   }),
-  z.object({
+  z.strictObject({
     format: z.literal('synthetic'), seed: z.number().int().nonnegative(), ...baseband,
-    signals: z.array(z.object({
+    signals: z.array(z.strictObject({
       offsetHz: z.number(), driftHzPerS: z.number(), amplitude: z.number().nonnegative(),
       startS: z.number().optional(), stopS: z.number().optional(),
     })).max(64),
   }),
 ]);
 
-/** The Source descriptor of a SIGPROC filterbank file, from its header (the caller supplies the sha256). */
-export function filSource(bytes: Uint8Array, sha256: string): FilSource {
-  const { header: h, dataOffset } = parseFilterbankHeader(bytes);
+/**
+ * The Source descriptor of a SIGPROC filterbank file checked whole (filterbankLayout), from its first
+ * bytes and its size; the caller supplies the sha256. `head` may be the whole file.
+ */
+export function filSource(head: Uint8Array, sha256: string, fileSize = head.length): FilSource {
+  const { header: h, dataOffset, nTime } = filterbankLayout(head, fileSize);
   return {
-    format: 'fil', sha256, dataOffset, nTime: filterbankSpectraCount(h, bytes.length - dataOffset), nChan: h.nchans,
+    format: 'fil', sha256, dataOffset, nTime, nChan: h.nchans,
     fch1Hz: h.fch1 * 1e6, dfHz: h.foff * 1e6, dtS: h.tsamp, nbits: h.nbits,
   };
 }
 
 const fftLength = z.number().int().refine(isSupportedLength, 'FFT sizes are powers of two from 8 to 1048576');
 
-export const FftscanParams = z.object({
+export const FftscanParams = z.strictObject({
   source: SourceSchema,
   /** Default: 'setiathome' for .sah sources, 'default' otherwise. */
   preset: z.enum(['setiathome', 'default']).optional(),

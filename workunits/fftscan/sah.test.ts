@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../../test/helpers/fixtures.js';
-import { decodeSah, parseSahHeader, sahSource, SahError } from './sah.js';
+import { decodeSah, parseSahHeader, sahDataBytes, sahSource, SahError } from './sah.js';
 
 describe('SETI@home reference work unit', () => {
   const bytes = readFixture('seti_reference_work_unit.sah');
@@ -32,6 +32,15 @@ describe('SETI@home reference work unit', () => {
     expect(bad).toBe(0);
     // Random-looking +-1 samples: means, I/Q correlation and lag-1 correlation all near 0 (~1/sqrt(n)).
     for (const v of [sr / n, si / n, corr / n, lag / n]) expect(Math.abs(v)).toBeLessThan(0.01);
+  });
+
+  it('refuses a cut file as a whole, before any unit is made of it', () => {
+    expect(sahDataBytes(bytes)).toBeGreaterThanOrEqual(1048576 / 4);
+    const cut = bytes.subarray(0, 200_000); // the length a careless download left
+    expect(() => sahSource(cut, '0'.repeat(64))).toThrow(expect.objectContaining({ code: 'SAH_DATA' }));
+    expect(() => sahSource(cut, '0'.repeat(64))).toThrow(/the data holds 142863 bytes, 262144 needed for the 1048576 samples its header declares: the file is cut short \(200000 bytes\)/);
+    const odd = new TextDecoder('latin1').decode(bytes).replace('<nsamples>1048576</nsamples>', '<nsamples>1048575</nsamples>');
+    expect(() => sahSource(new Uint8Array(Buffer.from(odd, 'latin1')), '0'.repeat(64))).toThrow(/nsamples> 1048575 is not a positive multiple of 4/);
   });
 
   it('reports a cut file as data, not a crash', () => {

@@ -133,9 +133,34 @@ export function decodeSah(bytes: Uint8Array, nsamples?: number): Float32Array {
   return out;
 }
 
-/** The Source descriptor of a .sah file, from its header (the caller supplies the file's sha256). */
+/**
+ * Bytes the data text decodes to: 3 per 4 data characters, newlines skipped, up to `</data>` (which no
+ * data character can start: 'd' is outside the 64 characters 0x20..0x5f of the encoding).
+ */
+export function sahDataBytes(bytes: Uint8Array): number {
+  const { start } = dataStart(bytes);
+  const end = latin1.decode(bytes.subarray(start)).indexOf('</data>');
+  const stop = end < 0 ? bytes.length : start + end;
+  let chars = 0;
+  for (let i = start; i < stop; i++) if (bytes[i] !== 0x0a && bytes[i] !== 0x0d) chars++;
+  return Math.floor(chars / 4) * 3;
+}
+
+/**
+ * The Source descriptor of a .sah file (the caller supplies the file's sha256), after checking the file
+ * whole: its data must hold every sample the header declares. A cut file is refused here, before it is
+ * uploaded, rather than failing on every host that is given one of its units.
+ */
 export function sahSource(bytes: Uint8Array, sha256: string): SahSource {
   const h = parseSahHeader(bytes);
+  if (!(Number.isInteger(h.nsamples) && h.nsamples > 0 && h.nsamples % 4 === 0)) {
+    throw new SahError('SAH_HEADER', `<nsamples> ${h.nsamples} is not a positive multiple of 4 (4 two-bit samples per byte)`);
+  }
+  const need = h.nsamples / 4;
+  const got = sahDataBytes(bytes);
+  if (got < need) {
+    throw new SahError('SAH_DATA', `the data holds ${got} bytes, ${need} needed for the ${h.nsamples} samples its header declares: the file is cut short (${bytes.length} bytes); download it again`);
+  }
   return {
     format: 'sah',
     sha256,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../../test/helpers/fixtures.js';
-import { decodeSamples, parseSigmfMeta, SigmfError } from './sigmf.js';
+import { decodeSamples, MAX_CHANNELS, parseSigmfMeta, SigmfError, sigmfSampleCount, sigmfSource } from './sigmf.js';
 
 
 /** Test-side encoder: writes components with DataView, independently of the decoder. */
@@ -104,5 +104,24 @@ describe('SigMF', () => {
     expect(err(() => parseSigmfMeta('{"global":{"core:datatype":"cu8"}}'))).toMatch(/sample_rate/);
     const m = parseSigmfMeta('{"global":{"core:datatype":"cu8","core:sample_rate":2.4e6},"captures":[{"core:sample_start":0,"core:frequency":1.42e9}]}');
     expect(m).toMatchObject({ centerFrequencyHz: 1.42e9, numChannels: 1, bytesPerSample: 2, isComplex: true, annotations: [] });
+  });
+
+  it('checks a dataset whole against its metadata: at least one sample, whole sample frames, a sane channel count', () => {
+    const meta = (extra = '') => parseSigmfMeta(`{"global":{"core:datatype":"ci16_le","core:sample_rate":1e6${extra}}}`);
+    const count = (bytes: number, extra = '') => {
+      try {
+        return sigmfSampleCount(meta(extra), bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(SigmfError);
+        return `${(e as SigmfError).code}: ${(e as Error).message}`;
+      }
+    };
+    expect(count(4000)).toBe(1000);
+    expect(count(0)).toBe('SIGMF_BAD_DATA: the dataset has 0 bytes, less than one of its 4-byte samples (ci16_le x 1 channel)');
+    expect(count(3)).toMatch(/^SIGMF_BAD_DATA: the dataset has 3 bytes/);
+    expect(count(4002)).toMatch(/^SIGMF_BAD_DATA: the dataset's 4002 bytes are not a whole number of 4-byte samples/);
+    expect(count(4000, ',"core:num_channels":3')).toMatch(/^SIGMF_BAD_DATA: .*12-byte samples \(ci16_le x 3 channels\)/);
+    expect(() => meta(',"core:num_channels":1e8')).toThrow(new RegExp(`core:num_channels 100000000 is more than ${MAX_CHANNELS}`));
+    expect(sigmfSource(meta(), 4000, 'a'.repeat(64))).toMatchObject({ format: 'sigmf', sampleCount: 1000, datatype: 'ci16_le', numChannels: 1, channel: 0, sampleRateHz: 1e6 });
   });
 });

@@ -5,6 +5,7 @@
  * to [-1, 1) the way the reference library (sigmf-python, autoscale) does: signed v / 2^(bits-1),
  * unsigned (v - 2^(bits-1)) / 2^(bits-1).
  */
+import type { SigmfSource } from './types.js';
 
 export class SigmfError extends Error {
   constructor(
@@ -52,6 +53,13 @@ interface Datatype {
   bits: 8 | 16 | 32 | 64;
   littleEndian: boolean;
 }
+
+/**
+ * Most channels a recording may interleave. Every unit reads whole sample frames (all channels) to scan
+ * one, so a frame of 10^8 channels would make a unit read gigabytes per sample; real multi-channel
+ * recordings (arrays, polyphase channelisers) have at most thousands.
+ */
+export const MAX_CHANNELS = 65536;
 
 const DATATYPE = /^([rc])([fiu])(8|16|32|64)(?:_(le|be))?$/;
 
@@ -107,6 +115,7 @@ export function parseSigmfMeta(json: string): SigmfMeta {
   if (!(sampleRate !== undefined && sampleRate > 0)) throw new SigmfError('SIGMF_MISSING_FIELD', 'global lacks a positive core:sample_rate');
   const numChannels = num(global, 'core:num_channels') ?? 1;
   if (!Number.isInteger(numChannels) || numChannels < 1) throw new SigmfError('SIGMF_BAD_JSON', `core:num_channels ${numChannels} is not a positive integer`);
+  if (numChannels > MAX_CHANNELS) throw new SigmfError('SIGMF_BAD_JSON', `core:num_channels ${numChannels} is more than ${MAX_CHANNELS}, the most this reader takes`);
   const root = doc as Record<string, unknown>;
   const captures = records(root.captures, 'captures').map((c) => ({
     sampleStart: num(c, 'core:sample_start') ?? 0,
@@ -131,6 +140,32 @@ export function parseSigmfMeta(json: string): SigmfMeta {
     annotations,
     bytesPerSample: (dt.bits / 8) * (dt.isComplex ? 2 : 1),
     isComplex: dt.isComplex,
+  };
+}
+
+/**
+ * Samples per channel in a dataset of `dataBytes` bytes, after checking it whole: it must hold at least
+ * one sample and a whole number of sample frames (one sample of every channel). Anything else means the
+ * file was cut, or the metadata's datatype or num_channels does not describe it.
+ */
+export function sigmfSampleCount(meta: Pick<SigmfMeta, 'datatype' | 'bytesPerSample' | 'numChannels'>, dataBytes: number): number {
+  const frame = meta.bytesPerSample * meta.numChannels;
+  const what = `${frame}-byte samples (${meta.datatype} x ${meta.numChannels} channel${meta.numChannels === 1 ? '' : 's'})`;
+  if (dataBytes < frame) throw new SigmfError('SIGMF_BAD_DATA', `the dataset has ${dataBytes} bytes, less than one of its ${what}`);
+  if (dataBytes % frame !== 0) {
+    throw new SigmfError('SIGMF_BAD_DATA', `the dataset's ${dataBytes} bytes are not a whole number of ${what}: the file is cut short, or the metadata's core:datatype or core:num_channels is wrong`);
+  }
+  return dataBytes / frame;
+}
+
+/**
+ * The Source descriptor of a SigMF recording (channel 0) from its metadata and its dataset's size,
+ * checked whole (sigmfSampleCount); the caller supplies the dataset's sha256.
+ */
+export function sigmfSource(meta: SigmfMeta, dataBytes: number, sha256: string): SigmfSource {
+  return {
+    format: 'sigmf', sha256, datatype: meta.datatype, dataOffset: 0, numChannels: meta.numChannels, channel: 0,
+    sampleRateHz: meta.sampleRate, centreFrequencyHz: meta.centerFrequencyHz, sampleCount: sigmfSampleCount(meta, dataBytes),
   };
 }
 

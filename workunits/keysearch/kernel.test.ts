@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import kernel, { simdSupported, type Engine, type Layout } from './kernel.js';
-import { digestOf, type Result, type UnitSpec } from './params.js';
+import { auditBlockSize, digestOf, type Result, type UnitSpec } from './params.js';
 import { blockWords, bytesToHex, encryptCbcFirstHex, encryptWords, hexToBytes, keySchedule } from './rc5.js';
 
 // The default (SIMD and scalar chains mixed), scalar only, and SIMD only.
@@ -17,17 +17,28 @@ function reference(u: UnitSpec): Result {
   const key = hexToBytes(u.start);
   let sum = 0;
   let xor = 0;
+  const blocks: string[] = [];
+  let bsum = 0;
+  let bxor = 0;
+  const size = auditBlockSize(u.count);
   const found: Result['found'] = [];
   for (let n = 0; n < u.count; n++) {
     const [a, b] = encryptWords(keySchedule(key), (p0 ^ i0) >>> 0, (p1 ^ i1) >>> 0);
     sum = (sum + a) >>> 0;
     xor = (xor ^ b) >>> 0;
+    bsum = (bsum + a) >>> 0;
+    bxor = (bxor ^ b) >>> 0;
+    if ((n + 1) % size === 0 || n + 1 === u.count) {
+      blocks.push(digestOf(bsum, bxor));
+      bsum = 0;
+      bxor = 0;
+    }
     targets.forEach(([ta, tb], target) => {
       if (a === ta && b === tb) found.push({ key: bytesToHex(key), target });
     });
     for (let i = key.length - 1; i >= 0 && ++key[i] === 256; i--) key[i] = 0;
   }
-  return { found, keys: u.count, digest: digestOf(sum, xor) };
+  return { found, keys: u.count, digest: digestOf(sum, xor), blocks };
 }
 
 function search(u: UnitSpec, engine?: Engine | Layout, budget = 1e9): Result {

@@ -10,7 +10,7 @@ import type { Kernel } from '../kind.js';
 import { Func, I32, moduleBytes } from './wasm/emit.js';
 import { ScalarLanes, SimdLanes } from './wasm/lanes.js';
 import { MAX_LANES, MAX_TARGETS, MEM, emitSearch } from './wasm/rc5-search.js';
-import { KeysearchCheckpoint, OPS_PER_KEY, UnitSpec, digestOf, type Result } from './params.js';
+import { KeysearchCheckpoint, OPS_PER_KEY, UnitSpec, auditBlockSize, digestOf, type Result } from './params.js';
 import { P32, Q32, blockWords, bytesToHex, encryptWords, hexToBytes, keySchedule } from './rc5.js';
 
 /**
@@ -71,6 +71,10 @@ export interface State {
   /** The next key to try (start + done), big-endian bytes. */
   key: Uint8Array;
   found: Array<{ key: string; target: number }>;
+  /** Digests of finished audit blocks; keys per block; the totals where the current block began. */
+  blocks: string[];
+  blockSize: number;
+  blockStart: { sum: number; xor: number };
   targets: Array<[number, number]>;
   pt: [number, number];
   run: Run;
@@ -141,6 +145,9 @@ function init(spec: UnitSpec, _input: Uint8Array | undefined, checkpoint?: unkno
     done: cp?.done ?? 0,
     key: hexToBytes(unit.start),
     found: cp ? cp.found.map((f) => ({ ...f })) : [],
+    blocks: cp ? [...cp.blocks] : [],
+    blockSize: auditBlockSize(unit.count),
+    blockStart: { sum: cp?.blockSum ?? 0, xor: cp?.blockXor ?? 0 },
     targets: unit.targets.map(blockWords),
     pt: [(p0 ^ i0) >>> 0, (p1 ^ i1) >>> 0],
     run: exports.run,
@@ -169,6 +176,13 @@ function totals(s: State): { sum: number; xor: number } {
   return { sum, xor };
 }
 
+/** The block that just ended: its digest is the difference of the totals (sums subtract, xors cancel). */
+function closeBlock(s: State): void {
+  const now = totals(s);
+  s.blocks.push(digestOf((now.sum - s.blockStart.sum) >>> 0, (now.xor ^ s.blockStart.xor) >>> 0));
+  s.blockStart = now;
+}
+
 const kernel: Kernel<UnitSpec, State, Result> & { initWith: typeof init } = {
   init: (unit, input, checkpoint) => init(unit, input, checkpoint),
   /** init with a chosen engine, for tests and benchmarks. */
@@ -177,22 +191,25 @@ const kernel: Kernel<UnitSpec, State, Result> & { initWith: typeof init } = {
     let left = Math.min(Math.max(1, Math.floor(budget)), s.count - s.done);
     while (left > 0) {
       const first = s.key[s.b - 1];
-      const n = Math.min(left, 256 - first);
+      // Runs stop at audit block boundaries too, so that each block's digest can be taken there.
+      const toBlockEnd = s.blockSize - (s.done % s.blockSize);
+      const n = Math.min(left, 256 - first, toBlockEnd);
       prepareRun(s);
       const candidates = s.run(first, n);
       for (let i = 0; i < candidates; i++) confirm(s, s.mem[MEM.CAND / 4 + i], n, first);
       advance(s.key, n);
       s.done += n;
       left -= n;
+      if (n === toBlockEnd || s.done === s.count) closeBlock(s);
     }
     return s.done >= s.count;
   },
   progress: (s) => (s.count === 0 ? 1 : s.done / s.count),
   opsDone: (s) => s.done * OPS_PER_KEY,
-  checkpoint: (s) => ({ done: s.done, found: s.found.map((f) => ({ ...f })), ...totals(s) }),
+  checkpoint: (s) => ({ done: s.done, found: s.found.map((f) => ({ ...f })), ...totals(s), blocks: [...s.blocks], blockSum: s.blockStart.sum, blockXor: s.blockStart.xor }),
   result(s) {
     const { sum, xor } = totals(s);
-    return { found: s.found.map((f) => ({ ...f })), keys: s.done, digest: digestOf(sum, xor) };
+    return { found: s.found.map((f) => ({ ...f })), keys: s.done, digest: digestOf(sum, xor), blocks: [...s.blocks] };
   },
   initialBudget: 1 << 17,
 };

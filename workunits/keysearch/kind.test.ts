@@ -143,6 +143,7 @@ describe('keysearch results', () => {
       found: keys.map((key, i) => ({ key, target: targets[i] })),
       keys: n,
       digest: '0'.repeat(16),
+      blocks: [],
     });
     const answer = keysearch.assemble(
       p,

@@ -23,6 +23,15 @@ export const DEFAULT_UNIT_SIZE = 2 ** 30;
 /** Largest unit: counts and digests of a unit are 32-bit. */
 export const MAX_UNIT_SIZE = 2 ** 32;
 
+/** A result commits to at most this many block digests (the audit's granularity). */
+export const MAX_AUDIT_BLOCKS = 32;
+
+/** Keys per audit block of a unit of `count` keys: the unit in MAX_AUDIT_BLOCKS equal parts, rounded up. */
+export const auditBlockSize = (count: number): number => Math.max(1, Math.ceil(count / MAX_AUDIT_BLOCKS));
+
+/** How many audit blocks a unit of `count` keys has. */
+export const auditBlocks = (count: number): number => Math.ceil(count / auditBlockSize(count));
+
 const hexOf = (digits: number, what: string) =>
   z
     .string()
@@ -58,8 +67,9 @@ const count = z
   })
   .transform(String);
 
+/** Strict: an unknown key (a typo such as `unitsize`) is refused rather than silently dropped. */
 export const Params = z
-  .object({
+  .strictObject({
     algorithm,
     iv: block('iv'),
     plaintext: block('plaintext'),
@@ -107,26 +117,37 @@ export type UnitSpec = z.output<typeof UnitSpec>;
 
 const Found = z.object({ key: hexKey('key'), target: z.number().int().min(0) });
 
+const Digest = z.string().regex(/^[0-9a-f]{16}$/, 'a digest is 16 lower-case hex digits');
+
 /**
  * digest = (sum mod 2^32 of the first ciphertext word) ‖ (xor of the second word), over every key tried,
  * each as 8 hex digits. It depends on every key and not on their order, so lanes and slices can
- * accumulate apart; two honest hosts agree on it bit for bit.
+ * accumulate apart; two honest hosts agree on it bit for bit (integer arithmetic only).
+ * `blocks` commits to the same digest over each audit block of the unit (auditBlockSize keys each, the
+ * last one shorter), so the coordinator can recompute any block later and compare.
  */
 export const Result = z.object({
   found: z.array(Found),
   keys: z.number().int().min(0),
-  digest: z.string().regex(/^[0-9a-f]{16}$/, 'digest must be 16 lower-case hex digits'),
+  digest: Digest,
+  blocks: z.array(Digest).max(MAX_AUDIT_BLOCKS),
 });
 export type Result = z.output<typeof Result>;
 
 export const digestOf = (sum: number, xor: number): string =>
   (sum >>> 0).toString(16).padStart(8, '0') + (xor >>> 0).toString(16).padStart(8, '0');
 
+const Word = z.number().int().min(0).max(0xffffffff);
+
 export const KeysearchCheckpoint = z.object({
   done: z.number().int().min(0),
   found: z.array(Found),
-  sum: z.number().int().min(0).max(0xffffffff),
-  xor: z.number().int().min(0).max(0xffffffff),
+  sum: Word,
+  xor: Word,
+  /** Digests of the audit blocks finished so far, and the totals where the current block began. */
+  blocks: z.array(Digest),
+  blockSum: Word,
+  blockXor: Word,
 });
 export type KeysearchCheckpoint = z.output<typeof KeysearchCheckpoint>;
 

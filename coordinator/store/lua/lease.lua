@@ -150,7 +150,11 @@ while got < count do
 end
 local reason, detail = '', ''
 if got == 0 then
-  if not sawJob then reason = 'no_jobs' elseif not sawKind then reason = 'incompatible'
+  -- A job leaves sched once its last unit is out; while units are out or being validated, work is
+  -- not "none": it is all with other hosts.
+  if not sawJob then
+    if redis.call('ZCARD', k_leases()) > 0 or redis.call('ZCARD', k_validate()) > 0 then reason = 'all_leased' else reason = 'no_jobs' end
+  elseif not sawKind then reason = 'incompatible'
   elseif quotaHit then reason, detail = 'quota', cjson.encode(quotaHit)
   elseif sawBlocked then reason = 'needs_other_host' else reason = 'all_leased' end
 end
