@@ -309,8 +309,9 @@ export function quotaMessage(q: QuotaDetail, now: number): { message: string; re
   const mins = Math.max(1, Math.ceil((reset - now) / 60_000));
   const inText = mins >= 120 ? `${Math.floor(mins / 60)} h ${mins % 60} min` : `${mins} min`;
   const holder = q.who === 'host' ? 'this host' : 'this account (all its hosts together)';
+  // What matters first (clients may show only the start): which quota, and when it resets.
   return {
-    message: `daily quota reached: ${holder} had ${q.used} units of ${q.kind} today, its quota is ${q.quota} (it doubles with each validated result and halves with each invalid one); it resets at 00:00 UTC, in ${inText}`,
+    message: `daily quota reached: ${holder} had ${q.used} of ${q.quota} units of ${q.kind} today; it resets at 00:00 UTC, in ${inText} (each validated result doubles the quota, each invalid one halves it)`,
     // A validated result raises the quota at once: ask again within a minute rather than at midnight.
     retryMs: Math.min(60_000, reset - now),
   };

@@ -69,7 +69,7 @@ describe('daily quotas', () => {
     expect(mine).toHaveLength(base);
     expect(last).toMatchObject({ type: 'no_work', reason: 'quota' });
     if (last.type !== 'no_work') throw new Error('unreachable');
-    expect(last.message).toMatch(new RegExp(`^daily quota reached: this host had ${base} units of keysearch today, its quota is ${base} .*; it resets at 00:00 UTC, in (\\d+ h )?\\d+ min$`));
+    expect(last.message).toMatch(new RegExp(`^daily quota reached: this host had ${base} of ${base} units of keysearch today; it resets at 00:00 UTC, in (\\d+ h )?\\d+ min \\(each validated result doubles`));
     expect(last.retryMs).toBeLessThanOrEqual(60_000);
     expect(await field(accountKey, `${STANDING.quotaUsed}keysearch`)).toBe(base);
     expect(await field(accountKey, `${STANDING.quota}keysearch`)).toBe(SHARED.ACCOUNT_QUOTA_BASE);
