@@ -70,7 +70,7 @@ export class Connection {
       for (const id of this.progressIds) svc.progress.delete(id);
       if (!this.hostId) return;
       svc.registry.remove(this.hostId, this);
-      svc.presence.gone(this.hostId, this.link).catch((err) => log.warn({ err: (err as Error).message, hostId: this.hostId }, 'could not record a disconnect; the host counts as silent instead'));
+      svc.presence.gone(this.hostId, this.link).catch((err) => log.debug({ err: (err as Error).message, hostId: this.hostId }, 'could not record a disconnect; the host counts as silent instead'));
     });
     ws.on('error', () => {});
   }
