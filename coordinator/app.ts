@@ -25,8 +25,10 @@ import { HostRegistry } from './registry.js';
 import { accountRoutes } from './routes/accounts.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { dataRoutes } from './routes/data.js';
+import { downloadRoutes } from './routes/download.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { joinRoutes } from './routes/join.js';
 import { pictureRoutes } from './routes/pictures.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { registerSecurity } from './security.js';
@@ -38,6 +40,7 @@ import type { StoreRedis } from './store/scripts.js';
 import { ADMIN_TOKEN_ENV, resolveAdminToken, type AdminToken } from './auth.js';
 import { Transitioner } from './transitioner.js';
 import { Validator } from './validator.js';
+import { Verifier } from './verifier.js';
 
 export interface Coordinator {
   app: FastifyInstance;
@@ -58,12 +61,14 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   const admin = resolveAdminToken(process.env[ADMIN_TOKEN_ENV]);
 
   const redis = connectStore(options.redisUrl);
+  // BullMQ workers block on their connection: the assembler and the verifier each have one.
   const blocking = connectStore(options.redisUrl, { blocking: true });
-  const opened: Array<() => Promise<unknown> | void> = [() => redis.disconnect(), () => blocking.disconnect()];
+  const auditBlocking = connectStore(options.redisUrl, { blocking: true });
+  const opened: Array<() => Promise<unknown> | void> = [() => redis.disconnect(), () => blocking.disconnect(), () => auditBlocking.disconnect()];
   try {
     log.info(`connecting to Redis at ${redactRedisUrl(options.redisUrl)} (waiting up to ${options.redisTimeoutS} s)`);
-    await untilReady([redis, blocking], options.redisTimeoutS * 1000, options.redisUrl);
-    return await buildWithStore(options, log, app, admin, redis, blocking, opened);
+    await untilReady([redis, blocking, auditBlocking], options.redisTimeoutS * 1000, options.redisUrl);
+    return await buildWithStore(options, log, app, admin, redis, blocking, auditBlocking, opened);
   } catch (err) {
     for (const close of opened.reverse()) await atMost(Promise.resolve(close()), 2_000);
     throw err;
@@ -78,6 +83,7 @@ async function buildWithStore(
   admin: AdminToken,
   redis: StoreRedis,
   blocking: StoreRedis,
+  auditBlocking: StoreRedis,
   opened: Array<() => Promise<unknown> | void>,
 ): Promise<Coordinator> {
   const keys = new Keys(options.prefix);
@@ -90,17 +96,27 @@ async function buildWithStore(
   opened.push(() => assembler.close());
   const metrics = new Metrics(redis, keys);
   const registry = new HostRegistry();
-  // A validation that settles a job wakes the assembler at once rather than at the next transitioner tick.
-  const validator = new Validator(redis, keys, jobs, () => void assembler.drainSettled().catch(() => {}), log,
-    (jobId, unit, now) => metrics.unitValidated(jobId, unit, now),
+  // The validator and the verifier call each other: the verifier's findings go back to the validator.
+  let validator: Validator | undefined;
+  const verifier = new Verifier(redis, auditBlocking, keys, jobs, inputs, options.verifierThreads, log, (jobId, unit, found) => {
+    metrics.audited(found.finding, found.opsDone);
+    void validator?.validateUnit(jobId, unit).catch((err: Error) => log.warn({ err: err.message, jobId, unit }, 'validation after an audit failed; the transitioner will retry'));
+  });
+  opened.push(() => verifier.close());
+  validator = new Validator(redis, keys, jobs, {
+    // A validation that settles a job wakes the assembler at once rather than at the next transitioner tick.
+    settled: () => void assembler.drainSettled().catch(() => {}),
+    audit: (jobId, unit, replica) => verifier.request(jobId, unit, replica),
+    valid: (jobId, unit, now) => metrics.unitValidated(jobId, unit, now),
     // Hosts connected here hear of their credit at once; the others through their own coordinator.
-    (items) => {
+    judged: (items) => {
       registry.deliver({ type: 'credit', items });
       const elsewhere = items.filter((i) => !registry.has(i.hostId));
       if (elsewhere.length) void bus.publish({ type: 'credit', items: elsewhere }).catch(() => {});
-    });
+    },
+  }, log);
   const services: Services = {
-    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, registry, log,
+    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, verifier, registry, log,
     accounts: new AccountStore(redis, keys),
     dispatcher: new Dispatcher(redis, keys, jobs, options),
     presence: new HostPresence(redis, keys, options, bus, log),
@@ -142,9 +158,12 @@ async function buildWithStore(
   pictureRoutes(app, services);
   // Dashboard and its data routes register here.
   await dashboardRoutes(app, services);
+  joinRoutes(app);
+  downloadRoutes(app);
   const sampler = new HistorySampler(redis, keys, (err) => log.warn({ err: err.message }, 'history sample failed; retrying next interval'));
 
   assembler.start();
+  verifier.start();
   transitioner.start();
   sampler.start();
 
@@ -163,9 +182,11 @@ async function buildWithStore(
       // Each step is bounded: with Redis gone, BullMQ and ioredis would wait for it for ever.
       await atMost(app.close(), 3_000);
       await atMost(assembler.close(), 3_000);
+      await atMost(verifier.close(), 3_000);
       await atMost(bus.close(), 1_000);
       redis.disconnect();
       blocking.disconnect();
+      auditBlocking.disconnect();
     },
   };
 }

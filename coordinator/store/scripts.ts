@@ -9,7 +9,8 @@ import { luaKeyPrelude } from './keys.js';
 import { luaLayoutPrelude } from './unit-layout.js';
 
 export const SCRIPT_NAMES = [
-  'createJob', 'lease', 'report', 'validate', 'sweep', 'release', 'closeJob', 'historyAdd', 'hostOffline', 'releaseSilent', 'expireHosts',
+  'createJob', 'lease', 'report', 'validate', 'auditResult', 'reopen', 'sweep', 'release', 'closeJob', 'historyAdd',
+  'hostOffline', 'releaseSilent', 'expireHosts',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -18,6 +19,8 @@ const FILES: Record<ScriptName, string> = {
   lease: 'lease.lua',
   report: 'report.lua',
   validate: 'validate.lua',
+  auditResult: 'audit-result.lua',
+  reopen: 'reopen.lua',
   sweep: 'sweep.lua',
   release: 'release.lua',
   closeJob: 'close-job.lua',

@@ -180,10 +180,12 @@ local function quota_valid(host, acct, kind)
   redis.call('ZREM', k_hostsUnproven(), host)
 end
 
--- A result of this host (and account) was judged invalid: both quotas halve.
+-- A result of this host (and account) was judged invalid: both quotas halve, and what the host had
+-- proved counts for nothing: its allowance is a new host's again.
 local function quota_invalid(host, acct, kind)
   quota_scale(k_host(host), kind, 0.5)
   if acct and acct ~= '' then quota_scale(k_account(acct), kind, 0.5) end
+  redis.call('HSET', k_host(host), HF_PROVEN_E, 0, HF_PROVEN_T, clock_ms())
 end
 
 -- A replica comes back without a result: no reply by its deadline (RS_NO_REPLY) or handed back
