@@ -3,7 +3,7 @@
  * memory the queued job costs per unit (MEMORY USAGE of the coordinator's keys before and after, and
  * INFO used_memory as a check, over the units: units are cut lazily from a cursor, so this should be
  * tiny), and the coordinator's heap after the job is queued
- * and 4,096 replicas are out with 64 simulated hosts, against the same with a 10,000-unit job: a heap
+ * and 4,096 replicas are out with 128 simulated hosts, against the same with a 10,000-unit job: a heap
  * that does not grow with the queue gives a ratio of 1.
  * References in the same run: the 10,000-unit job; BullMQ's Redis bytes per waiting job.
  * Goal: under 500 bytes of Redis memory per unit; coordinator heap independent of queue length.
@@ -22,10 +22,11 @@ import { SimGroup } from './lib/sim.js';
 import { fmt, row } from './lib/stats.js';
 
 export const SIZES = {
-  full: { bigUnits: 1_000_000, smallUnits: 10_000, hosts: 64, processes: 2, bullJobs: 10_000 },
-  smoke: { bigUnits: 10_000, smallUnits: 1_000, hosts: 4, processes: 1, bullJobs: 200 },
+  full: { bigUnits: 1_000_000, smallUnits: 10_000, hosts: 128, processes: 2, bullJobs: 10_000 },
+  smoke: { bigUnits: 10_000, smallUnits: 1_000, hosts: 8, processes: 1, bullJobs: 200 },
 };
-const BATCH = 64;
+/** What a new host may hold (the coordinator's newHostLeases): each simulated host leases that once. */
+const BATCH = 32;
 const UNIT_SIZE = 2 ** 20;
 
 interface Trial {

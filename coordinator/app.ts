@@ -19,6 +19,8 @@ import { JobLifecycle } from './job-lifecycle.js';
 import { JobStore } from './job-store.js';
 import { Metrics } from './metrics.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type CoordinatorOptionsInput } from './options.js';
+import { classifyAddress } from './network.js';
+import { HostPresence } from './presence.js';
 import { HostRegistry } from './registry.js';
 import { accountRoutes } from './routes/accounts.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -116,12 +118,13 @@ async function buildWithStore(
   const services: Services = {
     options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, verifier, registry, log,
     accounts: new AccountStore(redis, keys),
-    dispatcher: new Dispatcher(redis, keys, jobs),
+    dispatcher: new Dispatcher(redis, keys, jobs, options),
+    presence: new HostPresence(redis, keys, options, bus, log),
     metrics,
     progress: new Map(),
   };
   bus.on('event', (e) => registry.deliver(e));
-  const transitioner = new Transitioner(redis, keys, validator, assembler, options.sweepMs, log);
+  const transitioner = new Transitioner(redis, keys, validator, assembler, services.presence, options.sweepMs, log);
 
   app.setErrorHandler(errorHandler(redis, log));
   // The API speaks JSON (and uploads, octet-stream, in their own route): a text body is a mistake, and gets
@@ -142,8 +145,9 @@ async function buildWithStore(
   // only absurd ones are cut off by ws itself (close 1009).
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES * 4 } });
   // Connection caps act before the upgrade; the HTTP rate limit does not count long-lived sockets.
-  app.get('/ws', { websocket: true, preValidation: security.wsGate, config: { rateLimit: false } }, (socket) => {
-    new Connection(socket, services, log);
+  app.get('/ws', { websocket: true, preValidation: security.wsGate, config: { rateLimit: false } }, (socket, req) => {
+    // req.ip is the socket's address, or behind --trust-proxy the client's as the proxy reports it.
+    new Connection(socket, services, log, classifyAddress(req.ip));
   });
   healthRoutes(app, services);
   jobRoutes(app, services);

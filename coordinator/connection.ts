@@ -2,7 +2,10 @@
  * One worker's WebSocket session. Every frame is size-checked, parsed as JSON and then by its zod schema
  * before anything else looks at it; whatever is wrong gets a coded error message and never reaches the
  * store. The connection must start with hello; nothing else is accepted before it, and hello only once.
+ * Every message after hello is a sign of life (presence.ts); the client's address decides the network
+ * its replicas are kept apart by and the ration its new host ids count against (network.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import {
@@ -19,8 +22,10 @@ import {
   type WireError,
 } from '../protocol/index.js';
 import { getKind } from '../workunits/index.js';
+import type { ClientAddress } from './network.js';
 import type { Services } from './services.js';
 import { matchesHash, sha256Hex } from './secret-hash.js';
+import type { QuotaDetail } from './dispatch.js';
 
 /** Token bucket per connection: a misbehaving client is slowed, then dropped; others are unaffected. */
 const RATE_PER_S = 200;
@@ -35,6 +40,8 @@ type HelloMsg = Extract<WorkerMessage, { type: 'hello' }>;
 
 export class Connection {
   hostId: string | null = null;
+  /** This connection's name in the host's record: a close only affects the host while it still speaks for it. */
+  private readonly link: string;
   private accountId = '';
   private threads = 1;
   private kinds: string[] = [];
@@ -48,7 +55,8 @@ export class Connection {
   /** Leases this connection has progress entries for, dropped with it so the map stays bounded. */
   private readonly progressIds = new Set<string>();
 
-  constructor(private readonly ws: WebSocket, private readonly svc: Services, private readonly log: Logger) {
+  constructor(private readonly ws: WebSocket, private readonly svc: Services, private readonly log: Logger, private readonly address: ClientAddress) {
+    this.link = `${svc.options.coordinatorId}/${randomBytes(6).toString('hex')}`;
     this.helloTimer = setTimeout(() => {
       this.send({ type: 'error', ...wireError('SLOW_CLIENT', `no hello within ${HELLO_TIMEOUT_MS / 1000} s`) });
       this.close(4008, 'no hello');
@@ -60,7 +68,9 @@ export class Connection {
     ws.on('close', () => {
       clearTimeout(this.helloTimer);
       for (const id of this.progressIds) svc.progress.delete(id);
-      if (this.hostId) svc.registry.remove(this.hostId, this);
+      if (!this.hostId) return;
+      svc.registry.remove(this.hostId, this);
+      svc.presence.gone(this.hostId, this.link).catch((err) => log.debug({ err: (err as Error).message, hostId: this.hostId }, 'could not record a disconnect; the host counts as silent instead'));
     });
     ws.on('error', () => {});
   }
@@ -124,6 +134,7 @@ export class Connection {
     }
     if (!this.hostId) return this.fail('OUT_OF_ORDER', `"${msg.type}" before hello`, msg.type);
     const hostId = this.hostId;
+    if (msg.type !== 'heartbeat') await this.alive(hostId);
     switch (msg.type) {
       case 'request':
         return this.request(hostId, msg.count, msg.reqId);
@@ -148,7 +159,7 @@ export class Connection {
         return;
       case 'heartbeat':
         this.send({ type: 'heartbeat_ack', seq: msg.seq, sentAt: msg.sentAt, serverTime: Date.now() });
-        return this.touch(hostId, msg.state);
+        return this.alive(hostId, msg.state ?? '');
       case 'bye':
         this.close(1000, 'bye');
         return;
@@ -162,8 +173,16 @@ export class Connection {
     }
     const { redis, keys } = this.svc;
     const hk = keys.key('host', { host: msg.hostId });
-    await redis.hsetnx(hk, 'secret', sha256Hex(msg.hostSecret));
-    if (!matchesHash(await redis.hget(hk, 'secret'), msg.hostSecret)) {
+    if (!(await redis.exists(hk))) {
+      const admission = await this.svc.presence.admitNewHost(this.address);
+      if (!admission.ok) {
+        const wait = admission.retryInS >= 120 ? `${Math.ceil(admission.retryInS / 60)} min` : `${admission.retryInS} s`;
+        this.fail('RATE_LIMITED', `more than ${admission.limit} new host ids said hello from this address in an hour; a worker keeps its id in host.json, so reuse that file, or retry in ${wait}`, 'hello');
+        return this.close(4008, 'too many new host ids from this address');
+      }
+    }
+    const stored = (await redis.multi().hsetnx(hk, 'secret', sha256Hex(msg.hostSecret)).hmget(hk, 'secret', 'nValid').exec())?.[1]?.[1] as Array<string | null> | undefined;
+    if (!matchesHash(stored?.[0] ?? null, msg.hostSecret)) {
       this.fail('HOST_AUTH', 'use the host id file this host created, or a new host id', 'hello');
       return this.close(4003, 'host authentication failed');
     }
@@ -175,7 +194,7 @@ export class Connection {
     this.kinds = msg.kinds.filter((k) => getKind(k.name)?.version === k.version).map((k) => k.name);
     this.threads = msg.threads;
     const now = Date.now();
-    await redis
+    const tx = redis
       .multi()
       .hset(hk, {
         id: msg.hostId,
@@ -190,10 +209,13 @@ export class Connection {
         coordinator: this.svc.options.coordinatorId,
       })
       .hsetnx(hk, 'firstSeen', now)
-      .zadd(keys.key('hosts'), now, msg.hostId)
-      .exec();
-    // The socket may have closed while hello was in Redis: registering it now would keep it forever.
-    if (this.ws.readyState !== this.ws.OPEN) return;
+      .zadd(keys.key('hosts'), now, msg.hostId);
+    this.svc.presence.hello(tx, msg.hostId, this.link, now, Number(stored?.[1] ?? 0) > 0);
+    await tx.exec();
+    this.lastSeenWrite = now;
+    // The socket may have closed while hello was in Redis: registering it now would keep it forever, and
+    // the host gets the grace of a disconnect rather than the longer silence of a connected host.
+    if (this.ws.readyState !== this.ws.OPEN) return this.svc.presence.gone(msg.hostId, this.link);
     this.hostId = msg.hostId;
     clearTimeout(this.helloTimer);
     this.svc.registry.add(msg.hostId, this);
@@ -211,23 +233,20 @@ export class Connection {
   }
 
   private async request(hostId: string, count: number, reqId?: number): Promise<void> {
-    const { redis, keys, options } = this.svc;
-    const held = await redis.scard(keys.key('hostLeases', { host: hostId }));
-    const room = Math.min(count, this.threads * options.leasesPerThread - held);
-    if (room <= 0) {
-      return this.send({ type: 'no_work', reason: 'quota', message: `this host already holds ${held} units (limit ${this.threads * options.leasesPerThread})`, retryMs: 1_000, reqId });
-    }
     if (!this.kinds.length) {
       return this.send({ type: 'no_work', reason: 'incompatible', message: 'this worker runs no kind this coordinator serves at the same version', retryMs: 60_000, reqId });
     }
     const started = process.hrtime.bigint();
-    const { units, reason } = await this.svc.dispatcher.lease({ hostId, accountId: this.accountId, kinds: this.kinds, count: room });
+    const { units, reason, quota } = await this.svc.dispatcher.lease({
+      hostId, accountId: this.accountId, kinds: this.kinds, count, network: this.address.network, threads: this.threads,
+    });
     this.svc.metrics.dispatched(units.length, Number(process.hrtime.bigint() - started) / 1e9);
     if (units.length) return this.send({ type: 'work', units, reqId });
+    if (reason === 'quota' && quota) return this.send({ type: 'no_work', reason, ...quotaMessage(quota, Date.now()), reqId });
     const why = {
       no_jobs: 'no jobs are queued',
       all_leased: 'every unit of the running jobs is out with other hosts or being validated',
-      needs_other_host: 'the units left need a host (and account) other than this one: replicas of a unit never share a host',
+      needs_other_host: 'the units left need a host, account and network other than this one: replicas of a unit never share any of them',
       incompatible: 'the queued jobs are of kinds this worker does not run',
       quota: 'quota reached',
     }[reason ?? 'no_jobs'];
@@ -269,11 +288,31 @@ export class Connection {
     await this.svc.validator.validateMany(toValidate);
   }
 
-  private async touch(hostId: string, state?: string): Promise<void> {
+  /** Any message after hello: the host is alive (written at most every few seconds); heartbeats carry its status line. */
+  private async alive(hostId: string, state?: string): Promise<void> {
     const now = Date.now();
-    if (now - this.lastSeenWrite < 5_000) return;
+    if (now - this.lastSeenWrite < this.svc.presence.writeEveryMs || this.ws.readyState !== this.ws.OPEN) return;
     this.lastSeenWrite = now;
-    const { redis, keys } = this.svc;
-    await redis.multi().zadd(keys.key('hosts'), now, hostId).hset(keys.key('host', { host: hostId }), 'lastSeen', now, 'state', state ?? '').exec();
+    await this.svc.presence.seen(hostId, now, state);
   }
+}
+
+/** What a host over its allowance or a daily quota is told, and when to ask again. */
+export function quotaMessage(q: QuotaDetail, now: number): { message: string; retryMs: number } {
+  if (q.limit === 'held') {
+    return {
+      message: `this host holds ${q.held} units, all it may hold for now (${q.allowance}: a new host starts with a few, and each validated result adds one, up to its threads' buffer)`,
+      retryMs: 1_000,
+    };
+  }
+  const reset = (q.day + 1) * 86_400_000;
+  const mins = Math.max(1, Math.ceil((reset - now) / 60_000));
+  const inText = mins >= 120 ? `${Math.floor(mins / 60)} h ${mins % 60} min` : `${mins} min`;
+  const holder = q.who === 'host' ? 'this host' : 'this account (all its hosts together)';
+  // What matters first (clients may show only the start): which quota, and when it resets.
+  return {
+    message: `daily quota reached: ${holder} had ${q.used} of ${q.quota} units of ${q.kind} today; it resets at 00:00 UTC, in ${inText} (each validated result doubles the quota, each invalid one halves it)`,
+    // A validated result raises the quota at once: ask again within a minute rather than at midnight.
+    retryMs: Math.min(60_000, reset - now),
+  };
 }

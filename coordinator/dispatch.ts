@@ -1,10 +1,12 @@
 /**
  * Dispatch: lease.lua picks which replicas a host gets (atomically, so two coordinators never hand out
- * the same replica); here each lease becomes a WorkUnit with its spec derived from the job's parameters.
+ * the same replica, and never more than the host's allowance and daily quota); here each lease becomes a
+ * WorkUnit with its spec derived from the job's parameters.
  */
 import { randomInt } from 'node:crypto';
 import { leaseId, parseLeaseId, type NoWorkReason, type WorkUnit } from '../protocol/index.js';
 import type { JobStore } from './job-store.js';
+import type { CoordinatorOptions } from './options.js';
 import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
 import { replicaField, sliceField } from './store/unit-layout.js';
@@ -15,22 +17,38 @@ export interface LeaseRequest {
   /** Kind names this host runs at the coordinator's kind version. */
   kinds: string[];
   count: number;
+  /** The host's network (network.ts); '' where exempt (loopback). */
+  network: string;
+  /** Threads the host declared: an upper bound on what it may hold, never a reason to give it more. */
+  threads: number;
 }
 
-export class Dispatcher {
-  constructor(private readonly redis: StoreRedis, private readonly keys: Keys, private readonly jobs: JobStore) {}
+/** Which limit stopped a request (lease.lua's details with reason `quota`). */
+export type QuotaDetail =
+  | { limit: 'held'; held: number; allowance: number }
+  | { limit: 'day'; who: 'host' | 'account'; kind: string; quota: number; used: number; day: number };
 
-  async lease(req: LeaseRequest): Promise<{ units: WorkUnit[]; reason: NoWorkReason | null }> {
+export class Dispatcher {
+  constructor(
+    private readonly redis: StoreRedis,
+    private readonly keys: Keys,
+    private readonly jobs: JobStore,
+    private readonly limits: Pick<CoordinatorOptions, 'leasesPerThread' | 'newHostLeases'>,
+  ) {}
+
+  async lease(req: LeaseRequest): Promise<{ units: WorkUnit[]; reason: NoWorkReason | null; quota?: QuotaDetail }> {
     const rand = Array.from({ length: req.count }, () => randomInt(0, 1e9) / 1e9);
     const flat = (await this.redis.ig_lease(this.keys.prefix, req.hostId, req.accountId, Date.now(), req.count,
-      `,${req.kinds.join(',')},`, 32, ...rand)) as Array<string | number>;
+      `,${req.kinds.join(',')},`, 32, req.network, req.threads, this.limits.leasesPerThread, this.limits.newHostLeases, ...rand)) as Array<string | number>;
+    const detail = String(flat.pop() ?? '');
     const reason = flat.pop() as string;
     const units: WorkUnit[] = [];
     for (let i = 0; i < flat.length; i += 4) {
       const unit = await this.workUnit(String(flat[i]), Number(flat[i + 1]), Number(flat[i + 2]), Number(flat[i + 3]));
       if (unit) units.push(unit);
     }
-    return { units, reason: units.length ? null : ((reason || 'all_leased') as NoWorkReason) };
+    if (units.length) return { units, reason: null };
+    return { units, reason: (reason || 'all_leased') as NoWorkReason, ...(detail ? { quota: JSON.parse(detail) as QuotaDetail } : {}) };
   }
 
   /** The units a host still holds (after a reconnect), rebuilt from Redis. */

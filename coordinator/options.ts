@@ -26,8 +26,23 @@ export const CoordinatorOptionsSchema = z.object({
   refOpsPerS: z.number().positive().default(2e9),
   /** Threads that recompute audited blocks of results (the verifier). */
   verifierThreads: z.number().int().min(1).max(256).default(1),
-  /** Units a host may hold per thread it declared (work buffer included). */
+  /** Units a host may hold per thread it declared (work buffer included), once it has proved it can use them. */
   leasesPerThread: z.number().int().min(1).max(64).default(4),
+  /**
+   * Units a host that has proved nothing yet may hold (if it declares threads enough): enough to keep a
+   * 32-thread machine busy; each validated result adds one (docs/security.md, "New hosts").
+   */
+  newHostLeases: z.number().int().min(1).max(4096).default(32),
+  /** A connected host silent this many heartbeat periods has its units handed to others. */
+  silentBeats: z.number().int().min(2).max(100).default(3),
+  /** A disconnected host that has not come back (to any coordinator) within this many heartbeat periods, likewise. */
+  offlineGraceBeats: z.number().int().min(1).max(100).default(1),
+  /** Host records that never returned a valid result are deleted after this long without a word from them. */
+  unprovenHostTtlS: z.number().positive().default(86_400),
+  /** New host ids that may say hello from one address (IPv6: one /64) per hour; known hosts always may. */
+  newHostsPerHour: z.number().int().min(1).default(60),
+  /** The same for loopback addresses: one-machine grids, tests and benchmarks start many hosts there. */
+  loopbackNewHostsPerHour: z.number().int().min(1).default(10_000),
   /**
    * Behind a reverse proxy: trust its X-Forwarded-For so per-address limits see real clients (true, or a
    * comma-separated list of proxy addresses). Off by default: a direct client could forge it.

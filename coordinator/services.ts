@@ -9,6 +9,7 @@ import type { JobLifecycle } from './job-lifecycle.js';
 import type { JobStore } from './job-store.js';
 import type { Metrics } from './metrics.js';
 import type { CoordinatorOptions } from './options.js';
+import type { HostPresence } from './presence.js';
 import type { HostRegistry } from './registry.js';
 import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
@@ -29,6 +30,8 @@ export interface Services {
   lifecycle: JobLifecycle;
   bus: EventBus;
   registry: HostRegistry;
+  /** Hosts' signs of life in Redis: silent and departed hosts' units go to others (presence.ts). */
+  presence: HostPresence;
   metrics: Metrics;
   /** Latest progress per lease reported by hosts connected here (for the dashboard); bounded by leases. */
   progress: Map<string, { fraction: number; opsPerS: number }>;

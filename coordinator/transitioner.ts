@@ -1,11 +1,13 @@
 /**
- * The transitioner loop that every coordinator runs: time out replicas past their deadline, retry
+ * The transitioner loop that every coordinator runs: time out replicas past their deadline, hand back the
+ * replicas of hosts gone silent or away, expire host records that never proved anything, retry
  * validations that a crashed coordinator left behind, and queue settled jobs for assembly. Each step is
  * an atomic script or idempotent, so any number of coordinators may run it at once. Settled jobs are
  * known only by their id in the `settled` set, whichever script put it there.
  */
 import type { Logger } from 'pino';
 import type { Assembler } from './assembler.js';
+import type { HostPresence } from './presence.js';
 import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
 import type { Validator } from './validator.js';
@@ -22,6 +24,7 @@ export class Transitioner {
     private readonly keys: Keys,
     private readonly validator: Validator,
     private readonly assembler: Assembler,
+    private readonly presence: HostPresence,
     private readonly intervalMs: number,
     private readonly log: Logger,
   ) {}
@@ -42,6 +45,7 @@ export class Transitioner {
       const now = Date.now();
       const timedOut = (await this.redis.ig_sweep(this.keys.prefix, now, 1000)) as number;
       if (timedOut) this.log.info({ timedOut }, 'replicas past their deadline; reissuing');
+      await this.presence.sweep(now);
       const orphans = await this.redis.zrangebyscore(this.keys.key('validate'), '-inf', now - ORPHAN_VALIDATION_MS, 'LIMIT', 0, 200);
       await this.validator.validateMany(orphans.map((member) => {
         const dot = member.lastIndexOf('.');

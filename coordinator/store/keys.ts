@@ -41,6 +41,15 @@ export const KEY_TEMPLATES = {
   hostLeases: 'host:{host}:leases',
   /** ZSET host -> last seen ms. */
   hosts: 'hosts',
+  /**
+   * ZSET host -> ms by which the host must be heard from again (a few heartbeat periods while connected, a
+   * short grace after a disconnect); past it, the transitioner hands the host's replicas to others.
+   */
+  hostsLive: 'hosts:live',
+  /** ZSET host -> last seen ms, of hosts that never returned a valid result: deleted after a day of silence. */
+  hostsUnproven: 'hosts:unproven',
+  /** STRING count (expires after an hour): new host ids that said hello from one address (IPv6: one /64). */
+  newHosts: 'newhosts:{address}',
   /** HASH: an account (name, team, key hash, credit). */
   account: 'account:{account}',
   /** STRING sha256(account key) -> account id. */

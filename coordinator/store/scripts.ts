@@ -8,7 +8,10 @@ import type { Redis, ChainableCommander } from 'ioredis';
 import { luaKeyPrelude } from './keys.js';
 import { luaLayoutPrelude } from './unit-layout.js';
 
-export const SCRIPT_NAMES = ['createJob', 'lease', 'report', 'validate', 'auditResult', 'reopen', 'sweep', 'release', 'closeJob', 'historyAdd'] as const;
+export const SCRIPT_NAMES = [
+  'createJob', 'lease', 'report', 'validate', 'auditResult', 'reopen', 'sweep', 'release', 'closeJob', 'historyAdd',
+  'hostOffline', 'releaseSilent', 'expireHosts',
+] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const FILES: Record<ScriptName, string> = {
@@ -22,6 +25,9 @@ const FILES: Record<ScriptName, string> = {
   release: 'release.lua',
   closeJob: 'close-job.lua',
   historyAdd: 'history-add.lua',
+  hostOffline: 'host-offline.lua',
+  releaseSilent: 'release-silent.lua',
+  expireHosts: 'expire-hosts.lua',
 };
 
 let cache: Record<ScriptName, string> | undefined;

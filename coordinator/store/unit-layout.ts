@@ -37,6 +37,8 @@ export const UNIT = {
 export const REPLICA = {
   host: 'h',
   account: 'a',
+  /** the host's network (IPv4 /24, IPv6 /48) when the replica was leased; '' for loopback (exempt) */
+  network: 'net',
   /** a REPLICA_STATE letter */
   state: 's',
   /** report deadline, epoch ms */
@@ -53,8 +55,31 @@ export const REPLICA = {
   audit: 'au',
 } as const;
 
-/** Marks of who already has a replica (`H:<host>`, `A:<account>`) and when a host handed one back (`RH:<host>`). */
-export const MARK = { host: 'H:', account: 'A:', handedBack: 'RH:' } as const;
+/**
+ * Marks of who already has a replica (`H:<host>`, `A:<account>`, `N:<network>`) and when a host handed one
+ * back (`RH:<host>`).
+ */
+export const MARK = { host: 'H:', account: 'A:', network: 'N:', handedBack: 'RH:' } as const;
+
+/**
+ * Fields of a host's hash (`host:{host}`) that its standing is kept in; the quota fields are also kept in
+ * an account's hash (`account:{account}`). A field ending in ':' is followed by a kind name.
+ * docs/security.md explains the rules.
+ */
+export const STANDING = {
+  /** decayed count of validated results (half-life PROOF_HALF_LIFE_MS): what the host has proved */
+  provenE: 'pvE',
+  /** when provenE was last updated, epoch ms */
+  provenT: 'pvT',
+  /** the daily quota of leases per kind (`dq:<kind>`): doubles with a valid result, halves with an invalid one */
+  quota: 'dq:',
+  /** the UTC day number (epoch ms / DAY_MS) that quotaUsed counts */
+  quotaDay: 'dqd:',
+  /** leases of that kind issued on that day, less those handed back unfinished */
+  quotaUsed: 'dqn:',
+  /** the connection that speaks for the host: `<coordinatorId>/<random>`, set by each hello */
+  link: 'link',
+} as const;
 
 export const REPLICA_STATE = { leased: 'L', reported: 'R', error: 'E', noReply: 'T', released: 'X' } as const;
 export type ReplicaState = (typeof REPLICA_STATE)[keyof typeof REPLICA_STATE];
@@ -73,6 +98,18 @@ export const SHARED = {
   CREDIT_HALF_LIFE_MS: 7 * 86_400_000,
   /** A host that handed a replica back gets that unit again only after this long (other hosts first). */
   HANDBACK_COOLDOWN_MS: 10 * 60_000,
+  /** A UTC day: daily quotas count per day number floor(ms / DAY_MS). */
+  DAY_MS: 86_400_000,
+  /** Proven throughput (validated results) decays with a one-day half-life. */
+  PROOF_HALF_LIFE_MS: 86_400_000,
+  /** A new host's daily quota per kind: this many leases per thread it declares ... */
+  QUOTA_PER_THREAD: 24,
+  /** ... counting at most this many threads, whatever it declares. */
+  QUOTA_THREADS_MAX: 32,
+  /** A new account's daily quota per kind, over all its hosts (two new hosts of the largest size). */
+  ACCOUNT_QUOTA_BASE: 2 * 24 * 32,
+  /** Doubling stops here (2^24 a day: a unit every 5 ms); halving stops at 1. */
+  QUOTA_MAX: 2 ** 24,
   /** How long a host's valid results stay reopenable should it be caught lying later. */
   VOUCHED_MS: 7 * 86_400_000,
 } as const;
@@ -86,7 +123,7 @@ const upper = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c}`).t
 
 /**
  * Lua locals built from the tables above: `U_STATE = 'st'`, `R_HOST = 'h'` (used as `R_HOST .. r`),
- * `M_HOST = 'H:'`, `RS_LEASED = 'L'`, `O_VALID = 'V'`, `US_OPEN = 'open'`, each SHARED constant, and
+ * `M_HOST = 'H:'`, `HF_QUOTA = 'dq:'`, `RS_LEASED = 'L'`, `O_VALID = 'V'`, `US_OPEN = 'open'`, each SHARED constant, and
  * FINAL_CODES, the set of kinds' error codes that retrying cannot fix.
  */
 export function luaLayoutPrelude(): string {
@@ -97,6 +134,7 @@ export function luaLayoutPrelude(): string {
   emit('U_', UNIT);
   emit('R_', REPLICA);
   emit('M_', MARK);
+  emit('HF_', STANDING);
   emit('RS_', REPLICA_STATE);
   emit('O_', OUTCOME);
   emit('AU_', AUDIT);

@@ -25,8 +25,13 @@ export class FakeWorker {
     });
   }
 
-  static async connect(wsUrl: string): Promise<FakeWorker> {
-    const ws = new WebSocket(wsUrl);
+  /**
+   * `localAddress` binds the client socket to one loopback address (127.0.0.N), so that hosts that must
+   * look like different machines do; `headers` go with the upgrade (X-Forwarded-For, for a coordinator
+   * that trusts a proxy).
+   */
+  static async connect(wsUrl: string, opts: { localAddress?: string; headers?: Record<string, string> } = {}): Promise<FakeWorker> {
+    const ws = new WebSocket(wsUrl, { ...(opts.localAddress ? { localAddress: opts.localAddress } : {}), ...(opts.headers ? { headers: opts.headers } : {}) });
     await new Promise((res, rej) => {
       ws.once('open', res);
       ws.once('error', rej);

@@ -10,6 +10,8 @@ export interface ReplicaView {
   r: number;
   host: string;
   account: string;
+  /** the host's network when leased ('' for loopback) */
+  network: string;
   /** REPLICA_STATE letter */
   state: string;
   /** OUTCOME letter, once judged */
@@ -36,6 +38,7 @@ export function viewUnitHash(h: Record<string, string>): UnitHashView {
     r,
     host: h[replicaField('host', r)],
     account: h[replicaField('account', r)],
+    network: h[replicaField('network', r)],
     state: h[replicaField('state', r)],
     outcome: h[replicaField('outcome', r)],
     audit: h[replicaField('audit', r)],

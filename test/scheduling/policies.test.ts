@@ -56,14 +56,15 @@ describe('scheduling', () => {
   it('serves a small job submitted behind a huge one at once, in proportion to weight', async () => {
     const huge = await submit({ params: params(1_000_000 * 16, 16), policy: { minQuorum: 1, targetResults: 1 } });
     const w = await FakeWorker.connect(coord.wsUrl);
+    // A new host may hold 32 units (newHostLeases) whatever it declares: two requests of 16.
     await w.hello({ threads: 64 });
-    const first = await work(w, 40);
+    const first = await work(w, 16);
     expect(first.every((u) => u.jobId === huge)).toBe(true);
     const small = await submit({ params: params(64 * 16, 16), policy: { minQuorum: 1, targetResults: 1 } });
-    const next = await work(w, 40);
+    const next = await work(w, 16);
     const counts = { huge: next.filter((u) => u.jobId === huge).length, small: next.filter((u) => u.jobId === small).length };
-    expect(counts.small).toBeGreaterThanOrEqual(15);
-    expect(counts.huge).toBeGreaterThanOrEqual(15);
+    expect(counts.small).toBeGreaterThanOrEqual(7);
+    expect(counts.huge).toBeGreaterThanOrEqual(7);
     await fetch(`${coord.url}/api/jobs/${huge}`, { method: 'DELETE', headers: adminHeaders() });
     await fetch(`${coord.url}/api/jobs/${small}`, { method: 'DELETE', headers: adminHeaders() });
     w.close();

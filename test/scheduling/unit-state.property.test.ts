@@ -1,8 +1,9 @@
 /**
  * Property tests of the unit state machine against the real Lua scripts on a real Redis: random
- * interleavings of leases, honest and wrong results, errors, hand-backs and deadline sweeps, then honest
- * hosts finish the job. Whatever happened, no unit is valid without a quorum, no unit has two replicas on
- * one host or account, credit is granted once per valid result, and every unit ends valid or failed.
+ * interleavings of leases, honest and wrong results, errors, hand-backs, deadline sweeps and hosts going
+ * silent, then honest hosts finish the job. Whatever happened, no unit is valid without a quorum, no unit
+ * has two live replicas on one host, account or network, credit is granted once per valid result, and
+ * every unit ends valid or failed.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,12 +24,19 @@ const UNIT_KEYS = 16;
 const HOSTS = ['hA0', 'hA1', 'hB', 'hC'].map((h) => `${h}-prop-host`);
 const ACCOUNT: Record<string, string> = { [HOSTS[0]]: 'acctA', [HOSTS[1]]: 'acctA' };
 const FRESH = ['hD', 'hE', 'hF', 'hG'].map((h) => `${h}-prop-host`);
+// Networks as network.ts names them: hA0 and hB share a /24 (two people behind one NAT, or one Sybil with
+// two accounts), hC is on loopback (exempt), the newcomers each have their own.
+const NETWORK: Record<string, string> = {
+  [HOSTS[0]]: '198.51.100.0/24', [HOSTS[1]]: '2001:db8:1::/48', [HOSTS[2]]: '198.51.100.0/24', [HOSTS[3]]: '',
+  ...Object.fromEntries(FRESH.map((h, i) => [h, `203.0.${113 + i}.0/24`])),
+};
 
 type Op =
   | { t: 'lease'; host: number; count: number }
   | { t: 'report'; host: number; pick: number; honest: boolean }
   | { t: 'error'; host: number; pick: number }
   | { t: 'release'; host: number; pick: number }
+  | { t: 'silent'; host: number }
   | { t: 'sweep' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -36,6 +44,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ t: fc.constant('report' as const), host: fc.nat(3), pick: fc.nat(5), honest: fc.boolean() }),
   fc.record({ t: fc.constant('error' as const), host: fc.nat(3), pick: fc.nat(5) }),
   fc.record({ t: fc.constant('release' as const), host: fc.nat(3), pick: fc.nat(5) }),
+  fc.record({ t: fc.constant('silent' as const), host: fc.nat(3) }),
   fc.constant({ t: 'sweep' as const }),
 );
 
@@ -74,7 +83,7 @@ describe('unit state machine (real Lua, real Redis)', () => {
           const held = new Map<string, string[]>();
           const lied = new Set<number>();
           const lease = async (host: string, count: number) => {
-            const { units: got } = await svc.dispatcher.lease({ hostId: host, accountId: ACCOUNT[host] ?? '', kinds: ['keysearch'], count });
+            const { units: got } = await svc.dispatcher.lease({ hostId: host, accountId: ACCOUNT[host] ?? '', kinds: ['keysearch'], count, network: NETWORK[host], threads: 4 });
             const mine = got.filter((u) => u.jobId === id).map((u) => u.leaseId);
             held.set(host, [...(held.get(host) ?? []), ...mine]);
           };
@@ -91,6 +100,13 @@ describe('unit state machine (real Lua, real Redis)', () => {
             const host = HOSTS[(o as { host?: number }).host ?? 0];
             if (o.t === 'lease') await lease(host, o.count);
             else if (o.t === 'sweep') await svc.redis.ig_sweep(p, Date.now() + 1e12, 1000);
+            else if (o.t === 'silent') {
+              // The host stops answering: its time in hosts:live passes and the transitioner's step hands
+              // its replicas back (a result it sends later is refused).
+              await svc.redis.zadd(svc.keys.key('hostsLive'), 0, host);
+              await svc.redis.ig_releaseSilent(p, Date.now(), 1000);
+              held.set(host, []);
+            }
             else {
               const lid = take(host, o.pick);
               if (!lid) continue;
@@ -119,12 +135,16 @@ describe('unit state machine (real Lua, real Redis)', () => {
             const h = viewUnitHash(await svc.redis.hgetall(svc.keys.key('unit', { job: id, unit: u })));
             expect([UNIT_STATE.valid, UNIT_STATE.failed]).toContain(h.state);
             // A replica handed back produced nothing, and its host may get the unit again later;
-            // every replica that could produce a result sits on its own host and account.
+            // every replica that could produce a result sits on its own host, account and network.
             const live = h.replicas.filter((x) => x.state !== REPLICA_STATE.released);
             const hosts = live.map((x) => x.host);
             expect(new Set(hosts).size).toBe(hosts.length);
             const accts = hosts.map((x) => ACCOUNT[x]).filter(Boolean);
             expect(new Set(accts).size).toBe(accts.length);
+            const nets = live.map((x) => x.network);
+            expect(nets).toEqual(hosts.map((x) => NETWORK[x]));
+            const real = nets.filter(Boolean);
+            expect(new Set(real).size).toBe(real.length);
             const valid = h.replicas.filter((x) => x.outcome === OUTCOME.valid);
             validResults += valid.length;
             if (h.state === UNIT_STATE.valid) {

@@ -40,6 +40,7 @@ const gc = vm.runInNewContext('gc') as () => void;
 
 let coord: TestCoordinator;
 let holder: FakeWorker;
+let holderBeats: NodeJS.Timeout | undefined;
 let base: Omit<Context, 'hostId' | 'hostSecret'>;
 
 beforeAll(async () => {
@@ -55,8 +56,13 @@ beforeAll(async () => {
   // Scenarios pick among these leases: their number is part of what a seed reproduces.
   expect(held.units).toHaveLength(4);
   base = { takenHostId: holder.hostId, foreignLeases: held.units.map((u) => u.leaseId) };
+  // The holder stays alive as a worker does (heartbeats), so its leases stay its own for the whole run;
+  // a silent host's units would go to others after a few heartbeat periods.
+  let seq = 0;
+  holderBeats = setInterval(() => holder.send({ type: 'heartbeat', seq: ++seq, sentAt: Date.now() }), 5_000);
 });
 afterAll(async () => {
+  clearInterval(holderBeats);
   holder?.close();
   await coord?.stop();
 });

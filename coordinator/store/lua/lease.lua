@@ -1,22 +1,58 @@
 -- Lease up to `count` replicas to one host: per job, replicas that units still need first (reissues,
 -- second copies), then fresh units cut lazily from the job's cursor. Jobs are served lowest pass first
 -- and each lease advances the job's pass by 1/weight (stride scheduling), so no job starves.
--- ARGV: prefix, hostId, account ('' if anonymous), nowMs, count, kinds (",a,b,"), maxJobs, rand1..randCount
+-- Replicas of a unit never share a host, an account or a network (IPv4 /24, IPv6 /48; loopback is
+-- exempt and passed as ''). A host gets no more than its allowance in hand and its daily quota per kind,
+-- and an account no more than its daily quota (lib.lua: host_allowance, quota_left).
+-- ARGV: prefix, hostId, account ('' if anonymous), nowMs, count, kinds (",a,b,"), maxJobs, network ('' if
+-- exempt), threads (declared), leasesPerThread, newHostLeases, rand1..randCount
 -- Reads/writes: sched, job:{job}, job:{job}:need, job:{job}:u:{unit}, leases, job:{job}:leases,
--- host:{host}:leases; reads host:{host} (trust per kind).
--- Returns: flat list jobId, unit, replica, deadlineMs, ... and finally a reason code ('' when some were leased;
--- else no_jobs | incompatible | needs_other_host (what is left needs a host or account other than this one)
--- | all_leased (every unit is out with hosts or waiting for validation)).
+-- host:{host}:leases, host:{host} and account:{account} (daily quota); reads host:{host} (trust per kind,
+-- proven results).
+-- Returns: flat list jobId, unit, replica, deadlineMs, ... then a reason code ('' when some were leased;
+-- else no_jobs | incompatible | quota (the host's allowance in hand or a daily quota is used up) |
+-- needs_other_host (what is left needs a host, account or network other than this one) | all_leased
+-- (every unit is out with hosts or waiting for validation)), and last the quota's details as JSON ('' unless
+-- the reason is quota).
 local host, acct, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local count, kinds, maxJobs = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
-local out, got, rnd = {}, 0, 8
+local net, threads, perThread, startLeases = ARGV[8], math.max(1, tonumber(ARGV[9])), tonumber(ARGV[10]), tonumber(ARGV[11])
+local out, got, rnd = {}, 0, 12
 local sawJob, sawKind, sawBlocked = false, false, false
+-- Which limit stopped this request, for the no_work message.
+local quotaHit = nil
+
+-- Units in hand first: a host over its allowance gets nothing, whatever jobs are waiting.
+local inHand = redis.call('SCARD', k_hostLeases(host))
+local allowance = host_allowance(host, threads, perThread, startLeases, now)
+if inHand >= allowance then
+  return { 'quota', cjson.encode({ limit = 'held', held = inHand, allowance = allowance }) }
+end
+count = math.min(count, allowance - inHand)
+
+-- Leases of `kind` this host (and its account) may still have today.
+local function daily_room(kind)
+  local left, q, used = quota_left(k_host(host), kind, host_quota_base(threads), now)
+  local who = 'host'
+  if acct ~= '' then
+    local aleft, aq, aused = quota_left(k_account(acct), kind, ACCOUNT_QUOTA_BASE, now)
+    if aleft < left then left, q, used, who = aleft, aq, aused, 'account' end
+  end
+  if left <= 0 then quotaHit = { limit = 'day', who = who, kind = kind, quota = q, used = used, day = math.floor(now / DAY_MS) } end
+  return left
+end
+
+local function daily_use(kind, n)
+  quota_use(k_host(host), kind, host_quota_base(threads), n, now)
+  if acct ~= '' then quota_use(k_account(acct), kind, ACCOUNT_QUOTA_BASE, n, now) end
+end
 
 local function issue(jid, uk, idx, delayMs)
   local r = redis.call('HINCRBY', uk, U_REPLICAS, 1) - 1
   local deadline = now + delayMs
-  redis.call('HSET', uk, R_HOST .. r, host, R_ACCOUNT .. r, acct, R_STATE .. r, RS_LEASED, R_DEADLINE .. r, deadline, M_HOST .. host, r)
+  redis.call('HSET', uk, R_HOST .. r, host, R_ACCOUNT .. r, acct, R_NETWORK .. r, net, R_STATE .. r, RS_LEASED, R_DEADLINE .. r, deadline, M_HOST .. host, r)
   if acct ~= '' then redis.call('HSET', uk, M_ACCOUNT .. acct, r) end
+  if net ~= '' then redis.call('HSET', uk, M_NETWORK .. net, r) end
   redis.call('HINCRBY', uk, U_OUT, 1)
   bump(uk)
   local lid = jid .. '.' .. idx .. '.' .. r
@@ -39,15 +75,18 @@ local function serve(jid, quota)
   sawJob = true
   if not string.find(kinds, ',' .. j[1] .. ',', 1, true) then return 0 end
   sawKind = true
-  local before, limit = got, got + quota
+  local room = daily_room(j[1])
+  if room <= 0 then return 0 end
+  local before, limit = got, got + math.min(quota, room)
   local delayMs = tonumber(j[7])
-  -- 1) replicas that open units still need, never to a host (or account) that has one already
+  -- 1) replicas that open units still need, never to a host (or account, or network) that has one already
   local needs = redis.call('ZRANGE', k_need(jid), 0, 199)
   for _, idx in ipairs(needs) do
     if got >= limit then break end
     local uk = k_unit(jid, idx)
     local handedBack = tonumber(redis.call('HGET', uk, M_HANDED_BACK .. host) or '0')
     if redis.call('HEXISTS', uk, M_HOST .. host) == 0 and (acct == '' or redis.call('HEXISTS', uk, M_ACCOUNT .. acct) == 0)
+      and (net == '' or redis.call('HEXISTS', uk, M_NETWORK .. net) == 0)
       and now - handedBack > HANDBACK_COOLDOWN_MS then
       issue(jid, uk, idx, delayMs)
       if redis.call('HINCRBY', uk, U_NEED, -1) <= 0 then redis.call('ZREM', k_need(jid), idx) end
@@ -78,6 +117,7 @@ local function serve(jid, quota)
   redis.call('HSET', jk, 'cursor', cursor)
   local n = got - before
   if n > 0 then
+    daily_use(j[1], n)
     if j[2] == 'queued' then redis.call('HSET', jk, 'state', 'running', 'startedAt', now) end
     local pass = redis.call('ZINCRBY', k_sched(), n / tonumber(j[9]), jid)
     redis.call('HSET', jk, 'pass', pass)
@@ -108,14 +148,16 @@ while got < count do
   end
   if serve(jid, quota) == 0 then skip[jid] = true end
 end
-local reason = ''
+local reason, detail = '', ''
 if got == 0 then
   -- A job leaves sched once its last unit is out; while units are out or being validated, work is
   -- not "none": it is all with other hosts.
   if not sawJob then
     if redis.call('ZCARD', k_leases()) > 0 or redis.call('ZCARD', k_validate()) > 0 then reason = 'all_leased' else reason = 'no_jobs' end
   elseif not sawKind then reason = 'incompatible'
+  elseif quotaHit then reason, detail = 'quota', cjson.encode(quotaHit)
   elseif sawBlocked then reason = 'needs_other_host' else reason = 'all_leased' end
 end
 out[#out + 1] = reason
+out[#out + 1] = detail
 return out

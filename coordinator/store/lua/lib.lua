@@ -1,6 +1,12 @@
 -- Shared helpers, included at the top of every script after the generated prelude (key functions k_*,
--- and the unit hash's layout and shared constants: U_*, R_*, M_*, RS_*, O_*, US_*, from
+-- and the unit hash's layout and shared constants: U_*, R_*, M_*, HF_*, RS_*, O_*, US_*, from
 -- coordinator/store/unit-layout.ts, which documents every field).
+
+-- The server's clock in epoch ms, for helpers that are not handed a time.
+local function clock_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 
 local function bump(uk)
   redis.call('HINCRBY', uk, U_VERSION, 1)
@@ -108,9 +114,84 @@ local function grant(host, acct, credit, now)
   stat('credit', credit)
 end
 
+-- ---- A host's standing: what it has proved, and its daily quotas (docs/security.md, "New hosts") ----
+
+-- A count that halves every `half` ms: stored as (value, when), read at `now`.
+local function decayed(e, t, now, half)
+  e, t = tonumber(e or '0') or 0, tonumber(t or now) or now
+  return e * math.pow(2, -(now - t) / half)
+end
+
+-- Replicas a host may hold at once: what a new host needs to keep its threads busy (`start`), plus one for
+-- every result it had validated lately (decaying with a one-day half-life), never more than the threads it
+-- declares times `perThread`. What it declares alone never buys more than `start`.
+local function host_allowance(host, threads, perThread, start, now)
+  local h = redis.call('HMGET', k_host(host), HF_PROVEN_E, HF_PROVEN_T)
+  return math.min(threads * perThread, start + math.floor(decayed(h[1], h[2], now, PROOF_HALF_LIFE_MS) + 0.5))
+end
+
+-- Daily quota of one holder (a host's or an account's hash) for a kind: leases left today, the quota and
+-- leases used today. `base` is the quota of a holder that has none yet.
+local function quota_left(key, kind, base, now)
+  local f = redis.call('HMGET', key, HF_QUOTA .. kind, HF_QUOTA_DAY .. kind, HF_QUOTA_USED .. kind)
+  local q = tonumber(f[1] or '') or base
+  local used = 0
+  if tonumber(f[2] or '') == math.floor(now / DAY_MS) then used = tonumber(f[3] or '0') end
+  return q - used, q, used
+end
+
+local function quota_use(key, kind, base, n, now)
+  local day = math.floor(now / DAY_MS)
+  if not redis.call('HGET', key, HF_QUOTA .. kind) then redis.call('HSET', key, HF_QUOTA .. kind, base) end
+  if tonumber(redis.call('HGET', key, HF_QUOTA_DAY .. kind) or '') ~= day then
+    redis.call('HSET', key, HF_QUOTA_DAY .. kind, day, HF_QUOTA_USED .. kind, n)
+  else
+    redis.call('HINCRBY', key, HF_QUOTA_USED .. kind, n)
+  end
+end
+
+local function host_quota_base(threads)
+  return QUOTA_PER_THREAD * math.max(1, math.min(threads, QUOTA_THREADS_MAX))
+end
+
+-- A replica handed back unfinished gives its lease back to today's count.
+local function quota_refund(key, kind, now)
+  if tonumber(redis.call('HGET', key, HF_QUOTA_DAY .. kind) or '') == math.floor(now / DAY_MS)
+    and tonumber(redis.call('HGET', key, HF_QUOTA_USED .. kind) or '0') > 0 then
+    redis.call('HINCRBY', key, HF_QUOTA_USED .. kind, -1)
+  end
+end
+
+local function quota_scale(key, kind, factor)
+  local q = tonumber(redis.call('HGET', key, HF_QUOTA .. kind) or '')
+  if not q then return end
+  redis.call('HSET', key, HF_QUOTA .. kind, math.max(1, math.min(QUOTA_MAX, math.floor(q * factor))))
+end
+
+-- A result of this host (and account) was judged valid: both quotas double, the host's proven count grows
+-- by one, and the host is no longer one that expires for never having proved anything.
+local function quota_valid(host, acct, kind)
+  local hk = k_host(host)
+  quota_scale(hk, kind, 2)
+  if acct and acct ~= '' then quota_scale(k_account(acct), kind, 2) end
+  local now = clock_ms()
+  local h = redis.call('HMGET', hk, HF_PROVEN_E, HF_PROVEN_T)
+  redis.call('HSET', hk, HF_PROVEN_E, tostring(decayed(h[1], h[2], now, PROOF_HALF_LIFE_MS) + 1), HF_PROVEN_T, now)
+  redis.call('ZREM', k_hostsUnproven(), host)
+end
+
+-- A result of this host (and account) was judged invalid: both quotas halve, and what the host had
+-- proved counts for nothing: its allowance is a new host's again.
+local function quota_invalid(host, acct, kind)
+  quota_scale(k_host(host), kind, 0.5)
+  if acct and acct ~= '' then quota_scale(k_account(acct), kind, 0.5) end
+  redis.call('HSET', k_host(host), HF_PROVEN_E, 0, HF_PROVEN_T, clock_ms())
+end
+
 -- A replica comes back without a result: no reply by its deadline (RS_NO_REPLY) or handed back
--- (RS_RELEASED). Returns true when the replica was still out.
-local function replica_gone(lid, newState, reason)
+-- (RS_RELEASED). A hand-back keeps the unit from that host for a cool-down unless `cooldown` is false (a
+-- host that went silent did not decline the unit). Returns true when the replica was still out.
+local function replica_gone(lid, newState, reason, cooldown)
   local jid, idx, r = parse_lease(lid)
   if not jid then redis.call('ZREM', k_leases(), lid); return false end
   local uk = k_unit(jid, idx)
@@ -123,11 +204,18 @@ local function replica_gone(lid, newState, reason)
   if newState == RS_RELEASED then
     -- A hand-back produced no result, so the unit may come back to this host (and account) later:
     -- otherwise a unit every current host handed back would wait forever for a new one.
-    local t = redis.call('TIME')
+    local now = clock_ms()
     local acct = redis.call('HGET', uk, R_ACCOUNT .. r)
+    local net = redis.call('HGET', uk, R_NETWORK .. r)
     redis.call('HDEL', uk, M_HOST .. host)
     if acct and acct ~= '' then redis.call('HDEL', uk, M_ACCOUNT .. acct) end
-    redis.call('HSET', uk, M_HANDED_BACK .. host, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+    if net and net ~= '' then redis.call('HDEL', uk, M_NETWORK .. net) end
+    if cooldown ~= false then redis.call('HSET', uk, M_HANDED_BACK .. host, now) end
+    local kind = redis.call('HGET', k_job(jid), 'kind')
+    if kind then
+      quota_refund(k_host(host), kind, now)
+      if acct and acct ~= '' then quota_refund(k_account(acct), kind, now) end
+    end
   end
   if newState == RS_NO_REPLY then
     reset_trust(host, redis.call('HGET', k_job(jid), 'kind'))

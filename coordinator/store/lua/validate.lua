@@ -6,7 +6,8 @@
 --                   results that failed their own checks are marked invalid at once)
 --   action 'fail' : reason, credit, ops, then replica, 'I', ...
 -- Reads/writes: job:{job}:u:{unit}, job:{job}, job:{job}:canon, job:{job}:failed, need, sched,
--- validate, host:{host}, host:{host}:vouched, account:{account}, team:{team}, credit:*, stats.
+-- validate, host:{host} (trust, quota, proven results), host:{host}:vouched, account:{account} (credit,
+-- quota), team:{team}, hosts:unproven, credit:*, stats.
 -- Returns: 'stale' (re-read and decide again) | 'ok' | 'settled' (the job is ready for assembly: every
 -- unit is done, or a decisive result arrived; the job id is also in `settled` for crash safety).
 local jid, idx, v, now, action = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
@@ -31,12 +32,14 @@ local function outcomes(from, credit, ops)
         redis.call('HINCRBY', hk, 'nValid', 1)
         host_day(host, 'v', 1, now)
         redis.call('HINCRBY', hk, 'cv:' .. kind, 1)
+        quota_valid(host, acct, kind)
         stat('results_valid')
         stat('ops_valid', ops)
       else
         redis.call('HINCRBY', hk, 'nInvalid', 1)
         host_day(host, 'i', 1, now)
         reset_trust(host, kind)
+        quota_invalid(host, acct, kind)
         stat('results_invalid')
       end
     end

@@ -1,0 +1,98 @@
+/**
+ * Which hosts are still there, kept in Redis so that it holds across coordinators (a host may reconnect to
+ * any of them, and a coordinator may die without a word): every sign of life pushes the host's time in
+ * `hosts:live` a few heartbeat periods ahead, a disconnect pulls it to a short grace, and each
+ * coordinator's transitioner hands the replicas of hosts past their time to others. Host records that
+ * never returned a valid result are deleted after a day of silence, and new host ids are rationed per
+ * address. docs/security.md ("Hoarders and ghosts") has the rules.
+ */
+import type { ChainableCommander } from 'ioredis';
+import type { Logger } from 'pino';
+import type { EventBus } from './events.js';
+import type { ClientAddress } from './network.js';
+import type { CoordinatorOptions } from './options.js';
+import type { Keys } from './store/keys.js';
+import type { StoreRedis } from './store/scripts.js';
+import { STANDING } from './store/unit-layout.js';
+
+/** Hosts (and host records) handled per transitioner tick; the rest wait for the next one. */
+const SWEEP_BATCH = 500;
+const HOUR_MS = 3_600_000;
+
+export type Admission = { ok: true } | { ok: false; limit: number; retryInS: number };
+
+export class HostPresence {
+  constructor(
+    private readonly redis: StoreRedis,
+    private readonly keys: Keys,
+    private readonly options: CoordinatorOptions,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  /** How long a connected host may stay silent before its units go to others. */
+  get silentMs(): number {
+    return this.options.silentBeats * this.options.heartbeatMs;
+  }
+
+  /** Sign-of-life writes are spaced this far apart: well inside the silence allowed. */
+  get writeEveryMs(): number {
+    return Math.min(5_000, this.options.heartbeatMs / 2);
+  }
+
+  /**
+   * A hello with a host id this grid has no record of: counted against its address's hourly ration (an
+   * hour from the first such hello). Known hosts are never counted, so a volunteer's machines reconnect freely.
+   */
+  async admitNewHost(address: ClientAddress): Promise<Admission> {
+    const limit = address.loopback ? this.options.loopbackNewHostsPerHour : this.options.newHostsPerHour;
+    const key = this.keys.key('newHosts', { address: address.rationKey });
+    const res = await this.redis.multi().set(key, 0, 'PX', HOUR_MS, 'NX').incr(key).pttl(key).exec();
+    const count = Number(res?.[1]?.[1] ?? 0);
+    if (count <= limit) return { ok: true };
+    return { ok: false, limit, retryInS: Math.max(1, Math.ceil(Number(res?.[2]?.[1] ?? HOUR_MS) / 1000)) };
+  }
+
+  /**
+   * A hello was accepted: this connection (`link`) now speaks for the host. Added to the hello's own
+   * transaction; `proven` says whether the host has a valid result (else its record may expire).
+   */
+  hello(tx: ChainableCommander, hostId: string, link: string, now: number, proven: boolean): void {
+    tx.hset(this.keys.key('host', { host: hostId }), STANDING.link, link).zadd(this.keys.key('hostsLive'), now + this.silentMs, hostId);
+    if (!proven) tx.zadd(this.keys.key('hostsUnproven'), now, hostId);
+  }
+
+  /** Any message from the host: it is alive. `state` is the worker's status line, from its heartbeats. */
+  async seen(hostId: string, now: number, state?: string): Promise<void> {
+    const tx = this.redis
+      .multi()
+      .zadd(this.keys.key('hosts'), now, hostId)
+      .zadd(this.keys.key('hostsLive'), now + this.silentMs, hostId)
+      .zadd(this.keys.key('hostsUnproven'), 'XX', now, hostId)
+      .hset(this.keys.key('host', { host: hostId }), 'lastSeen', now);
+    if (state !== undefined) tx.hset(this.keys.key('host', { host: hostId }), 'state', state);
+    await tx.exec();
+  }
+
+  /** The host's connection closed: it has a short grace to come back, here or to another coordinator. */
+  async gone(hostId: string, link: string): Promise<void> {
+    const expiry = Date.now() + this.options.offlineGraceBeats * this.options.heartbeatMs;
+    await this.redis.ig_hostOffline(this.keys.prefix, hostId, link, expiry);
+  }
+
+  /**
+   * One transitioner step: hand back the replicas of hosts past their time (and tell them, should they
+   * still be connected somewhere), and delete host records that never proved anything and went quiet.
+   */
+  async sweep(now: number): Promise<void> {
+    const flat = (await this.redis.ig_releaseSilent(this.keys.prefix, now, SWEEP_BATCH)) as string[];
+    if (flat.length) {
+      const leases: Array<[string, string]> = [];
+      for (let i = 0; i < flat.length; i += 2) leases.push([flat[i], flat[i + 1]]);
+      this.log.info({ released: leases.length, hosts: new Set(leases.map(([, h]) => h)).size }, 'hosts went silent; their units go to others');
+      await this.bus.publish({ type: 'cancel', leases, reason: 'this host went silent or stayed away; the unit was given to another host' });
+    }
+    const expired = (await this.redis.ig_expireHosts(this.keys.prefix, now - this.options.unprovenHostTtlS * 1000, SWEEP_BATCH)) as number;
+    if (expired) this.log.info({ expired }, 'host records that never returned a valid result expired');
+  }
+}
