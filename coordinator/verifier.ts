@@ -44,6 +44,19 @@ export function pickBlocks(n: number, k: number): number[] {
   return all.slice(0, Math.min(k, n)).sort((a, b) => a - b);
 }
 
+/**
+ * The trust a result is audited with: what its host had earned when the result arrived (`mark`,
+ * `<epoch>:<count>`, written by report.lua), or none if the host was caught since (its epoch moved on).
+ * Trust read at audit time alone would let a batch sent on probation be audited as if trusted once the
+ * first of it validated. A result stored without a mark is audited with the host's trust now.
+ */
+export function trustAtCommit(mark: string | undefined, hostEpoch: string | null, hostCount: string | null): number {
+  const now = Number(hostCount ?? 0);
+  const m = mark === undefined ? null : /^(\d+):(\d+)$/.exec(mark);
+  if (!m) return now;
+  return m[1] === (hostEpoch ?? '0') ? Math.min(Number(m[2]), now) : 0;
+}
+
 export interface AuditFinding {
   finding: AuditLetter;
   blocks: number[];
@@ -107,7 +120,8 @@ export class Verifier {
     const meta = await this.jobs.meta(jobId);
     if (!meta?.kind.audit) return null;
     const host = h[replicaField('host', replica)];
-    const trust = Number(await this.redis.hget(this.keys.key('host', { host }), `cv:${meta.kind.name}`) ?? 0);
+    const [epoch, count] = await this.redis.hmget(this.keys.key('host', { host }), `ce:${meta.kind.name}`, `cv:${meta.kind.name}`);
+    const trust = trustAtCommit(h[replicaField('trust', replica)], epoch, count);
     const found = await this.recompute(meta, unit, h[replicaField('result', replica)], trust < meta.policy.probation ? Infinity : meta.policy.audit);
     const recorded = await this.redis.ig_auditResult(this.keys.prefix, jobId, unit, replica, found.finding, Date.now());
     if (found.finding === AUDIT.failed) this.log.warn({ jobId, unit, replica, hostId: host, blocks: found.blocks }, 'a result failed its audit');

@@ -53,6 +53,8 @@ export const REPLICA = {
   outcome: 'o',
   /** an AUDIT letter: what the verifier found when it recomputed blocks of this result */
   audit: 'au',
+  /** the host's trust in the kind when the result arrived, `<epoch>:<consecutive valid>` (see reset_trust in lib.lua) */
+  trust: 'tr',
 } as const;
 
 /**

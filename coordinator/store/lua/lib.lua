@@ -89,8 +89,20 @@ local function host_day(host, what, by, now)
   redis.call('HINCRBYFLOAT', k_hostDaily(host), what .. ':' .. math.floor(now / 86400000), by)
 end
 
+-- A host's trust in a kind is its count of consecutive valid results (cv:<kind>) within an epoch
+-- (ce:<kind>) that every reset starts anew. A result records both when it arrives (trust_mark, R_TRUST):
+-- it adds to the count only if no reset came between its arrival and its validation (validate.lua), and
+-- the verifier audits it as the host stood when it arrived. So results sent before a host was caught
+-- cannot give it its trust back, and a batch sent on probation is audited in full however many of it
+-- validate first.
 local function reset_trust(host, kind)
   redis.call('HSET', k_host(host), 'cv:' .. kind, 0)
+  redis.call('HINCRBY', k_host(host), 'ce:' .. kind, 1)
+end
+
+local function trust_mark(host, kind)
+  local t = redis.call('HMGET', k_host(host), 'ce:' .. kind, 'cv:' .. kind)
+  return (t[1] or '0') .. ':' .. (t[2] or '0')
 end
 
 -- Decayed credit sum: E <- E * 2^(-dt/H) + credit. Recent average credit per day = E * ln2 / H(days).

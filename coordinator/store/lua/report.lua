@@ -57,7 +57,7 @@ for i = 0, n - 1 do
     redis.call('HSET', uk, R_CPU .. r, cpu, R_REPORTED_AT .. r, now)
     local st = redis.call('HGET', uk, U_STATE)
     if what == 'R' then
-      redis.call('HSET', uk, R_STATE .. r, RS_REPORTED, R_RESULT .. r, payload)
+      redis.call('HSET', uk, R_STATE .. r, RS_REPORTED, R_RESULT .. r, payload, R_TRUST .. r, trust_mark(host, redis.call('HGET', jk, 'kind')))
       local ok = redis.call('HINCRBY', uk, U_REPORTED, 1)
       bump(uk)
       stat('results_reported')

@@ -31,7 +31,9 @@ local function outcomes(from, credit, ops)
         redis.call('ZREMRANGEBYSCORE', k_hostVouched(host), '-inf', now - VOUCHED_MS)
         redis.call('HINCRBY', hk, 'nValid', 1)
         host_day(host, 'v', 1, now)
-        redis.call('HINCRBY', hk, 'cv:' .. kind, 1)
+        -- Trust grows only by results that arrived since the host's last reset (lib.lua, reset_trust).
+        local epoch = string.match(redis.call('HGET', uk, R_TRUST .. r) or '', '^(%d+):')
+        if not epoch or epoch == (redis.call('HGET', hk, 'ce:' .. kind) or '0') then redis.call('HINCRBY', hk, 'cv:' .. kind, 1) end
         quota_valid(host, acct, kind)
         stat('results_valid')
         stat('ops_valid', ops)

@@ -1,0 +1,114 @@
+/**
+ * Trust is what a host had earned when it committed a result, not when the verifier got to it.
+ *
+ * Found by the adversarial suite (hiders, test/security/hostile-keysearch.test.ts): a new host sends a
+ * batch of results at once, one of them hiding the job's key. Its honest results pass their full audits
+ * one by one and each raised its trust, so by the time the verifier reached the hiding result the host
+ * was "past probation" and only 2 of the unit's 32 blocks were recomputed: the lie passed 30 times in 32,
+ * and the job ended without its key (4 runs in 15). The same happened after a host was caught: results
+ * it had sent before being caught, validated afterwards, gave it its trust back at once.
+ *
+ * Now each result records the host's trust when it arrived (and the host's trust epoch, which a catch
+ * bumps): the verifier audits in full unless the host had passed probation then and was not caught
+ * since, and a valid result adds to trust only if no catch came between its arrival and its validation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkUnit } from '../../protocol/index.js';
+import { AUDIT, OUTCOME } from '../../coordinator/store/unit-layout.js';
+import { encryptBlock } from '../../workunits/keysearch/kind.js';
+import type { Result } from '../../workunits/keysearch/params.js';
+import { honestResult } from '../helpers/compute.js';
+import { adminToken, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
+import { FakeWorker } from '../helpers/fake-worker.js';
+import { waitFor } from '../helpers/processes.js';
+import { readUnitHash } from '../helpers/unit-hash.js';
+import { api, keyJobParams } from './support.js';
+
+const UNIT_KEYS = 4096;
+let coord: TestCoordinator;
+beforeAll(async () => {
+  coord = await startTestCoordinator();
+});
+afterAll(async () => coord?.stop());
+
+/** A job of 8 units under the default policy with its key in unit `keyUnit`. */
+async function job(keyUnit: number) {
+  const { params, key } = keyJobParams({ count: 8 * UNIT_KEYS, unitSize: UNIT_KEYS, keyOffset: keyUnit * UNIT_KEYS + 1234, start: BigInt(Date.now()) << 20n });
+  const sub = await api(coord.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'keysearch', params: { ...params, exhaustive: true } } });
+  expect(sub.status).toBe(201);
+  return { id: sub.body.id as string, key, params };
+}
+
+async function take(w: FakeWorker, n: number): Promise<WorkUnit[]> {
+  const m = await w.request(n);
+  if (m.type !== 'work') throw new Error(`no work: ${m.message}`);
+  expect(m.units).toHaveLength(n);
+  return m.units;
+}
+
+const honest = async (u: WorkUnit) => (await honestResult('keysearch', u.spec)) as Result;
+/** The honest result without the job's own key (ringers and decoys kept): only an audit of its block can tell. */
+const hideKey = async (u: WorkUnit, p: { iv: string; plaintext: string; ciphertext: string }) => {
+  const r = await honest(u);
+  const found = r.found.filter((f) => encryptBlock(f.key, p.iv, p.plaintext) !== p.ciphertext);
+  expect(found.length).toBe(r.found.length - 1);
+  return { ...r, found };
+};
+
+async function send(w: FakeWorker, items: Array<{ u: WorkUnit; result: unknown }>) {
+  w.send({ type: 'results', items: items.map(({ u, result }) => ({ leaseId: u.leaseId, result, cpuS: 0, elapsedS: 0 })) });
+  expect((await w.next('ack')).items.every((i) => i.status === 'accepted')).toBe(true);
+}
+
+const judged = (u: WorkUnit) => waitFor(`unit ${u.unit} to be judged`, async () => {
+  const h = await readUnitHash(coord.services.redis, coord.services.keys.prefix, u.jobId, u.unit);
+  return h.replicas[0]?.outcome ? h.replicas[0] : undefined;
+}, 20_000);
+
+const trust = async (w: FakeWorker) => Number(await coord.services.redis.hget(coord.services.keys.key('host', { host: w.hostId }), 'cv:keysearch'));
+
+describe('trust is counted when a result is committed', () => {
+  it('a new host\'s batch is audited in full, however many of its results validate first', async () => {
+    const j = await job(6);
+    const w = await FakeWorker.connect(coord.wsUrl);
+    await w.hello();
+    const units = await take(w, 7);
+    expect(units.map((u) => u.unit)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    await send(w, await Promise.all(units.map(async (u) => ({ u, result: u.unit === 6 ? await hideKey(u, j.params) : await honest(u) }))));
+    for (const u of units.slice(0, 6)) expect((await judged(u)).outcome).toBe(OUTCOME.valid);
+    const hidden = await judged(units[6]);
+    expect(hidden.audit).toBe(AUDIT.failed);
+    expect(hidden.outcome).toBe(OUTCOME.invalid);
+    w.close();
+  });
+
+  it('results sent before a host was caught do not give it its trust back', async () => {
+    const j = await job(7);
+    const w = await FakeWorker.connect(coord.wsUrl);
+    await w.hello();
+    const first = await take(w, 3);
+    await send(w, await Promise.all(first.map(async (u) => ({ u, result: await honest(u) }))));
+    for (const u of first) expect((await judged(u)).outcome).toBe(OUTCOME.valid);
+    expect(await trust(w)).toBe(3);
+
+    // Trusted now. One batch: a made-up key (caught by its check at once) beside three honest results.
+    const batch = await take(w, 4);
+    await send(w, await Promise.all(batch.map(async (u, i) => {
+      const r = await honest(u);
+      const spec = u.spec as { start: string };
+      return { u, result: i === 0 ? { ...r, found: [...r.found, { key: spec.start, target: 0 }] } : r };
+    })));
+    expect((await judged(batch[0])).outcome).toBe(OUTCOME.invalid);
+    for (const u of batch.slice(1)) expect((await judged(u)).outcome).toBe(OUTCOME.valid);
+    expect(await trust(w)).toBe(0);
+
+    // So the next result, hiding the key, is still audited in full.
+    const [x] = await take(w, 1);
+    expect(x.unit).toBe(7);
+    await send(w, [{ u: x, result: await hideKey(x, j.params) }]);
+    const hidden = await judged(x);
+    expect(hidden.audit).toBe(AUDIT.failed);
+    expect(hidden.outcome).toBe(OUTCOME.invalid);
+    w.close();
+  });
+});
