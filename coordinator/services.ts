@@ -11,6 +11,7 @@ import type { Metrics } from './metrics.js';
 import type { CoordinatorOptions } from './options.js';
 import type { HostRegistry } from './registry.js';
 import type { Keys } from './store/keys.js';
+import type { ReplicaAck } from './store/replica-ack.js';
 import type { StoreRedis } from './store/scripts.js';
 import type { Validator } from './validator.js';
 
@@ -28,6 +29,8 @@ export interface Services {
   bus: EventBus;
   registry: HostRegistry;
   metrics: Metrics;
+  /** Waits for replicas before a job, an upload or credit is acknowledged (--redis-wait-replicas). */
+  ack: ReplicaAck;
   /** Latest progress per lease reported by hosts connected here (for the dashboard); bounded by leases. */
   progress: Map<string, { fraction: number; opsPerS: number }>;
   log: Logger;
