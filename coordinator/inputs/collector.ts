@@ -49,8 +49,7 @@ export class RecordingCollector {
     if (this.running) return false;
     this.running = true;
     try {
-      const got = await this.redis.set(this.keys.key('collectorLock'), this.me, 'PX', this.intervalMs, 'NX');
-      if (got !== 'OK') return false;
+      if (!(await this.lock())) return false;
       await this.collect(now);
       return true;
     } catch (err) {
@@ -59,6 +58,15 @@ export class RecordingCollector {
     } finally {
       this.running = false;
     }
+  }
+
+  /** Take the lock, or keep it if this collector holds it (it runs every interval, the lock lasts one). */
+  private async lock(): Promise<boolean> {
+    const key = this.keys.key('collectorLock');
+    if ((await this.redis.set(key, this.me, 'PX', this.intervalMs, 'NX')) === 'OK') return true;
+    if ((await this.redis.get(key)) !== this.me) return false;
+    await this.redis.pexpire(key, this.intervalMs);
+    return true;
   }
 
   private async collect(now: number): Promise<void> {

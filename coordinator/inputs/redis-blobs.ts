@@ -45,6 +45,9 @@ export class RedisBlobs implements BlobBackend {
     const blobKey = this.keys.key('blob', { blob });
     await this.redis.hset(blobKey, 'state', 'open', 'chunks', 0);
     const size = this.chunkBytes;
+    // Chunk buffers are reused once Redis has answered for them (ioredis holds a buffer until then), so
+    // an upload allocates WRITES_IN_FLIGHT + 1 of them, not one per MiB.
+    const free: Buffer[] = [];
     let buf = Buffer.allocUnsafe(size);
     let fill = 0;
     let index = 0;
@@ -52,11 +55,12 @@ export class RedisBlobs implements BlobBackend {
     const flush = async () => {
       if (!fill) return;
       const i = index++;
-      const piece = fill === size ? buf : buf.subarray(0, fill);
-      // A fresh buffer per chunk: ioredis may still hold this one in its queue.
-      buf = Buffer.allocUnsafe(size);
+      const full = buf;
+      const piece = fill === size ? full : full.subarray(0, fill);
+      buf = free.pop() ?? Buffer.allocUnsafe(size);
       fill = 0;
       const p = this.redis.igblob_write(blobKey, this.chunkKey(blob, i), i, piece).then((ok) => {
+        free.push(full);
         if (ok !== 1) throw new IdlegridError('SLOW_CLIENT', 'the upload was discarded as abandoned while it was being written; upload it again');
       });
       p.catch(() => {}); // observed when awaited below; never an unhandled rejection meanwhile
