@@ -48,7 +48,7 @@ export class RedisBlobs implements BlobBackend {
     // Chunk buffers are reused once Redis has answered for them (ioredis holds a buffer until then), so
     // an upload allocates WRITES_IN_FLIGHT + 1 of them, not one per MiB.
     const free: Buffer[] = [];
-    let buf = Buffer.allocUnsafe(size);
+    let buf: Buffer = Buffer.allocUnsafe(size);
     let fill = 0;
     let index = 0;
     const inFlight: Array<Promise<void>> = [];
