@@ -38,7 +38,7 @@ const efficiency: Bench = async (opts) => {
   const unitsPerRep: number[] = [];
   try {
     for (let r = 0; r < reps; r++) {
-      const job = await submitJob(coord, keysearchBody({ units, unitSize, exhaustive: true, policy: { minQuorum: 1, targetResults: 1, adaptive: false } }));
+      const job = await submitJob(coord, keysearchBody({ units, unitSize, exhaustive: true, policy: { minQuorum: 1, targetResults: 1, adaptive: false, audit: 0, probation: 0 } }));
       const worker = new VolunteerWorker({ coordinator: coord.url, threads, configDir: mkdtempSync(join(tmpdir(), 'idlegrid-bench-eff-')) });
       let done = 0;
       worker.on('unitDone', () => done++);

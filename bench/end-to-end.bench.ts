@@ -62,7 +62,7 @@ async function search(coord: BenchCoordinator, log2: number): Promise<{ wallS: n
   const ciphertext = encryptBlock(key, BENCH_KEYSEARCH.iv, BENCH_KEYSEARCH.plaintext);
   const job = await submitJob(coord, keysearchBody({
     units: UNITS, unitSize: keys / UNITS, exhaustive: true, params: { ciphertext },
-    policy: { minQuorum: 1, targetResults: 1, adaptive: false },
+    policy: { minQuorum: 1, targetResults: 1, adaptive: false, audit: 0, probation: 0 },
   }));
   // Started after the job is queued, so it gets work at its first request (no "no work, retry in 5 s").
   const configDir = mkdtempSync(join(tmpdir(), 'idlegrid-bench-worker-'));

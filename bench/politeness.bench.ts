@@ -57,7 +57,7 @@ const politeness: Bench = async (opts) => {
   const coord = await startCoordinator({ redisUrl: redis.url, prefix: 'polite' });
   try {
     // Far more work than the benchmark gets through: the worker never runs dry.
-    await submitJob(coord, keysearchBody({ units: 64, unitSize: 2 ** 32, policy: { minQuorum: 1, targetResults: 1 } }));
+    await submitJob(coord, keysearchBody({ units: 64, unitSize: 2 ** 32, policy: { minQuorum: 1, targetResults: 1, audit: 0, probation: 0 } }));
 
     // Calibrate the foreground task to about foregroundMs on this machine, alone.
     const probe = 2e7;

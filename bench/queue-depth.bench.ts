@@ -50,7 +50,7 @@ async function trial(redis: BenchRedis, prefix: string, units: number, size: (ty
     const keys = `${prefix}:*`;
     const [k0, m0] = [await keyspaceBytes(redis.client, keys), await usedMemory(redis.client)];
     const t0 = performance.now();
-    await submitJob(coord, keysearchBody({ units, unitSize: UNIT_SIZE, policy: { minQuorum: 2, targetResults: 2, adaptive: false } }));
+    await submitJob(coord, keysearchBody({ units, unitSize: UNIT_SIZE, policy: { minQuorum: 2, targetResults: 2, adaptive: false, audit: 0, probation: 0, ringers: 0, decoys: 0 } }));
     const submitMs = performance.now() - t0;
     const [k1, m1] = [await keyspaceBytes(redis.client, keys), await usedMemory(redis.client)];
     const heapQueued = await coord.inspector!.memory();

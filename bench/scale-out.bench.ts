@@ -31,7 +31,7 @@ const bench: Bench = async (opts) => {
     redis = await startBenchRedis();
     coords.push(await startCoordinator({ redisUrl: redis.url, prefix }), await startCoordinator({ redisUrl: redis.url, prefix }));
     const [a, b] = coords;
-    await submitJob(a, keysearchBody({ units: 10_000_000, unitSize: 2 ** 20, policy: { minQuorum: 2, targetResults: 2, adaptive: false } }));
+    await submitJob(a, keysearchBody({ units: 10_000_000, unitSize: 2 ** 20, policy: { minQuorum: 2, targetResults: 2, adaptive: false, audit: 0, probation: 0, ringers: 0, decoys: 0 } }));
     const common = { mode: 'throughput' as const, hosts: size.hosts, processes: size.processes, threads: 16, batch: 64, heartbeatMs: 15_000, connectConcurrency: 8 };
     // Two sets of hosts, connected throughout; only one set runs at a time. Host i of the second set
     // goes to coordinator i % 2.

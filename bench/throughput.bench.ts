@@ -36,7 +36,7 @@ const bench: Bench = async (opts) => {
     redis = await startBenchRedis();
     coord = await startCoordinator({ redisUrl: redis.url, prefix, nodeArgs: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
     // Ten million units: never runs dry; cut lazily, so it costs one hash.
-    await submitJob(coord, keysearchBody({ units: 10_000_000, unitSize: 2 ** 20, policy: { minQuorum: 2, targetResults: 2, adaptive: false } }));
+    await submitJob(coord, keysearchBody({ units: 10_000_000, unitSize: 2 ** 20, policy: { minQuorum: 2, targetResults: 2, adaptive: false, audit: 0, probation: 0, ringers: 0, decoys: 0 } }));
     sims = await SimGroup.start({
       mode: 'throughput', urls: [coord.wsUrl], hosts: size.hosts, processes: size.processes,
       threads: 16, batch: 64, heartbeatMs: 15_000, connectConcurrency: 8,

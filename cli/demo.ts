@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
-import { buildApp } from '../coordinator/app.js';
+import { buildApp, type Coordinator } from '../coordinator/app.js';
+import { atMost } from '../coordinator/store/ready.js';
+import { startFailure } from './run-coordinator.js';
 import { ADMIN_TOKEN_ENV, newToken } from '../coordinator/auth.js';
 import { VolunteerWorker } from '../worker/worker.js';
 import { demoJobKey, makeDemoJob } from '../workunits/keysearch/kind.js';
@@ -35,8 +37,18 @@ export async function runDemo(flags: { port: number; redis?: string; redisPort: 
   // The demo makes the admin token itself (unless one is set) so that it can print it and submit with it.
   const adminToken = process.env[ADMIN_TOKEN_ENV] || newToken('iga');
   process.env[ADMIN_TOKEN_ENV] = adminToken;
-  const coord = await buildApp({ port: flags.port, host: '127.0.0.1', redisUrl, logLevel: 'warn' }, pino({ level: 'warn' }));
-  await coord.app.listen({ port: flags.port, host: '127.0.0.1' });
+  let coord: Coordinator | undefined;
+  try {
+    coord = await buildApp({ port: flags.port, host: '127.0.0.1', redisUrl, logLevel: 'warn' }, pino({ level: 'warn' }));
+    await coord.app.listen({ port: flags.port, host: '127.0.0.1' });
+  } catch (err) {
+    // Whatever was started is stopped again, and the reason is one line (the port, most often).
+    if (coord) await atMost(coord.close(), 5_000);
+    await launched?.stop();
+    process.stderr.write(`error: ${startFailure(err as NodeJS.ErrnoException, { host: '127.0.0.1', port: flags.port })}${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (npm start -- --port N)' : ''}\n`);
+    process.exit(1);
+  }
+  const coordinator = coord;
   const url = `http://127.0.0.1:${flags.port}`;
   say(`coordinator listening on ${url}  (dashboard ${url}/, API ${url}/api/jobs, workers ${url.replace('http', 'ws')}/ws)`);
   say(`admin token: ${adminToken}`);
@@ -45,29 +57,34 @@ export async function runDemo(flags: { port: number; redis?: string; redisPort: 
   const threads = flags.threads ?? Math.max(1, availableParallelism());
   const worker = new VolunteerWorker({ coordinator: url, threads, bufferUnits: 2, configDir: resolve('.data/demo-worker'), sliceMs: 100, checkpointIntervalS: 60 });
   worker.on('status', (s) => say(`worker: ${s}`));
+  // A refusal that retrying cannot fix (a protocol mismatch, say) ends the demo instead of looping.
+  worker.on('refused', (e) => {
+    process.stderr.write(`error: the coordinator refused the demo's worker: ${e.code}: ${e.message}\n`);
+    void stop(1);
+  });
   worker.start();
   say(`local worker ${worker.identity.hostId} started with ${threads} thread(s)`);
 
   let stopping = false;
-  const stop = async () => {
+  async function stop(code = 0): Promise<void> {
     if (stopping) return process.exit(130);
     stopping = true;
     say('stopping the worker, the coordinator' + (launched ? ' and redis-server' : '') + '...');
     await worker.stop('demo stopped');
-    await coord.close();
+    await coordinator.close();
     await launched?.stop();
     say('stopped');
-    process.exit(0);
-  };
+    process.exit(code);
+  }
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 
   const seed = randomBytes(16);
   const demo = { params: makeDemoJob(seed, DEMO_SIZE), key: demoJobKey(seed, DEMO_SIZE) };
   const client = new Client(url, adminToken);
-  // One local worker is one host, and a host never validates its own work: the demo asks for a single
-  // replica. Real jobs default to two hosts per unit.
-  const job = await client.submit({ kind: 'keysearch', name: 'demo: find a planted RC5-72 key', params: demo.params, policy: { minQuorum: 1, targetResults: 1 } });
+  // The default policy: each unit computed once by the worker, and audited by the coordinator's verifier
+  // (in full for the worker's first results, while it earns trust).
+  const job = await client.submit({ kind: 'keysearch', name: 'demo: find a planted RC5-72 key', params: demo.params });
   say(`submitted demo job ${job.id}: rc5-32/12/9, ${job.progress.itemsTotal} keys in ${job.progress.unitsTotal} units (the planted key is ${demo.key})`);
   const final = await waitForJob(client, job.id, { bar: true, intervalMs: 500 });
   const found = (final.result as { found?: Array<{ key: string }> } | null)?.found ?? [];

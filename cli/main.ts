@@ -13,6 +13,7 @@ import { submitCommand } from './submit.js';
 import { jobCommands } from './jobs.js';
 import { accountCommand } from './account.js';
 import { tokenCommand } from './token.js';
+import { serviceCommand } from './service.js';
 
 const program = new Command('idlegrid')
   .description('volunteer distributed computing: key searches and radio signal scans on idle machines')
@@ -56,6 +57,7 @@ submitCommand(program);
 jobCommands(program);
 accountCommand(program);
 tokenCommand(program);
+serviceCommand(program);
 
 program
   .command('demo')

@@ -69,7 +69,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
 }
 
 /** One line a user can act on, for whatever stopped the start. */
-function startFailure(err: NodeJS.ErrnoException, flags: CoordinatorFlags): string {
+export function startFailure(err: NodeJS.ErrnoException, flags: Pick<CoordinatorFlags, 'host' | 'port'>): string {
   const where = `${flags.host}:${flags.port}`;
   switch (err.code) {
     case 'EADDRINUSE':

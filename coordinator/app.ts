@@ -27,8 +27,10 @@ import { HostRegistry } from './registry.js';
 import { accountRoutes } from './routes/accounts.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { dataRoutes } from './routes/data.js';
+import { downloadRoutes } from './routes/download.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { joinRoutes } from './routes/join.js';
 import { pictureRoutes } from './routes/pictures.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { registerSecurity } from './security.js';
@@ -43,6 +45,7 @@ import { parseLeaseId } from '../protocol/index.js';
 import { replicaField } from './store/unit-layout.js';
 import { Transitioner } from './transitioner.js';
 import { Validator, type JudgedResult } from './validator.js';
+import { Verifier } from './verifier.js';
 
 export interface Coordinator {
   app: FastifyInstance;
@@ -63,17 +66,19 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   const admin = resolveAdminToken(process.env[ADMIN_TOKEN_ENV]);
 
   const redis = connectStore(options.redisUrl);
+  // BullMQ workers block on their connection: the assembler and the verifier each have one.
   const blocking = connectStore(options.redisUrl, { blocking: true });
+  const auditBlocking = connectStore(options.redisUrl, { blocking: true });
   // Recordings' bytes travel on a connection of their own, so a 1 MiB chunk never queues ahead of a lease.
   const bulk = connectStore(options.redisUrl);
   // WAIT blocks its connection: the replica acknowledgements get one too (store/replica-ack.ts).
   const acks = options.redisWaitReplicas > 0 ? connectStore(options.redisUrl) : null;
-  const clients = [redis, blocking, bulk, ...(acks ? [acks] : [])];
+  const clients = [redis, blocking, auditBlocking, bulk, ...(acks ? [acks] : [])];
   const opened: Array<() => Promise<unknown> | void> = clients.map((c) => () => c.disconnect());
   try {
     log.info(`connecting to Redis at ${redactRedisUrl(options.redisUrl)} (waiting up to ${options.redisTimeoutS} s)`);
     await untilReady(clients, options.redisTimeoutS * 1000, options.redisUrl);
-    return await buildWithStore(options, log, app, admin, { redis, blocking, bulk, acks }, opened);
+    return await buildWithStore(options, log, app, admin, { redis, blocking, auditBlocking, bulk, acks }, opened);
   } catch (err) {
     for (const close of opened.reverse()) await atMost(Promise.resolve(close()), 2_000);
     throw err;
@@ -86,10 +91,10 @@ async function buildWithStore(
   log: Logger,
   app: FastifyInstance,
   admin: AdminToken,
-  clients: { redis: StoreRedis; blocking: StoreRedis; bulk: StoreRedis; acks: StoreRedis | null },
+  clients: { redis: StoreRedis; blocking: StoreRedis; auditBlocking: StoreRedis; bulk: StoreRedis; acks: StoreRedis | null },
   opened: Array<() => Promise<unknown> | void>,
 ): Promise<Coordinator> {
-  const { redis, blocking, bulk } = clients;
+  const { redis, blocking, auditBlocking, bulk } = clients;
   const keys = new Keys(options.prefix);
   const ack = new ReplicaAck(clients.acks, keys.key('ackMark'), options.redisWaitReplicas, options.redisWaitTimeoutMs, log);
   const catalog = new RecordingCatalog(bulk, keys);
@@ -103,11 +108,21 @@ async function buildWithStore(
   opened.push(() => assembler.close());
   const metrics = new Metrics(redis, keys, catalog);
   const registry = new HostRegistry();
-  // A validation that settles a job wakes the assembler at once rather than at the next transitioner tick.
-  const validator = new Validator(redis, keys, jobs, () => void assembler.drainSettled().catch(() => {}), log,
-    (jobId, unit, now) => metrics.unitValidated(jobId, unit, now),
+  // The validator and the verifier call each other: the verifier's findings go back to the validator.
+  let validator: Validator | undefined;
+  const verifier = new Verifier(redis, auditBlocking, keys, jobs, inputs, options.verifierThreads, log, (jobId, unit, found) => {
+    metrics.audited(found.finding, found.opsDone);
+    void validator?.validateUnit(jobId, unit).catch((err: Error) => log.warn({ err: err.message, jobId, unit }, 'validation after an audit failed; the transitioner will retry'));
+  });
+  opened.push(() => verifier.close());
+  validator = new Validator(redis, keys, jobs, {
+    // A validation that settles a job wakes the assembler at once rather than at the next transitioner tick.
+    settled: () => void assembler.drainSettled().catch(() => {}),
+    audit: (jobId, unit, replica) => verifier.request(jobId, unit, replica),
+    valid: (jobId, unit, now) => metrics.unitValidated(jobId, unit, now),
     // Hosts connected here hear of their credit at once; the others through their own coordinator.
-    (judged) => announceCredit(judged));
+    judged: (items) => announceCredit(items),
+  }, log);
   const deliverCredit = (items: JudgedResult[]) => {
     if (!items.length) return;
     registry.deliver({ type: 'credit', items });
@@ -125,7 +140,7 @@ async function buildWithStore(
       .catch((err: Error) => log.warn({ err: err.message }, 'credit not announced: the replica wait failed (the grants stand)'));
   };
   const services: Services = {
-    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, registry, log, ack,
+    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, verifier, registry, log, ack,
     accounts: new AccountStore(redis, keys),
     dispatcher: new Dispatcher(redis, keys, jobs),
     metrics,
@@ -165,9 +180,12 @@ async function buildWithStore(
   pictureRoutes(app, services);
   // Dashboard and its data routes register here.
   await dashboardRoutes(app, services);
+  joinRoutes(app);
+  downloadRoutes(app);
   const sampler = new HistorySampler(redis, keys, (err) => log.warn({ err: err.message }, 'history sample failed; retrying next interval'));
 
   assembler.start();
+  verifier.start();
   transitioner.start();
   sampler.start();
   collector.start();
@@ -188,8 +206,9 @@ async function buildWithStore(
       // Each step is bounded: with Redis gone, BullMQ and ioredis would wait for it for ever.
       await atMost(app.close(), 3_000);
       await atMost(assembler.close(), 3_000);
+      await atMost(verifier.close(), 3_000);
       await atMost(bus.close(), 1_000);
-      for (const c of [redis, blocking, bulk]) c.disconnect();
+      for (const c of [redis, blocking, auditBlocking, bulk]) c.disconnect();
       ack.close();
     },
   };

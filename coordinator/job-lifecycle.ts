@@ -33,7 +33,7 @@ export class JobLifecycle {
     const result = end.state === 'cancelled' || end.result === undefined ? '' : JSON.stringify(end.result);
     const error = end.state === 'failed' ? JSON.stringify(end.error) : '';
     const out = await this.redis.ig_closeJob(this.keys.prefix, jobId, end.state, Date.now(), result, error);
-    if (out === 'already') return { closed: false, withdrawn: 0 };
+    if (out === 'already' || out === 'unsettled') return { closed: false, withdrawn: 0 };
     const flat = out as string[];
     const leases: Array<[string, string]> = [];
     for (let i = 0; i < flat.length; i += 2) leases.push([flat[i], flat[i + 1]]);

@@ -23,6 +23,8 @@ export interface JobMeta {
   secret: Buffer;
   /** Search on after a decisive result (a key found). */
   exhaustive: boolean;
+  /** The job's decoys (kind-defined), derived from its secret; undefined when it has none. */
+  decoys?: unknown;
 }
 
 /** A unit's spec as sent to hosts, plus the coordinator-only ringer secret. */
@@ -48,7 +50,7 @@ export class JobStore {
     if (!kind) throw new IdlegridError('UNKNOWN_KIND', `"${sub.data.kind}"; known kinds: ${knownKinds()}`);
     const params = kind.params.safeParse(sub.data.params ?? {});
     if (!params.success) throw new IdlegridError('BAD_PARAMS', prefixIssues('params', params.error));
-    const policy = Policy.safeParse(sub.data.policy ?? {});
+    const policy = Policy.safeParse(withKindDefaults(kind, sub.data.policy ?? {}));
     if (!policy.success) throw new IdlegridError('BAD_PARAMS', prefixIssues('policy', policy.error));
     const planned = kind.plan(params.data);
     if (!planned.ok) throw new IdlegridError(planned.error.code, planned.error.message);
@@ -124,6 +126,8 @@ export class JobStore {
       secret: Buffer.from(secret, 'hex'),
       exhaustive: parsedParams.exhaustive === true,
     };
+    const nDecoys = meta.policy.decoys ?? 0;
+    if (nDecoys > 0 && kind.decoys) meta.decoys = kind.decoys(meta.params, hmacBytes(meta.secret, 'decoys', 8 * nDecoys), nDecoys);
     if (this.metaCache.size > 10_000) this.metaCache.clear();
     this.metaCache.set(id, meta);
     return meta;
@@ -136,11 +140,9 @@ export class JobStore {
   unitSpec(meta: JobMeta, unit: number): UnitSpec {
     const spec = meta.kind.unit(meta.params, meta.plan, unit);
     const n = meta.policy.ringers ?? 0;
-    if (n > 0 && meta.kind.plantRingers) {
-      // 8 bytes per ringer and one per target for the shuffle: as many HMAC blocks as that takes.
-      const blocks = Math.ceil((9 * n + 1) / 32);
-      const random = Buffer.concat(Array.from({ length: blocks }, (_, b) => createHmac('sha256', meta.secret).update(`ringers:${unit}:${b}`).digest()));
-      const planted = meta.kind.plantRingers(spec, random, n);
+    if ((n > 0 || meta.decoys !== undefined) && meta.kind.plantRingers) {
+      // 8 bytes per ringer and one per target for the shuffle (64 targets at most).
+      const planted = meta.kind.plantRingers(spec, hmacBytes(meta.secret, `ringers:${unit}`, 8 * n + 64), n, meta.decoys);
       return { spec: planted.unit, secret: planted.secret };
     }
     return { spec };
@@ -156,6 +158,21 @@ export class JobStore {
     }
     if (seen.size) await this.redis.hset(this.keys.key('slices', { job: id }), Object.fromEntries(seen));
   }
+}
+
+/** `n` bytes from the job's secret for one purpose: deterministic for the coordinator, unpredictable for hosts. */
+function hmacBytes(secret: Buffer, purpose: string, n: number): Uint8Array {
+  const blocks = Math.ceil(n / 32);
+  return Buffer.concat(Array.from({ length: blocks }, (_, b) => createHmac('sha256', secret).update(`${purpose}:${b}`).digest())).subarray(0, n);
+}
+
+/**
+ * A kind that cannot be audited gets BOINC's two replicas unless the owner chose otherwise: one
+ * unchecked replica would be taken on trust.
+ */
+function withKindDefaults(kind: Kind<any, any, any, any>, policy: Record<string, unknown>): Record<string, unknown> {
+  if (kind.audit || 'minQuorum' in policy || 'targetResults' in policy) return policy;
+  return { minQuorum: 2, targetResults: 2, ...policy };
 }
 
 function prefixIssues(prefix: string, error: z.ZodError): string {

@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { GridReader } from './history.js';
 import type { RecordingUsage } from './inputs/catalog.js';
 import type { Keys } from './store/keys.js';
-import { replicaField } from './store/unit-layout.js';
+import { AUDIT, replicaField, type AuditLetter } from './store/unit-layout.js';
 
 /** Grid-wide totals: metric label -> field of the `stats` hash that the Lua scripts count in. */
 const GRID_RESULTS = { valid: 'results_valid', invalid: 'results_invalid', error: 'results_error', timeout: 'results_timeout' } as const;
@@ -28,6 +28,8 @@ export class Metrics {
   private readonly storeUp = new client.Gauge({ name: 'idlegrid_store_up', help: '1 when this coordinator\'s last scrape read the grid from Redis, 0 when Redis did not answer', registers: [this.registry] });
   private readonly resultsTotal = new client.Counter({ name: 'idlegrid_results_total', help: 'Results received by this coordinator, by outcome at the gateway', labelNames: ['outcome'], registers: [this.registry] });
   private readonly leasedTotal = new client.Counter({ name: 'idlegrid_units_leased_total', help: 'Replicas this coordinator handed to hosts', registers: [this.registry] });
+  private readonly auditsTotal = new client.Counter({ name: 'idlegrid_audits_total', help: 'Results this coordinator\'s verifier audited, by finding (passed, failed)', labelNames: ['finding'], registers: [this.registry] });
+  private readonly auditOps = new client.Counter({ name: 'idlegrid_audit_operations_total', help: 'Operations this coordinator\'s verifier spent recomputing audited blocks', registers: [this.registry] });
   private readonly dispatchLatency = new client.Histogram({
     name: 'idlegrid_dispatch_latency_seconds',
     help: 'Time to choose and lease units for one work request',
@@ -140,6 +142,11 @@ export class Metrics {
   dispatched(units: number, seconds: number): void {
     this.leasedTotal.inc(units);
     this.dispatchLatency.observe(seconds);
+  }
+
+  audited(finding: AuditLetter, opsDone: number): void {
+    this.auditsTotal.inc({ finding: finding === AUDIT.passed ? 'passed' : 'failed' });
+    this.auditOps.inc(opsDone);
   }
 
   results(items: Array<{ status: 'accepted' | 'rejected' }>): void {

@@ -27,6 +27,8 @@ export const CoordinatorOptionsSchema = z.object({
   /** Report deadline floor and the per-thread speed assumed when deriving deadlines from work. */
   minDelayS: z.number().positive().default(300),
   refOpsPerS: z.number().positive().default(2e9),
+  /** Threads that recompute audited blocks of results (the verifier). */
+  verifierThreads: z.number().int().min(1).max(256).default(1),
   /** Units a host may hold per thread it declared (work buffer included). */
   leasesPerThread: z.number().int().min(1).max(64).default(4),
   /**

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide, type Replica } from './quorum.js';
 
-const judge = { acceptable: (r: unknown) => r !== 'garbage', agree: (a: unknown, b: unknown) => a === b };
+const judge = { acceptable: (r: unknown) => r !== 'garbage', agree: (a: unknown, b: unknown) => a === b, auditRequired: false };
+const audited = { ...judge, auditRequired: true };
 
 const replicas = (results: unknown[]): Replica[] => results.map((result, r) => ({ r, state: 'R', result }));
 
@@ -22,7 +23,7 @@ describe('canonical-result rule', () => {
 
   it('never counts a result that fails its checks', () => {
     expect(decide({ state: 'open', quorum: 2, replicas: replicas(['garbage', 'garbage']) }, judge, 6)).toEqual({
-      action: 'more', reason: '2 result(s) failed checks', outcomes: [[0, 'I'], [1, 'I']],
+      action: 'more', reason: '2 result(s) failed checks or their audit', outcomes: [[0, 'I'], [1, 'I']],
     });
     expect(decide({ state: 'open', quorum: 2, replicas: replicas(['garbage']) }, judge, 6)).toMatchObject({ action: 'more', outcomes: [[0, 'I']] });
   });
@@ -35,6 +36,27 @@ describe('canonical-result rule', () => {
       { r: 3, state: 'R', result: 'z' },
     ];
     expect(decide({ state: 'valid', quorum: 2, canon: 0, replicas: reps }, judge, 6)).toEqual({ action: 'late', outcomes: [[2, 'V'], [3, 'I']] });
+  });
+
+  it('audits the would-be canonical result first, and takes it only once it passed', () => {
+    expect(decide({ state: 'open', quorum: 1, replicas: replicas(['a']) }, audited, 6)).toEqual({ action: 'audit', replica: 0 });
+    const passed: Replica[] = [{ r: 0, state: 'R', result: 'a', audit: 'P' }];
+    expect(decide({ state: 'open', quorum: 1, replicas: passed }, audited, 6)).toEqual({ action: 'valid', canon: 0, outcomes: [[0, 'V']] });
+  });
+
+  it('a result that failed its audit is invalid, and so is every result that agrees with it', () => {
+    const reps: Replica[] = [
+      { r: 0, state: 'R', result: 'lie', audit: 'F' },
+      { r: 1, state: 'R', result: 'lie' },
+      { r: 2, state: 'R', result: 'truth', audit: 'P' },
+    ];
+    expect(decide({ state: 'open', quorum: 1, replicas: reps }, audited, 6)).toEqual({ action: 'valid', canon: 2, outcomes: [[0, 'I'], [1, 'I'], [2, 'V']] });
+    expect(decide({ state: 'open', quorum: 1, replicas: reps.slice(0, 2) }, audited, 6)).toMatchObject({ action: 'more', outcomes: [[0, 'I'], [1, 'I']] });
+  });
+
+  it('never counts again a result judged invalid after the fact (its host was caught)', () => {
+    const reps: Replica[] = [{ r: 0, state: 'R', result: 'a', outcome: 'I' }];
+    expect(decide({ state: 'open', quorum: 1, replicas: reps }, judge, 6)).toMatchObject({ action: 'more' });
   });
 
   it('property: a valid decision always has a quorum of agreeing, acceptable results including the canonical one', () => {

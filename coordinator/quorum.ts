@@ -2,7 +2,7 @@
  * The validator's rule (BOINC's canonical-result rule), as a pure function of a unit's replicas so
  * that it can be property-tested. Applying the decision atomically is validate.lua's job.
  */
-import { OUTCOME, REPLICA_STATE, UNIT_STATE, type OutcomeLetter, type ReplicaState } from './store/unit-layout.js';
+import { AUDIT, OUTCOME, REPLICA_STATE, UNIT_STATE, type AuditLetter, type OutcomeLetter, type ReplicaState } from './store/unit-layout.js';
 
 export interface Replica {
   r: number;
@@ -10,6 +10,8 @@ export interface Replica {
   result?: unknown;
   /** Set once decided. */
   outcome?: OutcomeLetter;
+  /** What the verifier found, once it recomputed blocks of this result. */
+  audit?: AuditLetter;
 }
 
 export interface ReplicaSet {
@@ -21,6 +23,7 @@ export interface ReplicaSet {
 
 export type Decision =
   | { action: 'valid'; canon: number; outcomes: Array<[number, OutcomeLetter]> }
+  | { action: 'audit'; replica: number }
   | { action: 'late'; outcomes: Array<[number, OutcomeLetter]> }
   | { action: 'more'; reason: string; outcomes: Array<[number, OutcomeLetter]> }
   | { action: 'fail'; reason: string; outcomes: Array<[number, OutcomeLetter]> }
@@ -30,8 +33,16 @@ export interface Judge {
   /** Schema, bounds and ringer checks on a single result. */
   acceptable(result: unknown): boolean;
   agree(a: unknown, b: unknown): boolean;
+  /** Must the canonical result pass an audit (the verifier recomputing blocks of it) before it counts? */
+  auditRequired: boolean;
 }
 
+/**
+ * BOINC's canonical-result rule with an audit in front of it: a result that failed its audit is out, and
+ * so is every result that agrees with it (the same lie, told twice); a result that would become canonical
+ * is first audited when the policy says so, and becomes canonical only once it passed. Results already
+ * judged invalid (a host caught later has its results reopened) never count again.
+ */
 export function decide(unit: ReplicaSet, judge: Judge, maxSuccessResults: number): Decision {
   const reported = unit.replicas.filter((x) => x.state === REPLICA_STATE.reported);
   if (unit.state === UNIT_STATE.valid) {
@@ -44,12 +55,17 @@ export function decide(unit: ReplicaSet, judge: Judge, maxSuccessResults: number
     };
   }
   if (unit.state !== UNIT_STATE.open) return { action: 'none' };
-  const candidates = reported.filter((x) => judge.acceptable(x.result));
+  const caught = reported.filter((x) => x.audit === AUDIT.failed);
+  const candidates = reported.filter((x) =>
+    x.outcome !== OUTCOME.invalid && x.audit !== AUDIT.failed && judge.acceptable(x.result) && !caught.some((f) => judge.agree(f.result, x.result)));
   if (candidates.length >= unit.quorum) {
     const needed = Math.floor(unit.quorum / 2) + 1;
-    for (const c of candidates) {
+    // Results that already passed an audit are tried first, so a pending audit never delays a unit that has one.
+    const order = [...candidates].sort((a, b) => Number(b.audit === AUDIT.passed) - Number(a.audit === AUDIT.passed));
+    for (const c of order) {
       const agreeing = candidates.filter((o) => o === c || judge.agree(c.result, o.result));
       if (agreeing.length >= needed) {
+        if (judge.auditRequired && c.audit !== AUDIT.passed) return { action: 'audit', replica: c.r };
         return {
           action: 'valid',
           canon: c.r,
@@ -58,13 +74,13 @@ export function decide(unit: ReplicaSet, judge: Judge, maxSuccessResults: number
       }
     }
   }
-  // A result that fails its own checks (a fake key, a wrong count) is invalid whatever others say:
-  // mark it now, so its host loses trust at once.
+  // A result that fails its own checks (a fake key, a wrong count) or its audit is invalid whatever others
+  // say: mark it now, so its host loses trust at once.
   const rejected: Array<[number, typeof OUTCOME.invalid]> = reported.filter((x) => !x.outcome && !candidates.includes(x)).map((x) => [x.r, OUTCOME.invalid]);
   if (reported.length < unit.quorum && !rejected.length) return { action: 'none' };
   if (reported.length >= maxSuccessResults) {
     return { action: 'fail', reason: `no agreement among ${reported.length} results (max_success_results reached)`, outcomes: rejected };
   }
   if (reported.length < unit.quorum) return { action: 'more', reason: `${rejected.length} result(s) failed checks`, outcomes: rejected };
-  return { action: 'more', reason: rejected.length ? `${rejected.length} result(s) failed checks` : 'results disagree', outcomes: rejected };
+  return { action: 'more', reason: rejected.length ? `${rejected.length} result(s) failed checks or their audit` : 'results disagree', outcomes: rejected };
 }

@@ -45,7 +45,9 @@ export async function registerSecurity(app: FastifyInstance, svc: Services, log:
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
+        // 'wasm-unsafe-eval' lets same-origin scripts compile WebAssembly (the /join page's kernels) and
+        // nothing more: no eval of JavaScript.
+        scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],

@@ -14,6 +14,7 @@ import type { Keys } from './store/keys.js';
 import type { ReplicaAck } from './store/replica-ack.js';
 import type { StoreRedis } from './store/scripts.js';
 import type { Validator } from './validator.js';
+import type { Verifier } from './verifier.js';
 
 export interface Services {
   options: CoordinatorOptions;
@@ -24,6 +25,7 @@ export interface Services {
   inputs: InputStore;
   dispatcher: Dispatcher;
   validator: Validator;
+  verifier: Verifier;
   assembler: Assembler;
   lifecycle: JobLifecycle;
   bus: EventBus;

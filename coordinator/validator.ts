@@ -2,11 +2,16 @@
  * Validation service: reads a unit, decides with quorum.ts and the kind's compare function, applies the
  * decision with validate.lua. The Lua script refuses a decision made on a stale read (the unit's version
  * moved), in which case we read and decide again: two coordinators can never validate a unit twice.
+ *
+ * Commit, then audit: a result that would become canonical is first sent to the verifier (verifier.ts),
+ * which recomputes blocks of it and records what it found (audit-result.lua); the unit then comes back
+ * here and is decided with that finding. A host whose result is judged invalid is caught: its results in
+ * jobs still running are reopened (reopen.lua).
  */
 import type { Logger } from 'pino';
 import type { ChainableCommander } from 'ioredis';
 import { OPS_PER_COBBLESTONE, leaseId } from '../protocol/index.js';
-import { OUTCOME, REPLICA_STATE, UNIT, replicaField, type OutcomeLetter, type ReplicaState } from './store/unit-layout.js';
+import { OUTCOME, REPLICA_STATE, UNIT, replicaField, type AuditLetter, type OutcomeLetter, type ReplicaState } from './store/unit-layout.js';
 import { decide, type Decision, type Replica, type ReplicaSet } from './quorum.js';
 import type { JobMeta, JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
@@ -21,18 +26,31 @@ export interface JudgedResult {
   valid: boolean;
 }
 
+export interface ValidatorHooks {
+  /** A decision settled a job (its id is in `settled` already): wake the assembler. */
+  settled(): void;
+  /** A result must pass an audit before it counts: queue it with the verifier (idempotent). */
+  audit(jobId: string, unit: number, replica: number): Promise<void>;
+  /** Once per unit that became valid, with the unit as read (the turnaround histogram). */
+  valid?(jobId: string, unit: Record<string, string>, nowMs: number): void;
+  /** Each result newly judged, so its host can be told its credit (the `credit` message). */
+  judged?(items: JudgedResult[]): void;
+}
+
+/** An audit not answered by then is asked for again (BullMQ deduplicates while it is pending). */
+const AUDIT_BACKSTOP_MS = 60_000;
+
+type Plan =
+  | { step: 'apply'; action: Decision['action']; credit: number; outcomes: Array<[number, OutcomeLetter]>; args: Array<string | number> }
+  | { step: 'audit'; replica: number };
+
 export class Validator {
   constructor(
     private readonly redis: StoreRedis,
     private readonly keys: Keys,
     private readonly jobs: JobStore,
-    /** Called when a decision settled a job (its id is in `settled` already): wake the assembler. */
-    private readonly onSettled: () => void,
+    private readonly hooks: ValidatorHooks,
     private readonly log: Logger,
-    /** Called once per unit that became valid, with the unit as read (for the turnaround histogram). */
-    private readonly onValid?: (jobId: string, unit: Record<string, string>, nowMs: number) => void,
-    /** Called with each result newly judged, so its host can be told its credit (the `credit` message). */
-    private readonly onJudged?: (items: JudgedResult[]) => void,
   ) {}
 
   /** Validate one unit, re-reading it until a decision applies to an unchanged unit. */
@@ -64,29 +82,39 @@ export class Validator {
     const now = Date.now();
     const pipe = this.redis.pipeline() as unknown as StorePipeline;
     const planned: Array<{ i: number; action: Decision['action']; judged: JudgedResult[] } | null> = [];
+    const audits: Array<{ jobId: string; unit: number; replica: number }> = [];
     const judged: JudgedResult[] = [];
     const results: string[] = units.map(() => 'ok');
     for (let i = 0; i < units.length; i++) {
       const { jobId, unit } = units[i];
+      const h = hashes[i];
       const meta = await this.jobs.meta(jobId);
-      const args = meta && hashes[i][UNIT.version] ? this.decide(meta, unit, hashes[i]) : null;
-      if (!args) {
-        pipe.zrem(this.keys.key('validate'), `${jobId}.${unit}`);
+      const plan = meta && h[UNIT.version] ? this.decide(meta, unit, h) : null;
+      const member = `${jobId}.${unit}`;
+      if (!plan) {
+        pipe.zrem(this.keys.key('validate'), member);
         planned.push(null);
         continue;
       }
-      pipe.ig_validate(this.keys.prefix, jobId, unit, hashes[i][UNIT.version], now, ...args.args);
-      const h = hashes[i];
+      if (plan.step === 'audit') {
+        // The unit stays queued for validation, later: if the audit is lost, it is asked for again.
+        pipe.zadd(this.keys.key('validate'), 'XX', now + AUDIT_BACKSTOP_MS, member);
+        planned.push(null);
+        audits.push({ jobId, unit, replica: plan.replica });
+        continue;
+      }
+      pipe.ig_validate(this.keys.prefix, jobId, unit, h[UNIT.version], now, ...plan.args);
       planned.push({
         i,
-        action: args.action,
+        action: plan.action,
         // Outcomes are written once: results judged before are not announced again.
-        judged: args.outcomes.filter(([r]) => !h[replicaField('outcome', r)]).map(([r, o]) => ({
-          leaseId: leaseId(jobId, unit, r), hostId: h[replicaField('host', r)], credit: o === OUTCOME.valid ? args.credit : 0, valid: o === OUTCOME.valid,
+        judged: plan.outcomes.filter(([r]) => !h[replicaField('outcome', r)]).map(([r, o]) => ({
+          leaseId: leaseId(jobId, unit, r), hostId: h[replicaField('host', r)], credit: o === OUTCOME.valid ? plan.credit : 0, valid: o === OUTCOME.valid,
         })),
       });
     }
     const replies = (await (pipe as unknown as ChainableCommander).exec()) ?? [];
+    let settled = false;
     replies.forEach(([err, res], k) => {
       const p = planned[k];
       if (!p) return;
@@ -98,15 +126,27 @@ export class Validator {
       results[p.i] = String(res);
       if (res === 'stale') return;
       judged.push(...p.judged);
-      if (p.action === 'valid') this.onValid?.(jobId, hashes[p.i], now);
-      if (res === 'settled') this.onSettled();
+      if (p.action === 'valid') this.hooks.valid?.(jobId, hashes[p.i], now);
+      if (res === 'settled') settled = true;
     });
-    if (judged.length) this.onJudged?.(judged);
+    for (const a of audits) await this.hooks.audit(a.jobId, a.unit, a.replica);
+    if (judged.length) this.hooks.judged?.(judged);
+    await this.reopenCaught(judged);
+    if (settled) this.hooks.settled();
     return results;
   }
 
-  /** The validate.lua arguments for a unit as read, or null when there is nothing to do. */
-  private decide(meta: JobMeta, unit: number, h: Record<string, string>): Planned | null {
+  /** Hosts whose results were just judged invalid: what they vouched for in running jobs is computed again. */
+  private async reopenCaught(judged: JudgedResult[]): Promise<void> {
+    const caught = new Set(judged.filter((j) => !j.valid).map((j) => j.hostId));
+    for (const host of caught) {
+      const reopened = Number(await this.redis.ig_reopen(this.keys.prefix, host, Date.now()));
+      this.log.warn({ hostId: host, reopened }, 'a host returned an invalid result: its trust is reset, and its valid results in running jobs are reopened');
+    }
+  }
+
+  /** What to do with a unit as read, or null when there is nothing to do. */
+  private decide(meta: JobMeta, unit: number, h: Record<string, string>): Plan | null {
     const { kind } = meta;
     const { spec, secret } = this.jobs.unitSpec(meta, unit);
     const judge = {
@@ -118,6 +158,7 @@ export class Validator {
         return true;
       },
       agree: (a: unknown, b: unknown) => kind.compare(a, b, spec),
+      auditRequired: kind.audit !== undefined && (meta.policy.audit > 0 || meta.policy.probation > 0),
     };
     const view = replicaSet(h);
     const d = decide(view, judge, meta.policy.maxSuccessResults);
@@ -126,26 +167,21 @@ export class Validator {
     switch (d.action) {
       case 'none':
         return null;
+      case 'audit':
+        return { step: 'audit', replica: d.replica };
       case 'valid': {
         const canonical = view.replicas.find((x) => x.r === d.canon)!.result;
         const decisive = !meta.exhaustive && kind.decisive?.(canonical, meta.params) === true;
         const items = kind.items ? kind.items(spec) : 1;
-        return { action: d.action, credit, outcomes: d.outcomes, args: ['valid', d.canon, credit, items, ops, decisive ? '1' : '0', ...d.outcomes.flat()] };
+        return { step: 'apply', action: d.action, credit, outcomes: d.outcomes, args: ['valid', d.canon, credit, items, ops, decisive ? '1' : '0', ...d.outcomes.flat()] };
       }
       case 'late':
-        return { action: d.action, credit, outcomes: d.outcomes, args: ['late', credit, ops, ...d.outcomes.flat()] };
+        return { step: 'apply', action: d.action, credit, outcomes: d.outcomes, args: ['late', credit, ops, ...d.outcomes.flat()] };
       case 'more':
       case 'fail':
-        return { action: d.action, credit, outcomes: d.outcomes, args: [d.action, d.reason, credit, ops, ...d.outcomes.flat()] };
+        return { step: 'apply', action: d.action, credit, outcomes: d.outcomes, args: [d.action, d.reason, credit, ops, ...d.outcomes.flat()] };
     }
   }
-}
-
-interface Planned {
-  action: Decision['action'];
-  credit: number;
-  outcomes: Array<[number, OutcomeLetter]>;
-  args: Array<string | number>;
 }
 
 function replicaSet(h: Record<string, string>): ReplicaSet {
@@ -162,7 +198,8 @@ function replicaSet(h: Record<string, string>): ReplicaSet {
         result = undefined;
       }
     }
-    replicas.push({ r, state, result, outcome: h[replicaField('outcome', r)] as Replica['outcome'] });
+    const audit = h[replicaField('audit', r)] as AuditLetter | undefined;
+    replicas.push({ r, state, result, outcome: h[replicaField('outcome', r)] as Replica['outcome'], ...(audit ? { audit } : {}) });
   }
   return {
     state: h[UNIT.state] as ReplicaSet['state'],

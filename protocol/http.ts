@@ -8,19 +8,32 @@ import { JobId, JobState, KindName, Label, WireErrorSchema } from './common.js';
 import { ErrorCodeSchema } from './errors.js';
 
 /** Redundancy and deadline policy of a job (BOINC's work unit fields; defaults are BOINC's). */
+/**
+ * Redundancy, audit and deadline policy of a job. By default a unit is computed once and its result is
+ * audited: the coordinator recomputes `audit` blocks of it, chosen after the result is in, and every block
+ * of the first `probation` results of a host (per kind) that has not yet earned trust under audit. BOINC's
+ * replication (`minQuorum`, `targetResults`) is there for those who want it; kinds that cannot be audited
+ * default to two replicas.
+ */
 export const Policy = z
   .strictObject({
-    minQuorum: z.number().int().min(1).max(10).default(2),
-    targetResults: z.number().int().min(1).max(10).default(2),
+    minQuorum: z.number().int().min(1).max(10).default(1),
+    targetResults: z.number().int().min(1).max(10).default(1),
     maxErrorResults: z.number().int().min(1).max(100).default(3),
     maxTotalResults: z.number().int().min(1).max(100).default(10),
     maxSuccessResults: z.number().int().min(1).max(100).default(6),
     /** Report deadline per replica in seconds; by default derived from the unit's estimated work. */
     delayBoundS: z.number().positive().max(365 * 86400).optional(),
-    /** Adaptive replication: trusted hosts may run a unit alone, spot-checked. */
+    /** With replication: a host with trust earned under audit may run a unit alone (spot-checked by a second replica). */
     adaptive: z.boolean().default(true),
-    /** Ringers planted per key-search unit (0 = none), to check single replicas cheaply. */
-    ringers: z.number().int().min(0).max(8).default(0),
+    /** Blocks of every result the coordinator recomputes and compares (0 = no audit; the block count is the kind's). */
+    audit: z.number().int().min(0).max(64).default(2),
+    /** A host's results are audited in full until this many of them (per kind, in a row) passed. */
+    probation: z.number().int().min(0).max(100).default(3),
+    /** Ringers planted per key-search unit (0 = none): keys the coordinator knows, which a skipping host misses. */
+    ringers: z.number().int().min(0).max(8).default(4),
+    /** Decoys per key-search job: planted keys whose targets every unit carries, so the real one cannot be told apart. */
+    decoys: z.number().int().min(0).max(32).default(8),
   })
   .refine((p) => p.targetResults >= p.minQuorum, { message: 'targetResults must be at least minQuorum', path: ['targetResults'] })
   .refine((p) => p.maxTotalResults >= p.targetResults, { message: 'maxTotalResults must be at least targetResults', path: ['maxTotalResults'] })

@@ -11,6 +11,7 @@ export const NEEDS = [
   { pkg: 'chromium', why: 'dashboard tests drive headless Chromium', present: () => existsSync('/usr/bin/chromium') },
   { pkg: 'prometheus', why: '`promtool check metrics` checks /metrics', present: () => has('command -v promtool') },
   { pkg: 'libfftw3-dev', why: 'the FFT benchmark builds an FFTW reference', present: () => existsSync('/usr/include/fftw3.h') },
+  { pkg: 'systemd', why: '`systemd-analyze verify` checks the unit `idlegrid service install` writes', present: () => has('command -v systemd-analyze') },
   { pkg: 'python3-numpy', why: 'FFT tests compare against numpy', present: () => has('python3 -c "import numpy"') },
 ];
 

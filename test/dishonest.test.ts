@@ -30,7 +30,7 @@ const params = {
 };
 
 async function submit(): Promise<string> {
-  const res = await fetch(`${coord.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders() }, body: JSON.stringify({ kind: 'keysearch', params, policy: { adaptive: false } }) });
+  const res = await fetch(`${coord.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders() }, body: JSON.stringify({ kind: 'keysearch', params, policy: { minQuorum: 2, targetResults: 2, adaptive: false } }) });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }

@@ -6,15 +6,23 @@
  * Results are valid for the key search kind without computing: `found: []` (check() verifies only found
  * keys), `keys` = the unit's count, and a digest that is a function of the job and unit alone, so every
  * replica of a unit agrees with every other. The coordinator cannot tell without ringers, which these
- * jobs do not plant.
+ * jobs do not plant, nor audits, which these jobs turn off (the audit's own cost is measured apart).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { MAX_BATCH, PROTOCOL_VERSION, SOFTWARE, type CoordinatorMessage, type WorkUnit, type WorkerMessage } from '../../protocol/index.js';
 import keysearch from '../../workunits/keysearch/kind.js';
+import { auditBlocks } from '../../workunits/keysearch/params.js';
 import type { SimCommand, SimConfig, SimReply, SimStats } from './protocol.js';
 
 const digestOf = (u: WorkUnit): string => createHash('md5').update(`${u.jobId}.${u.unit}`).digest('hex').slice(0, 16);
+
+/** Well formed without computing: blocks that add up to the digest. Only valid where the job has no audit and no planted keys. */
+function simResult(u: WorkUnit) {
+  const count = (u.spec as { count: number }).count;
+  const digest = digestOf(u);
+  return { found: [], keys: count, digest, blocks: [digest, ...Array.from({ length: auditBlocks(count) - 1 }, () => '0'.repeat(16))] };
+}
 
 function emptyStats(): SimStats {
   return {
@@ -125,7 +133,7 @@ class SimHost {
         }
         const items = m.units.map((u) => ({
           leaseId: u.leaseId,
-          result: { found: [], keys: (u.spec as { count: number }).count, digest: digestOf(u) },
+          result: simResult(u),
           cpuS: 0,
           elapsedS: 0,
         }));

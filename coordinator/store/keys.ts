@@ -32,6 +32,11 @@ export const KEY_TEMPLATES = {
   host: 'host:{host}',
   /** HASH "<what>:<day>" -> count: a host's record per UTC day (c credit, v valid, i invalid, e errors). */
   hostDaily: 'host:{host}:daily',
+  /**
+   * ZSET "job.unit.replica" -> ms: results of this host that were judged valid, so that if the host is
+   * caught lying later its results in jobs still running are reopened and computed again (reopen.lua).
+   */
+  hostVouched: 'host:{host}:vouched',
   /** SET of lease ids a host holds, so a reconnect gets them back. */
   hostLeases: 'host:{host}:leases',
   /** ZSET host -> last seen ms. */

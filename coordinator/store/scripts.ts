@@ -8,7 +8,7 @@ import type { Redis, ChainableCommander } from 'ioredis';
 import { luaKeyPrelude } from './keys.js';
 import { luaLayoutPrelude } from './unit-layout.js';
 
-export const SCRIPT_NAMES = ['createJob', 'lease', 'report', 'validate', 'sweep', 'release', 'closeJob', 'historyAdd'] as const;
+export const SCRIPT_NAMES = ['createJob', 'lease', 'report', 'validate', 'auditResult', 'reopen', 'sweep', 'release', 'closeJob', 'historyAdd'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const FILES: Record<ScriptName, string> = {
@@ -16,6 +16,8 @@ const FILES: Record<ScriptName, string> = {
   lease: 'lease.lua',
   report: 'report.lua',
   validate: 'validate.lua',
+  auditResult: 'audit-result.lua',
+  reopen: 'reopen.lua',
   sweep: 'sweep.lua',
   release: 'release.lua',
   closeJob: 'close-job.lua',

@@ -27,6 +27,10 @@ export const UNIT = {
   version: 'v',
   /** replica number of the canonical result */
   canon: 'canon',
+  /** what the unit was worth when it became valid: credit per valid replica, items, operations (kept so a reopen can take them back) */
+  credit: 'cr',
+  items: 'it',
+  ops: 'op',
 } as const;
 
 /** Per-replica fields: the name is the prefix followed by the replica number (`h0`, `s1`, ...). */
@@ -43,8 +47,10 @@ export const REPLICA = {
   cpu: 'c',
   /** when the result or error arrived, epoch ms */
   reportedAt: 't',
-  /** an OUTCOME letter, written once */
+  /** an OUTCOME letter, written once (a reopen after a host is caught turns V into I) */
   outcome: 'o',
+  /** an AUDIT letter: what the verifier found when it recomputed blocks of this result */
+  audit: 'au',
 } as const;
 
 /** Marks of who already has a replica (`H:<host>`, `A:<account>`) and when a host handed one back (`RH:<host>`). */
@@ -56,6 +62,9 @@ export type ReplicaState = (typeof REPLICA_STATE)[keyof typeof REPLICA_STATE];
 export const OUTCOME = { valid: 'V', invalid: 'I' } as const;
 export type OutcomeLetter = (typeof OUTCOME)[keyof typeof OUTCOME];
 
+/** The verifier's finding on a result: every recomputed block agreed, or one did not. */
+export const AUDIT = { passed: 'P', failed: 'F' } as const;
+export type AuditLetter = (typeof AUDIT)[keyof typeof AUDIT];
 export const UNIT_STATE = { open: 'open', valid: 'valid', failed: 'failed' } as const;
 
 /** Constants both sides use. */
@@ -64,6 +73,8 @@ export const SHARED = {
   CREDIT_HALF_LIFE_MS: 7 * 86_400_000,
   /** A host that handed a replica back gets that unit again only after this long (other hosts first). */
   HANDBACK_COOLDOWN_MS: 10 * 60_000,
+  /** How long a host's valid results stay reopenable should it be caught lying later. */
+  VOUCHED_MS: 7 * 86_400_000,
 } as const;
 
 export const replicaField = (field: keyof typeof REPLICA, r: number | string): string => `${REPLICA[field]}${r}`;
@@ -88,6 +99,7 @@ export function luaLayoutPrelude(): string {
   emit('M_', MARK);
   emit('RS_', REPLICA_STATE);
   emit('O_', OUTCOME);
+  emit('AU_', AUDIT);
   emit('US_', UNIT_STATE);
   emit('', SHARED);
   // Error codes that mean the unit's input is bad, whoever computes it (report.lua fails such a unit once

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startRedis } from '../../cli/redis-launcher.js';
+import { pingRedis, startRedis } from '../../cli/redis-launcher.js';
 import { freePort } from '../helpers/ports.js';
 import { run, waitFor, type Proc } from '../helpers/processes.js';
 import { redisUrl } from '../helpers/redis.js';
@@ -72,6 +72,26 @@ describe('a coordinator that cannot start', () => {
     expect(errorLine(r.out)).toEqual([expect.stringMatching(/^error: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 1 s \(\d+ failed attempts?; last: connect ECONNREFUSED 127\.0\.0\.1:1\); start redis-server/)]);
     expect(r.ms).toBeLessThan(30_000);
   });
+});
+
+describe('npm start (the demo) on a port that is taken', () => {
+  it('exits 1 naming the port, and stops the redis-server it had started', async () => {
+    const port = await freePort();
+    const redisPort = await freePort();
+    const taken: Server = createServer().listen(port, '127.0.0.1');
+    try {
+      const started = Date.now();
+      const p = run(['demo', '--port', String(port), '--redis-port', String(redisPort)], { REDIS_URL: '', IDLEGRID_ADMIN_TOKEN: '' });
+      procs.push(p);
+      const code = await new Promise<number | null>((resolve) => p.proc.once('exit', (c) => resolve(c)));
+      expect(code).toBe(1);
+      expect(errorLine(p.output())).toEqual([`error: cannot listen on 127.0.0.1:${port}: the port is already in use (another coordinator?); choose another with --port (npm start -- --port N)`]);
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(await pingRedis(`redis://127.0.0.1:${redisPort}`)).toBe(false);
+    } finally {
+      taken.close();
+    }
+  }, 90_000);
 });
 
 describe('a coordinator told to stop', () => {

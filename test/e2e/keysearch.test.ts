@@ -1,10 +1,11 @@
 /**
  * End to end with real processes: redis + a coordinator + two workers; a 2^20-key RC5-72 search with a
- * key planted across a byte-carry boundary ends `done` with exactly that key, validated by two hosts.
+ * key planted across a byte-carry boundary, submitted with the default policy, ends `done` with exactly
+ * that key: each unit computed once by a host and audited by the coordinator's verifier.
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OUTCOME, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
+import { AUDIT, OUTCOME, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
 import { readUnitHash } from '../helpers/unit-hash.js';
 import { encryptBlock } from '../../workunits/keysearch/kind.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -17,7 +18,7 @@ afterAll(async () => {
 });
 
 describe('key search end to end', () => {
-  it('finds a planted key with two workers and validates it on two hosts', async () => {
+  it('finds a planted key with two workers; the unit holding it was computed once and passed its audit', async () => {
     const prefix = uniquePrefix('e2e');
     const coord = await startCoordinatorProcess(redisUrl(), prefix);
     procs.push(coord);
@@ -48,14 +49,13 @@ describe('key search end to end', () => {
     expect((done.result as { found: unknown[] }).found).toEqual([{ key }]);
     expect((done.result as { keysSearched: number }).keysSearched).toBeGreaterThanOrEqual(2 ** 16);
 
-    // The unit holding the key was validated by two different hosts that agreed.
+    // The unit holding the key: one replica, valid, audited by the verifier before it counted.
     const redis = new Redis(redisUrl());
     const unit = await readUnitHash(redis, prefix, submitted.id, 0x80123 >> 16);
     redis.disconnect();
     expect(unit.state).toBe(UNIT_STATE.valid);
-    const valid = unit.replicas.filter((x) => x.outcome === OUTCOME.valid).map((x) => x.host);
-    expect(valid.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(valid).size).toBe(valid.length);
+    expect(unit.replicas).toHaveLength(1);
+    expect(unit.replicas[0]).toMatchObject({ outcome: OUTCOME.valid, audit: AUDIT.passed });
 
     const res = await cli(['result', submitted.id, '--coordinator', coord.url]);
     expect(JSON.parse(res.stdout).found).toEqual([{ key }]);

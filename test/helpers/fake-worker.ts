@@ -2,6 +2,7 @@
  * A scripted worker that speaks the real protocol over a real WebSocket: for tests of the coordinator
  * (dishonest hosts, out-of-order frames, replays) where a real worker would be too well-behaved.
  */
+import keysearch from '../../workunits/keysearch/kind.js';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { CoordinatorMessage, PROTOCOL_VERSION, SOFTWARE, type WorkerMessage } from '../../protocol/index.js';
@@ -45,7 +46,7 @@ export class FakeWorker {
     this.send({
       type: 'hello', protocol: PROTOCOL_VERSION, hostId: this.hostId, hostSecret: this.hostSecret, software: SOFTWARE,
       facts: { cores: 2, memoryBytes: 1 << 30, platform: 'linux', arch: 'x64' }, threads: 2,
-      kinds: [{ name: 'keysearch', version: 1 }], ...extra,
+      kinds: [{ name: 'keysearch', version: keysearch.version }], ...extra,
     });
     return (await this.next('welcome')) as Extract<CoordinatorMessage, { type: 'welcome' }>;
   }

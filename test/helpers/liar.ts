@@ -11,6 +11,8 @@
  * replication or ringers can tell. --honest-first N computes its first N units honestly (to earn trust)
  * before lying. One JSON line per event goes to stdout for the test to count.
  */
+import keysearch from '../../workunits/keysearch/kind.js';
+import { auditBlocks } from '../../workunits/keysearch/params.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
@@ -33,12 +35,13 @@ const honestFirst = Number(args['honest-first']);
 const hostId = `h-liar-${randomBytes(6).toString('hex')}`;
 const out = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ hostId, ...event })}\n`);
 
-function lie(unit: WorkUnit): { found: never[]; keys: number; digest: string } {
+/** Well formed (blocks that add up to the digest), so that only ringers, decoys and audits can catch it. */
+function lie(unit: WorkUnit): { found: never[]; keys: number; digest: string; blocks: string[] } {
   const spec = unit.spec as { count: number };
   const digest = args.mode === 'collude'
     ? createHash('sha256').update(`collude|${JSON.stringify(unit.spec)}`).digest('hex').slice(0, 16)
     : randomBytes(8).toString('hex');
-  return { found: [], keys: spec.count, digest };
+  return { found: [], keys: spec.count, digest, blocks: [digest, ...Array.from({ length: auditBlocks(spec.count) - 1 }, () => '0'.repeat(16))] };
 }
 
 const ws = new WebSocket(args.coordinator!.replace(/^http/, 'ws').replace(/\/$/, '') + '/ws');
@@ -49,7 +52,7 @@ let retry: NodeJS.Timeout | undefined;
 ws.on('open', () => send({
   type: 'hello', protocol: PROTOCOL_VERSION, hostId, hostSecret: randomBytes(32).toString('hex'), software: SOFTWARE,
   facts: { cores: 2, memoryBytes: 1 << 30, platform: 'linux', arch: 'x64' }, threads: 2,
-  kinds: [{ name: 'keysearch', version: 1 }], ...(args.account ? { account: args.account } : {}),
+  kinds: [{ name: 'keysearch', version: keysearch.version }], ...(args.account ? { account: args.account } : {}),
 }));
 
 ws.on('message', async (data) => {

@@ -14,6 +14,8 @@ export interface ReplicaView {
   state: string;
   /** OUTCOME letter, once judged */
   outcome?: string;
+  /** AUDIT letter, once the verifier looked at it */
+  audit?: string;
   /** the stored result JSON (or an error's {code, message}) */
   raw?: string;
 }
@@ -36,6 +38,7 @@ export function viewUnitHash(h: Record<string, string>): UnitHashView {
     account: h[replicaField('account', r)],
     state: h[replicaField('state', r)],
     outcome: h[replicaField('outcome', r)],
+    audit: h[replicaField('audit', r)],
     raw: h[replicaField('result', r)],
   }));
   const canon = h[UNIT.canon] === undefined ? null : Number(h[UNIT.canon]);

@@ -7,11 +7,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { OUTCOME, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
 import { handedBackField, readUnitHash } from '../helpers/unit-hash.js';
 import type { WorkUnit } from '../../protocol/index.js';
-import { encryptBlock } from '../../workunits/keysearch/kind.js';
+import keysearch, { encryptBlock } from '../../workunits/keysearch/kind.js';
 import { adminHeaders, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
 import { FakeWorker } from '../helpers/fake-worker.js';
 import { honestResult } from '../helpers/compute.js';
 import { redisUrl } from '../helpers/redis.js';
+import { waitFor } from '../helpers/processes.js';
 
 let coord: TestCoordinator;
 let redis: Redis;
@@ -68,8 +69,8 @@ describe('scheduling', () => {
     w.close();
   });
 
-  it('lets a host with 10 consecutive valid results run units alone, spot-checked', async () => {
-    const id = await submit({ params: params(200 * 16, 16, '000000000100000000') });
+  it('with replication, lets a host with 10 consecutive valid results (earned under audit) run units alone, spot-checked', async () => {
+    const id = await submit({ params: params(200 * 16, 16, '000000000100000000'), policy: { minQuorum: 2, targetResults: 2 } });
     const a = await FakeWorker.connect(coord.wsUrl);
     const b = await FakeWorker.connect(coord.wsUrl);
     await a.hello();
@@ -81,8 +82,8 @@ describe('scheduling', () => {
       await finish(a, ua);
       await finish(b, ub);
     }
-    const cv = Number(await redis.hget(`${coord.options.prefix}:host:${a.hostId}`, 'cv:keysearch'));
-    expect(cv).toBeGreaterThanOrEqual(10);
+    // Each unit counts once its canonical result passed the verifier's audit.
+    await waitFor('a to earn trust under audit', async () => Number(await redis.hget(`${coord.options.prefix}:host:${a.hostId}`, 'cv:keysearch')) >= 10, 20_000);
     // Now a's fresh units mostly carry no second replica: b finds nothing waiting for it.
     const alone = await work(a, 8);
     await finish(a, alone);
@@ -91,7 +92,7 @@ describe('scheduling', () => {
     expect(singles.filter((q) => q === '1').length).toBeGreaterThanOrEqual(4);
     for (const u of alone) {
       const h = await readUnitHash(redis, coord.options.prefix, id, u.unit);
-      if (h.quorum === 1) expect(h.state).toBe(UNIT_STATE.valid);
+      if (h.quorum === 1) await waitFor(`unit ${u.unit} to be valid`, async () => (await readUnitHash(redis, coord.options.prefix, id, u.unit)).state === UNIT_STATE.valid, 20_000);
     }
     // An invalid result resets trust to zero.
     const [bad] = await work(a, 1);
@@ -150,13 +151,13 @@ describe('scheduling', () => {
     expect(Number(daily[`c:${day}`])).toBeCloseTo(2 * perUnit, 15);
     // An unknown account key is refused with a clear message.
     const stranger = await FakeWorker.connect(coord.wsUrl);
-    stranger.send({ type: 'hello', protocol: 1, hostId: stranger.hostId, hostSecret: stranger.hostSecret, software: 'x', account: 'igk_nope', facts: { cores: 1, memoryBytes: 1, platform: 'linux', arch: 'x64' }, threads: 1, kinds: [{ name: 'keysearch', version: 1 }] });
+    stranger.send({ type: 'hello', protocol: 1, hostId: stranger.hostId, hostSecret: stranger.hostSecret, software: 'x', account: 'igk_nope', facts: { cores: 1, memoryBytes: 1, platform: 'linux', arch: 'x64' }, threads: 1, kinds: [{ name: 'keysearch', version: keysearch.version }] });
     expect((await stranger.next('error')).code).toBe('UNAUTHORIZED');
     w.close();
   });
 
   it('plants ringers: a single replica that misses one is invalid, one that finds them all is valid', async () => {
-    const id = await submit({ params: { ...params(2 * 4096, 4096, '000000000400000000'), exhaustive: true }, policy: { minQuorum: 1, targetResults: 1, ringers: 2 } });
+    const id = await submit({ params: { ...params(2 * 4096, 4096, '000000000400000000'), exhaustive: true }, policy: { minQuorum: 1, targetResults: 1, ringers: 2, decoys: 0 } });
     const honest = await FakeWorker.connect(coord.wsUrl);
     const cheat = await FakeWorker.connect(coord.wsUrl);
     await honest.hello();
@@ -170,9 +171,8 @@ describe('scheduling', () => {
     // The cheater skipped part of the range and so reports no ringer.
     cheat.send({ type: 'results', items: [{ leaseId: u1.leaseId, result: { ...full, found: [] }, cpuS: 0, elapsedS: 0 }] });
     await cheat.next('ack');
-    await new Promise((r) => setTimeout(r, 200));
     const p = coord.options.prefix;
-    expect((await readUnitHash(redis, p, id, u0.unit)).replicas[0].outcome).toBe(OUTCOME.valid);
+    await waitFor('the honest result to pass its audit', async () => (await readUnitHash(redis, p, id, u0.unit)).replicas[0].outcome === OUTCOME.valid, 20_000);
     expect((await readUnitHash(redis, p, id, u1.unit)).replicas[0].outcome).toBe(OUTCOME.invalid);
     expect(Number(await redis.hget(`${p}:host:${cheat.hostId}`, 'credit') ?? 0)).toBe(0);
     honest.close();
@@ -194,8 +194,7 @@ describe('scheduling', () => {
     expect(back.unit).toBe(u.unit);
     expect(back.leaseId).not.toBe(u.leaseId);
     await finish(a, [back]);
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await readUnitHash(redis, coord.options.prefix, id, u.unit)).state).toBe(UNIT_STATE.valid);
+    await waitFor('the unit to be valid', async () => (await readUnitHash(redis, coord.options.prefix, id, u.unit)).state === UNIT_STATE.valid, 20_000);
     a.close();
   });
 });

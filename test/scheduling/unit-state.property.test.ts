@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPS_PER_COBBLESTONE } from '../../coordinator/validator.js';
-import { OPS_PER_KEY } from '../../workunits/keysearch/params.js';
+import { OPS_PER_KEY, auditBlocks } from '../../workunits/keysearch/params.js';
 import { parseLeaseId } from '../../protocol/index.js';
 import { startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
 import { viewUnitHash } from '../helpers/unit-hash.js';
@@ -39,8 +39,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.constant({ t: 'sweep' as const }),
 );
 
-const honest = (unit: number) => ({ found: [], keys: UNIT_KEYS, digest: unit.toString(16).padStart(16, '0') });
-const wrong = { found: [], keys: UNIT_KEYS, digest: 'ffffffffffffffff' };
+// Stand-ins for computed results (the state machine is under test, not the kernel): well formed, their
+// blocks adding up to their digest, and with audits off in the policy below.
+const blocksOf = (digest: string) => [digest, ...Array.from({ length: auditBlocks(UNIT_KEYS) - 1 }, () => '0'.repeat(16))];
+const honest = (unit: number) => {
+  const digest = unit.toString(16).padStart(16, '0');
+  return { found: [], keys: UNIT_KEYS, digest, blocks: blocksOf(digest) };
+};
+const wrong = { found: [], keys: UNIT_KEYS, digest: 'ffffffffffffffff', blocks: blocksOf('ffffffffffffffff') };
 
 describe('unit state machine (real Lua, real Redis)', () => {
   it('keeps its invariants under any interleaving', async () => {
@@ -61,7 +67,7 @@ describe('unit state machine (real Lua, real Redis)', () => {
           const doc = await svc.jobs.submit({
             kind: 'keysearch',
             params: { algorithm: 'rc5-32/12/9', iv: '0000000000000000', plaintext: '0000000000000000', ciphertext: '0000000000000000', start: '000000000000000000', count: units * UNIT_KEYS, unitSize: UNIT_KEYS },
-            policy: { minQuorum, targetResults: minQuorum + extra, maxTotalResults: 10, adaptive: false },
+            policy: { minQuorum, targetResults: minQuorum + extra, maxTotalResults: 10, adaptive: false, audit: 0, probation: 0, ringers: 0, decoys: 0 },
           }, null);
           const id = doc.id;
           const before = await credits();

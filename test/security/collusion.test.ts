@@ -1,7 +1,8 @@
 /**
  * Which defence stops a colluding pair (two hosts sending the same wrong result for a unit), step by step
- * with scripted hosts on a real coordinator. The first case is a limit, kept as a test so the docs cannot
- * drift from the truth: two unlinked hosts (a Sybil pair) outvote nobody and win a plain 2-quorum.
+ * with scripted hosts on a real coordinator. The first case is a limit of replication alone, kept as a test
+ * so the docs cannot drift from the truth: with audits, ringers and decoys turned off, two unlinked hosts (a
+ * Sybil pair) win a plain 2-quorum. The default policy's audit is what stops them.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,8 @@ import { honestResult } from '../helpers/compute.js';
 import { adminToken, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
 import { waitFor } from '../helpers/processes.js';
 import { readUnitHash } from '../helpers/unit-hash.js';
-import { OUTCOME, UNIT, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
+import { AUDIT, OUTCOME, UNIT, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
+import { auditBlocks } from '../../workunits/keysearch/params.js';
 import { FakeWorker } from '../helpers/fake-worker.js';
 import { api, keyJobParams } from './support.js';
 
@@ -20,8 +22,19 @@ beforeAll(async () => {
 });
 afterAll(async () => coord?.stop());
 
-/** The colluders' shared wrong answer: the same for every replica of a unit, never the right one. */
-const collude = (u: WorkUnit) => ({ found: [], keys: (u.spec as { count: number }).count, digest: createHash('sha256').update(JSON.stringify(u.spec)).digest('hex').slice(0, 16) });
+/**
+ * The colluders' shared wrong answer: the same for every replica of a unit, never the right one, and well
+ * formed (the right count, blocks that add up to its digest), so only agreement, ringers or an audit can
+ * tell it from a computed one.
+ */
+function collude(u: WorkUnit) {
+  const count = (u.spec as { count: number }).count;
+  const digest = createHash('sha256').update(JSON.stringify(u.spec)).digest('hex').slice(0, 16);
+  return { found: [], keys: count, digest, blocks: [digest, ...Array.from({ length: auditBlocks(count) - 1 }, () => '0'.repeat(16))] };
+}
+
+/** Replication alone: no audit, no planted keys. */
+const bare = { audit: 0, probation: 0, ringers: 0, decoys: 0 };
 
 async function oneUnitJob(policy: Record<string, unknown>): Promise<string> {
   const { params } = keyJobParams({ count: 2048, unitSize: 2048, keyOffset: 3, start: BigInt(Date.now()) << 16n });
@@ -54,8 +67,8 @@ const wantsMore = (jobId: string) => waitFor('the validator to ask for another r
 const decided = (jobId: string) => waitFor('the unit to be validated', async () => ((await unitState(jobId)).state === UNIT_STATE.valid ? unitState(jobId) : undefined));
 
 describe('colluding pairs', () => {
-  it('LIMIT: two unlinked hosts agreeing on a wrong result win a plain 2-quorum', async () => {
-    const job = await oneUnitJob({ minQuorum: 2, targetResults: 2 });
+  it('LIMIT: without audits or planted keys, two unlinked hosts agreeing on a wrong result win a plain 2-quorum', async () => {
+    const job = await oneUnitJob({ minQuorum: 2, targetResults: 2, ...bare });
     const [a, b] = await Promise.all([host(), host()]);
     const u = (await take(a, job, collude))!;
     expect(await take(b, job, collude)).not.toBeNull();
@@ -65,9 +78,27 @@ describe('colluding pairs', () => {
     b.close();
   });
 
+  it('the same pair against the audit alone: the verifier recomputes the canonical result, both lies are invalid, an honest host supplies the answer', async () => {
+    // Planted keys off, so that the audit is what catches them (by default ringers would, first).
+    const job = await oneUnitJob({ minQuorum: 2, targetResults: 2, ringers: 0, decoys: 0 });
+    const [a, b, h] = await Promise.all([host(), host(), host()]);
+    const u = (await take(a, job, collude))!;
+    await take(b, job, collude);
+    await wantsMore(job);
+    await take(h, job, honest);
+    await wantsMore(job);
+    const h2 = await host();
+    await take(h2, job, honest);
+    const s = await decided(job);
+    expect(s.canonical).toEqual(await honest(u));
+    expect([s.replicas[0].outcome, s.replicas[1].outcome]).toEqual([OUTCOME.invalid, OUTCOME.invalid]);
+    expect(s.replicas[0].audit ?? s.replicas[1].audit).toBe(AUDIT.failed);
+    for (const w of [a, b, h, h2]) w.close();
+  });
+
   it('sharing one account, the pair never gets two replicas of a unit, and honest hosts outvote it', async () => {
     const acct = (await api(coord.url, 'POST', '/api/accounts', { body: { name: 'pair' } })).body.key;
-    const job = await oneUnitJob({ minQuorum: 2, targetResults: 2 });
+    const job = await oneUnitJob({ minQuorum: 2, targetResults: 2, ...bare });
     const [a, b, h1, h2] = await Promise.all([host(acct), host(acct), host(), host()]);
     const u = (await take(a, job, collude))!;
     expect(await take(b, job, collude)).toBeNull();
@@ -82,7 +113,7 @@ describe('colluding pairs', () => {
   });
 
   it('unlinked, the pair is still stopped by ringers: results that miss a planted key fail on their own', async () => {
-    const job = await oneUnitJob({ minQuorum: 2, targetResults: 2, ringers: 2 });
+    const job = await oneUnitJob({ minQuorum: 2, targetResults: 2, ...bare, ringers: 2 });
     const [a, b, h1, h2] = await Promise.all([host(), host(), host(), host()]);
     const u = (await take(a, job, collude))!;
     expect((u.spec as { targets: string[] }).targets).toHaveLength(3);

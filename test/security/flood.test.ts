@@ -4,6 +4,7 @@
  * units once their short deadline passes, let a real worker process finish the job with the right key,
  * and be left with no trace of the churn in its registry, connection counts or heap.
  */
+import keysearch from '../../workunits/keysearch/kind.js';
 import { randomBytes } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -43,7 +44,7 @@ async function cycle(i: number): Promise<void> {
     const welcomed = new Promise((res) => ws.once('message', res));
     ws.send(JSON.stringify({
       type: 'hello', protocol: PROTOCOL_VERSION, hostId: `h-flood-${i}-${randomBytes(3).toString('hex')}`, hostSecret: randomBytes(24).toString('hex'),
-      software: SOFTWARE, facts: { cores: 1, memoryBytes: 1 << 20, platform: 'linux', arch: 'x64' }, threads: 1, kinds: [{ name: 'keysearch', version: 1 }],
+      software: SOFTWARE, facts: { cores: 1, memoryBytes: 1 << 20, platform: 'linux', arch: 'x64' }, threads: 1, kinds: [{ name: 'keysearch', version: keysearch.version }],
     }));
     await welcomed;
   }

@@ -4,6 +4,7 @@
  * reply, nothing (a well-formed message that needs none), or a close. Scenario i of seed s is
  * `fc.sample(scenario(ctx), { seed: s + i, numRuns: 1 })`, so any failure reruns from (seed, index).
  */
+import keysearch from '../../workunits/keysearch/kind.js';
 import fc from 'fast-check';
 import { HostId, MAX_FRAME_BYTES, PROTOCOL_VERSION, SOFTWARE, WorkerMessage } from '../../protocol/index.js';
 
@@ -36,7 +37,7 @@ export type Expect =
 
 const hello = (ctx: Context, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   type: 'hello', protocol: PROTOCOL_VERSION, hostId: ctx.hostId, hostSecret: ctx.hostSecret, software: SOFTWARE,
-  facts: { cores: 2, memoryBytes: 1 << 30, platform: 'linux', arch: 'x64' }, threads: 1, kinds: [{ name: 'keysearch', version: 1 }], ...extra,
+  facts: { cores: 2, memoryBytes: 1 << 30, platform: 'linux', arch: 'x64' }, threads: 1, kinds: [{ name: 'keysearch', version: keysearch.version }], ...extra,
 });
 
 const bogusLease = fc.tuple(fc.stringMatching(/^[a-z0-9]{6,12}$/), fc.nat(99999), fc.nat(9)).map(([j, u, r]) => `${j}.${u}.${r}`);

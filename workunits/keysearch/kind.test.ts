@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../kind.js';
 import kernel from './kernel.js';
-import keysearch, { demoJobKey, encryptBlock, makeDemoJob, plantRingers, ringersFound } from './kind.js';
+import keysearch, { demoJobKey, encryptBlock, makeDemoJob } from './kind.js';
+import { plantRingers, ringersFound } from './ringers.js';
 import { DEFAULT_UNIT_SIZE, OPS_PER_KEY, Params, type ParamsInput, type Result, type UnitSpec } from './params.js';
 
 // distributed.net's first RC5-72 self-test, as a job whose range holds the key.

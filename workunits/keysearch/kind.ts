@@ -4,15 +4,16 @@
  * from the job's parameters and its index alone (bigint maths), so units are never stored up front.
  */
 import { fail, ok, type Kind, type Outcome, type Plan } from '../kind.js';
-import { OPS_PER_KEY, Params, Result, UnitSpec, keyBytesOf, type Answer } from './params.js';
-import { bytesToHex, encryptCbcFirstHex } from './rc5.js';
+import { audit, blocksMakeDigest } from './audit.js';
+import { encryptBlock, keyNumber, toHex } from './keys.js';
+import { OPS_PER_KEY, Params, Result, UnitSpec, auditBlocks, keyBytesOf, type Answer } from './params.js';
+import { bytesToHex } from './rc5.js';
+import { decoys, plantRingers, ringersFound, type Decoys } from './ringers.js';
 
-/** First block of RC5-CBC under a key: encrypt(plaintext XOR iv), all hex. */
-export const encryptBlock = (keyHex: string, ivHex: string, plaintextHex: string, rounds = 12): string =>
-  encryptCbcFirstHex(keyHex, ivHex, plaintextHex, rounds);
+export { encryptBlock } from './keys.js';
 
-const toHex = (n: bigint, bytes: number): string => n.toString(16).padStart(2 * bytes, '0');
-const keyNumber = (hex: string): bigint => BigInt(`0x${hex}`);
+/** Is this key the one the job looks for (rather than a ringer or decoy)? Found keys are rare: re-encrypting is cheap. */
+const isJobKey = (p: Params, key: string): boolean => encryptBlock(key, p.iv, p.plaintext) === p.ciphertext;
 
 function plan(p: Params): Outcome<Plan> {
   const b = keyBytesOf(p.algorithm);
@@ -54,9 +55,12 @@ function unit(p: Params, _plan: Plan, index: number): UnitSpec {
 
 const foundKey = (f: { key: string; target: number }): string => `${f.key}/${f.target}`;
 
-/** A claimed key is good when it is in the unit's range and really encrypts to its target. */
+/**
+ * A claimed key is good when it is in the unit's range and really encrypts to its target; the result
+ * commits to every audit block and its blocks add up to its digest.
+ */
 function check(u: UnitSpec, r: Result): boolean {
-  if (r.keys !== u.count) return false;
+  if (r.keys !== u.count || r.blocks.length !== auditBlocks(u.count) || !blocksMakeDigest(r)) return false;
   const first = keyNumber(u.start);
   return r.found.every((f) => {
     if (f.key.length !== 2 * u.b || f.target >= u.targets.length) return false;
@@ -78,7 +82,8 @@ function assemble(p: Params, _plan: Plan, results: Array<{ index: number; result
 
 export const keysearch: Kind<Params, UnitSpec, Result, Answer> = {
   name: 'keysearch',
-  version: 1,
+  // 2: results commit to per-block digests (audits); units carry job-level decoys.
+  version: 2,
   title: 'RC5-32/12/b secret-key search (distributed.net RC5-72 style): find the key of a CBC ciphertext',
   opsUnit: `32-bit integer operations; ${OPS_PER_KEY} per key (RC5-32/12 key schedule and one block)`,
   params: Params,
@@ -97,51 +102,13 @@ export const keysearch: Kind<Params, UnitSpec, Result, Answer> = {
   decisive: (r, p) => r.found.some((f) => isJobKey(p, f.key)),
   check,
   assemble,
-  plantRingers: (u, random, n) => plantRingers(u, random, n),
+  plantRingers: (u, random, n, jobDecoys) => plantRingers(u, random, n, jobDecoys as Decoys | undefined),
   ringersFound: (u, secret, r) => ringersFound(u, secret as { keys: string[] }, r),
+  decoys,
+  audit,
   kernelModule: 'keysearch/kernel.js',
 };
 export default keysearch;
-
-/** n keys of the unit's range picked from 8 random bytes each (the bias of `mod count` is < 2^-32). */
-function pickKeys(u: UnitSpec, randomBytes: Uint8Array, n: number): string[] {
-  if (randomBytes.length < 8 * n) throw new Error(`plantRingers needs ${8 * n} random bytes, got ${randomBytes.length}`);
-  const view = new DataView(randomBytes.buffer, randomBytes.byteOffset, randomBytes.byteLength);
-  const first = keyNumber(u.start);
-  return Array.from({ length: n }, (_, i) => toHex(first + (view.getBigUint64(8 * i) % BigInt(u.count)), u.b));
-}
-
-/** Is this key the one the job looks for (rather than a ringer)? Found keys are rare: re-encrypting is cheap. */
-const isJobKey = (p: Params, key: string): boolean => encryptBlock(key, p.iv, p.plaintext) === p.ciphertext;
-
-/**
- * Ringers: targets whose keys the coordinator knows. Their ciphertexts are made the same way as the
- * job's (same iv and plaintext) and all targets are shuffled by the same random bytes, so a host can
- * tell neither which targets are ringers nor which one is real: one that skips keys misses ringers, and
- * one that hides the real key cannot know which find to hide. Needs 8 random bytes per ringer plus one
- * per target for the shuffle.
- */
-export function plantRingers(
-  u: UnitSpec,
-  randomBytes: Uint8Array,
-  n: number,
-): { unit: UnitSpec; secret: { keys: string[] } } {
-  const keys = pickKeys(u, randomBytes, n);
-  const targets = [...u.targets, ...keys.map((k) => encryptBlock(k, u.iv, u.plaintext))];
-  if (targets.length > 64) throw new Error(`a unit holds at most 64 targets, this would have ${targets.length}`);
-  if (randomBytes.length < 8 * n + targets.length) throw new Error(`plantRingers needs ${8 * n + targets.length} random bytes, got ${randomBytes.length}`);
-  for (let i = targets.length - 1; i > 0; i--) {
-    const j = randomBytes[8 * n + i] % (i + 1);
-    [targets[i], targets[j]] = [targets[j], targets[i]];
-  }
-  return { unit: { ...u, targets }, secret: { keys } };
-}
-
-/** Did the result find every ringer? (check() has verified that each found key opens its target.) */
-export function ringersFound(_u: UnitSpec, secret: { keys: string[] }, r: Result): boolean {
-  const got = new Set(r.found.map((f) => f.key));
-  return secret.keys.every((key) => got.has(key));
-}
 
 /** A deterministic byte stream from a seed (xorshift32 over an FNV-1a hash): kinds use no unseeded randomness. */
 function seededBytes(seed: Uint8Array, n: number): Uint8Array {

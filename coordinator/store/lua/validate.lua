@@ -6,7 +6,7 @@
 --                   results that failed their own checks are marked invalid at once)
 --   action 'fail' : reason, credit, ops, then replica, 'I', ...
 -- Reads/writes: job:{job}:u:{unit}, job:{job}, job:{job}:canon, job:{job}:failed, need, sched,
--- validate, host:{host}, account:{account}, team:{team}, credit:*, stats.
+-- validate, host:{host}, host:{host}:vouched, account:{account}, team:{team}, credit:*, stats.
 -- Returns: 'stale' (re-read and decide again) | 'ok' | 'settled' (the job is ready for assembly: every
 -- unit is done, or a decisive result arrived; the job id is also in `settled` for crash safety).
 local jid, idx, v, now, action = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
@@ -25,6 +25,9 @@ local function outcomes(from, credit, ops)
       local hk = k_host(host)
       if o == O_VALID then
         grant(host, acct, credit, now)
+        -- Remembered for a week, so that results of a host caught lying later can be reopened (reopen.lua).
+        redis.call('ZADD', k_hostVouched(host), now, jid .. '.' .. idx .. '.' .. r)
+        redis.call('ZREMRANGEBYSCORE', k_hostVouched(host), '-inf', now - VOUCHED_MS)
         redis.call('HINCRBY', hk, 'nValid', 1)
         host_day(host, 'v', 1, now)
         redis.call('HINCRBY', hk, 'cv:' .. kind, 1)
@@ -44,7 +47,7 @@ end
 if action == 'valid' then
   if st ~= US_OPEN then return 'stale' end
   local canon, credit, items, ops = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-  redis.call('HSET', uk, U_STATE, US_VALID, U_CANON, canon, U_NEED, 0)
+  redis.call('HSET', uk, U_STATE, US_VALID, U_CANON, canon, U_NEED, 0, U_CREDIT, credit, U_ITEMS, items, U_OPS, ops)
   redis.call('HSET', k_canon(jid), idx, redis.call('HGET', uk, R_RESULT .. canon))
   redis.call('ZREM', k_need(jid), idx)
   redis.call('HINCRBY', jk, 'unitsDone', 1)
@@ -53,7 +56,10 @@ if action == 'valid' then
   redis.call('HINCRBYFLOAT', jk, 'opsDone', ops)
   stat('units_valid')
   outcomes(12, credit, ops)
-  if ARGV[11] == '1' then redis.call('SADD', k_settled(), jid) end
+  if ARGV[11] == '1' then
+    redis.call('HSET', jk, 'decisive', 1)
+    redis.call('SADD', k_settled(), jid)
+  end
 elseif action == 'late' then
   outcomes(9, tonumber(ARGV[7]), tonumber(ARGV[8]))
   return 'ok'

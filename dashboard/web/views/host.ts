@@ -26,13 +26,16 @@ function outcomes(x: HostDetail): HTMLElement {
 function render(x: HostDetail): HTMLElement[] {
   const facts = x.facts as { cores?: number; memoryBytes?: number; platform?: string; arch?: string; cpuModel?: string };
   const kinds = [...new Set([...x.kinds, ...Object.keys(x.trust)])];
+  // A volunteer's browser tab (the /join page) says platform "browser" in hello.
+  const browser = facts.platform === 'browser';
   return [
-    h('h1', null, h('span', { class: x.active ? 'dot on' : 'dot' }), hostLabel(x)),
+    h('h1', null, h('span', { class: x.active ? 'dot on' : 'dot' }), hostLabel(x),
+      browser ? h('span', { class: 'badge running', 'data-testid': 'host-browser', title: 'computes in a web browser tab (the /join page)' }, 'browser tab') : null),
     h('section', { class: 'card' },
       h('dl', { class: 'facts' },
         h('dt', null, 'id'), h('dd', null, h('code', null, x.id)),
         h('dt', null, 'account'), h('dd', null, x.account || 'anonymous'),
-        h('dt', null, 'machine'), h('dd', null, [facts.cpuModel, facts.cores ? `${facts.cores} cores` : null, facts.memoryBytes ? `${si(facts.memoryBytes, 'B')} memory` : null, facts.platform && `${facts.platform}/${facts.arch ?? ''}`].filter(Boolean).join(', ') || '—'),
+        h('dt', null, 'machine'), h('dd', null, [browser ? 'a browser tab' : null, facts.cpuModel, facts.cores ? `${facts.cores} cores` : null, facts.memoryBytes ? `${si(facts.memoryBytes, 'B')} memory` : null, !browser && facts.platform && `${facts.platform}/${facts.arch ?? ''}`].filter(Boolean).join(', ') || '—'),
         h('dt', null, 'threads'), h('dd', null, `${x.threads} offered, ${x.unitsHeld} units held now`),
         h('dt', null, 'software'), h('dd', null, x.software || '—'),
         h('dt', null, 'state'), h('dd', null, x.state || '—'))),

@@ -1,0 +1,48 @@
+-- A host was caught lying (a result of its failed an audit or its checks): the results it had vouched
+-- for in jobs still running are taken back. Each such unit is open again and wants one more replica (never
+-- from this host: its marks stay), its counters and the credit granted for it are undone, and the
+-- host's outcome there becomes invalid.
+-- ARGV: prefix, hostId, nowMs
+-- Reads/writes: host:{host}:vouched, job:{job}, job:{job}:u:{unit}, job:{job}:canon, need, sched,
+-- settled, host:{host}, account:{account}, team:{team}, credit:*, stats.
+-- Returns: number of units reopened.
+local host, now = ARGV[2], tonumber(ARGV[3])
+local reopened = 0
+for _, member in ipairs(redis.call('ZRANGE', k_hostVouched(host), 0, -1)) do
+  local jid, idx, r = parse_lease(member)
+  local uk = jid and k_unit(jid, idx)
+  local jstate = jid and redis.call('HGET', k_job(jid), 'state')
+  if (jstate == 'queued' or jstate == 'running') and redis.call('HGET', uk, R_HOST .. r) == host
+    and redis.call('HGET', uk, R_OUTCOME .. r) == O_VALID then
+    local u = redis.call('HMGET', uk, U_STATE, U_CREDIT, U_ITEMS, U_OPS, R_ACCOUNT .. r)
+    local credit = tonumber(u[2] or '0')
+    redis.call('HSET', uk, R_OUTCOME .. r, O_INVALID)
+    grant(host, u[5], -credit, now)
+    redis.call('HINCRBY', k_host(host), 'nValid', -1)
+    redis.call('HINCRBY', k_host(host), 'nInvalid', 1)
+    host_day(host, 'v', -1, now)
+    host_day(host, 'i', 1, now)
+    redis.call('HINCRBY', k_stats(), 'results_valid', -1)
+    stat('results_invalid')
+    stat('ops_valid', -tonumber(u[4] or '0'))
+    if u[1] == US_VALID then
+      local jk = k_job(jid)
+      redis.call('HSET', uk, U_STATE, US_OPEN)
+      redis.call('HDEL', uk, U_CANON)
+      redis.call('HDEL', k_canon(jid), idx)
+      redis.call('HINCRBY', jk, 'unitsDone', -1)
+      redis.call('HINCRBY', jk, 'inProgress', 1)
+      redis.call('HINCRBYFLOAT', jk, 'itemsDone', -tonumber(u[3] or '0'))
+      redis.call('HINCRBYFLOAT', jk, 'opsDone', -tonumber(u[4] or '0'))
+      redis.call('HINCRBY', k_stats(), 'units_valid', -1)
+      stat('units_reopened')
+    end
+    bump(uk)
+    want_more(jid, uk, idx, 'reopened: a host that vouched for it was caught lying')
+    -- A job that looked finished is not any more (unless a decisive result already ended its search).
+    if redis.call('HGET', k_job(jid), 'decisive') ~= '1' then redis.call('SREM', k_settled(), jid) end
+    reopened = reopened + 1
+  end
+end
+redis.call('DEL', k_hostVouched(host))
+return reopened

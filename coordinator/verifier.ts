@@ -1,0 +1,153 @@
+/**
+ * The verifier: audits results with the coordinator's own threads. For a result the validator is about
+ * to accept it picks blocks at random — now, after the host committed to every block's digest, so the
+ * host could not know which — recomputes them with the kind's kernel (verifier-thread.ts) and records
+ * whether they all agree (audit-result.lua). A host that has not yet earned trust under audit (fewer than
+ * `policy.probation` valid results in a row for the kind) has every block recomputed.
+ *
+ * Audits run as a BullMQ queue shared by all coordinators, one job per result (the job id deduplicates),
+ * so a coordinator that dies mid-audit leaves a stalled job that another one takes over.
+ */
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Queue, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { Piscina } from 'piscina';
+import { leaseId } from '../protocol/index.js';
+import type { InputStore } from './inputs/input-store.js';
+import type { JobMeta, JobStore } from './job-store.js';
+import type { Keys } from './store/keys.js';
+import type { StoreRedis } from './store/scripts.js';
+import { AUDIT, REPLICA_STATE, UNIT, UNIT_STATE, replicaField, type AuditLetter } from './store/unit-layout.js';
+import type { VerifyTask } from './verifier-thread.js';
+
+const QUEUE = 'audit';
+
+/** The compiled thread beside this module (dist/), or, from TypeScript sources (tests), the build in dist/. */
+function threadEntry(): string {
+  const here = new URL('./verifier-thread.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here.href;
+  const built = new URL('../dist/coordinator/verifier-thread.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built.href;
+  throw new Error('the verifier thread is not built: run `npm run build` first');
+}
+
+/** k distinct block numbers out of n, drawn with the OS's randomness. */
+export function pickBlocks(n: number, k: number): number[] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < Math.min(k, n); i++) {
+    const j = randomInt(i, n);
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  return all.slice(0, Math.min(k, n)).sort((a, b) => a - b);
+}
+
+export interface AuditFinding {
+  finding: AuditLetter;
+  blocks: number[];
+  /** Operations the verifier spent (the audit's cost, for metrics and benchmarks). */
+  opsDone: number;
+}
+
+export class Verifier {
+  private readonly queue: Queue;
+  private readonly pool: Piscina;
+  private worker?: Worker;
+
+  constructor(
+    private readonly redis: StoreRedis,
+    private readonly blocking: Redis,
+    private readonly keys: Keys,
+    private readonly jobs: JobStore,
+    private readonly inputs: InputStore,
+    private readonly threads: number,
+    private readonly log: Logger,
+    /** The finding is recorded: validate the unit now. */
+    private readonly onFinding: (jobId: string, unit: number, finding: AuditFinding) => void,
+  ) {
+    this.queue = new Queue(QUEUE, { connection: redis, prefix: keys.bullPrefix });
+    this.queue.on('error', (err) => this.log.debug({ err: err.message }, 'audit queue error'));
+    this.pool = new Piscina({ filename: threadEntry(), minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
+  }
+
+  start(): void {
+    this.worker = new Worker(QUEUE, async (job) => {
+      const { jobId, unit, replica } = job.data as { jobId: string; unit: number; replica: number };
+      await this.audit(jobId, unit, replica);
+    }, { connection: this.blocking, prefix: this.keys.bullPrefix, concurrency: this.threads });
+    this.worker.on('failed', (job, err) => this.log.error({ err, audit: job?.id }, 'audit failed; BullMQ will retry'));
+    let said = false;
+    this.worker.on('error', (err) => {
+      if (!said) this.log.warn({ err: err.message }, 'audit queue cannot reach Redis; retrying');
+      said = true;
+    });
+    this.blocking.on('ready', () => {
+      said = false;
+    });
+  }
+
+  /** Queue an audit of one result; a second request for the same result while it waits is a no-op. */
+  async request(jobId: string, unit: number, replica: number): Promise<void> {
+    await this.queue.add(QUEUE, { jobId, unit, replica }, {
+      jobId: `audit-${leaseId(jobId, unit, replica)}`,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    });
+  }
+
+  /** Audit one result now (the queue's worker calls this; tests may too). */
+  async audit(jobId: string, unit: number, replica: number): Promise<AuditFinding | null> {
+    const h = await this.redis.hgetall(this.keys.key('unit', { job: jobId, unit }));
+    if (h[UNIT.state] !== UNIT_STATE.open || h[replicaField('state', replica)] !== REPLICA_STATE.reported) return null;
+    if (h[replicaField('audit', replica)]) return null;
+    const meta = await this.jobs.meta(jobId);
+    if (!meta?.kind.audit) return null;
+    const host = h[replicaField('host', replica)];
+    const trust = Number(await this.redis.hget(this.keys.key('host', { host }), `cv:${meta.kind.name}`) ?? 0);
+    const found = await this.recompute(meta, unit, h[replicaField('result', replica)], trust < meta.policy.probation ? Infinity : meta.policy.audit);
+    const recorded = await this.redis.ig_auditResult(this.keys.prefix, jobId, unit, replica, found.finding, Date.now());
+    if (found.finding === AUDIT.failed) this.log.warn({ jobId, unit, replica, hostId: host, blocks: found.blocks }, 'a result failed its audit');
+    if (recorded === 1) this.onFinding(jobId, unit, found);
+    return found;
+  }
+
+  /** Recompute `k` random blocks of the unit (all of them for Infinity) and compare them with what `raw` committed to. */
+  private async recompute(meta: JobMeta, unit: number, raw: string | undefined, k: number): Promise<AuditFinding> {
+    const { kind } = meta;
+    const audit = kind.audit!;
+    const { spec } = this.jobs.unitSpec(meta, unit);
+    const parsed = raw === undefined ? null : kind.result.safeParse(JSON.parse(raw));
+    const n = audit.blocks(spec);
+    const blocks = pickBlocks(n, k);
+    if (!parsed?.success) return { finding: AUDIT.failed, blocks, opsDone: 0 };
+    let opsDone = 0;
+    for (const b of blocks) {
+      const blockSpec = audit.blockUnit(spec, b);
+      const task: VerifyTask = { kernelModule: kind.kernelModule, spec: blockSpec, input: await this.input(meta, blockSpec) };
+      const out = (await this.pool.run(task)) as { result: unknown; opsDone: number };
+      opsDone += out.opsDone;
+      const recomputed = kind.result.parse(out.result);
+      if (!audit.agrees(spec, b, parsed.data, recomputed)) return { finding: AUDIT.failed, blocks, opsDone };
+    }
+    return { finding: AUDIT.passed, blocks, opsDone };
+  }
+
+  private async input(meta: JobMeta, spec: unknown): Promise<Uint8Array | undefined> {
+    const ref = meta.kind.input?.(meta.params, spec);
+    if (!ref) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const c of this.inputs.read(ref.sha256, ref.offset, ref.length)) chunks.push(c as Buffer);
+    const all = Buffer.concat(chunks);
+    return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+    await this.pool.destroy();
+  }
+}
