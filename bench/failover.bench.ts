@@ -77,7 +77,7 @@ async function repetition(size: typeof SIZES.full): Promise<Rep> {
       startCoordinator({ redisUrl: group.url, prefix: PREFIX }),
     ]);
     coords.push(off, on);
-    const job = keysearchBody({ units: 10_000_000, unitSize: 2 ** 20, policy: { minQuorum: 2, targetResults: 2, adaptive: false } });
+    const job = keysearchBody({ units: 10_000_000, unitSize: 2 ** 20, policy: { minQuorum: 2, targetResults: 2, adaptive: false, audit: 0, probation: 0, ringers: 0, decoys: 0 } });
     await submitJob(on, job);
 
     const primaryPort = await group.primaryPort();
