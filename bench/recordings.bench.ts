@@ -58,7 +58,10 @@ async function throughput(c: BenchCoordinator, sha256: string, size: number, n: 
   const t0 = performance.now();
   let bytes = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    for (let off = todo.pop(); off !== undefined; off = todo.pop()) bytes += await read(c, sha256, off);
+    for (let off = todo.pop(); off !== undefined; off = todo.pop()) {
+      const n = await read(c, sha256, off);
+      bytes += n;
+    }
   }));
   return bytes / 1e6 / ((performance.now() - t0) / 1000);
 }

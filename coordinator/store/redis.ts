@@ -16,16 +16,21 @@ export interface StoreConnection {
  * bus's subscriber, BullMQ's extra connections) copies all of it.
  */
 export function connectStore(url: string, opts: StoreConnection = {}): StoreRedis {
+  const target = parseRedisUrl(url);
+  // Through Sentinel, retries stay frequent: a failover ends within seconds, and each retry asks the
+  // sentinels again (the failover detector is gone with the connection that died, so this is what finds
+  // the promoted replica). One server restarting from its append-only file takes longer: back off further.
+  const maxDelayMs = target.kind === 'sentinel' ? 250 : 2_000;
   const common: RedisOptions = {
-    maxRetriesPerRequest: opts.blocking ? null : 50,
+    // A command waits through about 90 s of reconnecting either way, then fails.
+    maxRetriesPerRequest: opts.blocking ? null : Math.round(90_000 / maxDelayMs),
     enableReadyCheck: true,
     lazyConnect: false,
-    retryStrategy: (times) => Math.min(100 * times, 2_000),
+    retryStrategy: (times) => Math.min(100 * times, maxDelayMs),
     // A primary demoted under us (a partition heals, or a failover we have not heard of yet) refuses
     // writes with READONLY before they run: reconnect, which finds the primary again, and resend.
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
   };
-  const target = parseRedisUrl(url);
   const redis = target.kind === 'server'
     ? new Redis(target.url, common)
     : new Redis({
