@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { VERSION } from '../protocol/index.js';
-import { intArg, numberArg } from './args.js';
+import { intArg, numArg, numberArg } from './args.js';
 import { errorLine } from './errors.js';
 import { benchSeconds, preferenceOptions, runWorker } from './run-worker.js';
 import { ctlCommand } from './ctl.js';
@@ -25,10 +25,13 @@ program
   .description('run a coordinator: HTTP API, dashboard and the WebSocket endpoint for workers')
   .option('--port <n>', 'TCP port', intArg('--port'), 8080)
   .option('--host <addr>', 'address to bind (0.0.0.0 to accept other machines)', '127.0.0.1')
-  .option('--redis <url>', 'Redis URL (default: REDIS_URL or redis://127.0.0.1:6379)')
+  .option('--redis <url>', 'Redis: redis://HOST[:PORT], or a primary through Sentinel: redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTERNAME (default: REDIS_URL or redis://127.0.0.1:6379)')
   .option('--redis-timeout <s>', 'seconds to wait for Redis at start before giving up', numberArg('--redis-timeout', 0.1, 3600))
   .option('--prefix <name>', 'namespace of Redis keys; coordinators sharing work share it', 'ig')
-  .option('--data-dir <dir>', 'where uploaded recordings are stored', '.data/store')
+  .option('--data-dir <dir>', 'keep uploaded recordings as files in this directory, which every coordinator must share, instead of in Redis (the default)')
+  .option('--recording-grace <s>', 'seconds a recording is kept once no job needs it (default: 86400)', numberArg('--recording-grace', 1, 315_360_000))
+  .option('--redis-wait-replicas <n>', 'Redis replicas that must hold a job, an upload or a credit grant before it is acknowledged (default: 1 with redis+sentinel://, else 0)', numArg('--redis-wait-replicas', 0, 16, true))
+  .option('--redis-wait-timeout <ms>', 'how long to wait for those replicas before answering anyway (default: 1000)', numArg('--redis-wait-timeout', 1, 60_000, true))
   .option('--trust-proxy [proxies]', 'behind a reverse proxy: take client addresses from X-Forwarded-For (optionally only from these proxy addresses)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
   .action(async (flags) => (await import('./run-coordinator.js')).runCoordinator(flags));

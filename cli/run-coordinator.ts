@@ -5,7 +5,7 @@
  * whatever state Redis or the network is in.
  */
 import { buildApp, type Coordinator } from '../coordinator/app.js';
-import { atMost } from '../coordinator/store/ready.js';
+import { atMost, redactRedisUrl } from '../coordinator/store/ready.js';
 
 export interface CoordinatorFlags {
   port: number;
@@ -13,7 +13,10 @@ export interface CoordinatorFlags {
   redis?: string;
   redisTimeout?: number;
   prefix: string;
-  dataDir: string;
+  dataDir?: string;
+  recordingGrace?: number;
+  redisWaitReplicas?: number;
+  redisWaitTimeout?: number;
   trustProxy?: boolean | string;
   logLevel: 'info';
 }
@@ -43,15 +46,18 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
     coord = await buildApp({
       port: flags.port,
       host: flags.host,
-      redisUrl: flags.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redisUrl: flags.redis ?? (process.env.REDIS_URL || 'redis://127.0.0.1:6379'),
       ...(flags.redisTimeout !== undefined ? { redisTimeoutS: flags.redisTimeout } : {}),
       prefix: flags.prefix,
-      dataDir: flags.dataDir,
+      ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
+      ...(flags.recordingGrace !== undefined ? { recordingGraceS: flags.recordingGrace } : {}),
+      ...(flags.redisWaitReplicas !== undefined ? { redisWaitReplicas: flags.redisWaitReplicas } : {}),
+      ...(flags.redisWaitTimeout !== undefined ? { redisWaitTimeoutMs: flags.redisWaitTimeout } : {}),
       ...(flags.trustProxy !== undefined ? { trustProxy: flags.trustProxy } : {}),
       logLevel: flags.logLevel,
     });
     const { options, app, log } = coord;
-    log.info({ options }, 'coordinator options');
+    log.info({ options: { ...options, redisUrl: redactRedisUrl(options.redisUrl) } }, 'coordinator options');
     await app.listen({ port: options.port, host: options.host });
     log.info(`coordinator ${options.coordinatorId} listening on http://${options.host}:${options.port} (workers: ws://${options.host}:${options.port}/ws)`);
   } catch (err) {

@@ -14,7 +14,11 @@ import { clientErrorHandler, errorHandler, frameworkErrors } from './http-errors
 import { Dispatcher } from './dispatch.js';
 import { EventBus } from './events.js';
 import { HistorySampler } from './history.js';
-import { FileInputStore } from './inputs/file-store.js';
+import { RecordingCatalog } from './inputs/catalog.js';
+import { RecordingCollector } from './inputs/collector.js';
+import { FileBlobs } from './inputs/file-blobs.js';
+import { RedisBlobs } from './inputs/redis-blobs.js';
+import { RecordingStore } from './inputs/recording-store.js';
 import { JobLifecycle } from './job-lifecycle.js';
 import { JobStore } from './job-store.js';
 import { Metrics } from './metrics.js';
@@ -35,11 +39,14 @@ import { registerSecurity } from './security.js';
 import type { Services } from './services.js';
 import { Keys } from './store/keys.js';
 import { connectStore } from './store/redis.js';
+import { ReplicaAck } from './store/replica-ack.js';
 import { atMost, redactRedisUrl, untilReady } from './store/ready.js';
 import type { StoreRedis } from './store/scripts.js';
 import { ADMIN_TOKEN_ENV, resolveAdminToken, type AdminToken } from './auth.js';
+import { parseLeaseId } from '../protocol/index.js';
+import { replicaField } from './store/unit-layout.js';
 import { Transitioner } from './transitioner.js';
-import { Validator } from './validator.js';
+import { Validator, type JudgedResult } from './validator.js';
 import { Verifier } from './verifier.js';
 
 export interface Coordinator {
@@ -64,11 +71,16 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   // BullMQ workers block on their connection: the assembler and the verifier each have one.
   const blocking = connectStore(options.redisUrl, { blocking: true });
   const auditBlocking = connectStore(options.redisUrl, { blocking: true });
-  const opened: Array<() => Promise<unknown> | void> = [() => redis.disconnect(), () => blocking.disconnect(), () => auditBlocking.disconnect()];
+  // Recordings' bytes travel on a connection of their own, so a 1 MiB chunk never queues ahead of a lease.
+  const bulk = connectStore(options.redisUrl);
+  // WAIT blocks its connection: the replica acknowledgements get one too (store/replica-ack.ts).
+  const acks = options.redisWaitReplicas > 0 ? connectStore(options.redisUrl) : null;
+  const clients = [redis, blocking, auditBlocking, bulk, ...(acks ? [acks] : [])];
+  const opened: Array<() => Promise<unknown> | void> = clients.map((c) => () => c.disconnect());
   try {
     log.info(`connecting to Redis at ${redactRedisUrl(options.redisUrl)} (waiting up to ${options.redisTimeoutS} s)`);
-    await untilReady([redis, blocking, auditBlocking], options.redisTimeoutS * 1000, options.redisUrl);
-    return await buildWithStore(options, log, app, admin, redis, blocking, auditBlocking, opened);
+    await untilReady(clients, options.redisTimeoutS * 1000, options.redisUrl);
+    return await buildWithStore(options, log, app, admin, { redis, blocking, auditBlocking, bulk, acks }, opened);
   } catch (err) {
     for (const close of opened.reverse()) await atMost(Promise.resolve(close()), 2_000);
     throw err;
@@ -81,20 +93,22 @@ async function buildWithStore(
   log: Logger,
   app: FastifyInstance,
   admin: AdminToken,
-  redis: StoreRedis,
-  blocking: StoreRedis,
-  auditBlocking: StoreRedis,
+  clients: { redis: StoreRedis; blocking: StoreRedis; auditBlocking: StoreRedis; bulk: StoreRedis; acks: StoreRedis | null },
   opened: Array<() => Promise<unknown> | void>,
 ): Promise<Coordinator> {
+  const { redis, blocking, auditBlocking, bulk } = clients;
   const keys = new Keys(options.prefix);
-  const inputs = new FileInputStore(options.dataDir);
+  const ack = new ReplicaAck(clients.acks, keys.key('ackMark'), options.redisWaitReplicas, options.redisWaitTimeoutMs, log);
+  const catalog = new RecordingCatalog(bulk, keys);
+  const inputs = new RecordingStore(catalog, options.dataDir ? new FileBlobs(options.dataDir) : new RedisBlobs(bulk, keys), log);
+  const collector = new RecordingCollector(inputs, bulk, keys, options.recordingGraceS * 1000, log);
   const jobs = new JobStore(redis, keys, options, inputs);
   const bus = await EventBus.start(redis, keys.key('events'));
   opened.push(() => bus.close());
   const lifecycle = new JobLifecycle(redis, keys, bus, log);
   const assembler = new Assembler(redis, blocking, keys, jobs, lifecycle, log);
   opened.push(() => assembler.close());
-  const metrics = new Metrics(redis, keys);
+  const metrics = new Metrics(redis, keys, catalog);
   const registry = new HostRegistry();
   // The validator and the verifier call each other: the verifier's findings go back to the validator.
   let validator: Validator | undefined;
@@ -109,14 +123,26 @@ async function buildWithStore(
     audit: (jobId, unit, replica) => verifier.request(jobId, unit, replica),
     valid: (jobId, unit, now) => metrics.unitValidated(jobId, unit, now),
     // Hosts connected here hear of their credit at once; the others through their own coordinator.
-    judged: (items) => {
-      registry.deliver({ type: 'credit', items });
-      const elsewhere = items.filter((i) => !registry.has(i.hostId));
-      if (elsewhere.length) void bus.publish({ type: 'credit', items: elsewhere }).catch(() => {});
-    },
+    judged: (items) => announceCredit(items),
   }, log);
+  const deliverCredit = (items: JudgedResult[]) => {
+    if (!items.length) return;
+    registry.deliver({ type: 'credit', items });
+    const elsewhere = items.filter((i) => !registry.has(i.hostId));
+    if (elsewhere.length) void bus.publish({ type: 'credit', items: elsewhere }).catch(() => {});
+  };
+  // With --redis-wait-replicas, only once replicas hold the grants, and only those still there after the
+  // wait: a host is never told of credit that a failover took back.
+  const announceCredit = (judged: JudgedResult[]) => {
+    if (!ack.enabled) return deliverCredit(judged);
+    void ack.confirm(judged.map((i) => {
+      const { jobId, unit, replica } = parseLeaseId(i.leaseId);
+      return { key: keys.key('unit', { job: jobId, unit }), field: replicaField('outcome', replica) };
+    })).then((kept) => deliverCredit(judged.filter((_, k) => kept[k])))
+      .catch((err: Error) => log.warn({ err: err.message }, 'credit not announced: the replica wait failed (the grants stand)'));
+  };
   const services: Services = {
-    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, verifier, registry, log,
+    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, verifier, registry, log, ack,
     accounts: new AccountStore(redis, keys),
     dispatcher: new Dispatcher(redis, keys, jobs, options),
     presence: new HostPresence(redis, keys, options, bus, log),
@@ -166,6 +192,7 @@ async function buildWithStore(
   verifier.start();
   transitioner.start();
   sampler.start();
+  collector.start();
 
   let closed = false;
   return {
@@ -178,15 +205,15 @@ async function buildWithStore(
       closed = true;
       transitioner.stop();
       sampler.stop();
+      collector.stop();
       registry.closeAll();
       // Each step is bounded: with Redis gone, BullMQ and ioredis would wait for it for ever.
       await atMost(app.close(), 3_000);
       await atMost(assembler.close(), 3_000);
       await atMost(verifier.close(), 3_000);
       await atMost(bus.close(), 1_000);
-      redis.disconnect();
-      blocking.disconnect();
-      auditBlocking.disconnect();
+      for (const c of [redis, blocking, auditBlocking, bulk]) c.disconnect();
+      ack.close();
     },
   };
 }

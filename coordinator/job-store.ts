@@ -55,11 +55,12 @@ export class JobStore {
     const planned = kind.plan(params.data);
     if (!planned.ok) throw new IdlegridError(planned.error.code, planned.error.message);
     const plan = planned.value;
+    const id = newJobId();
+    // A claim, not a look: it keeps the recording from the collector for as long as this job needs it.
     for (const sha of plan.inputs ?? []) {
-      if (!(await this.inputs.has(sha))) throw new IdlegridError('INPUT_MISSING', `${sha}; upload it first (POST /api/data)`);
+      if (!(await this.inputs.claim(sha, id))) throw new IdlegridError('INPUT_MISSING', `${sha}; upload it first (POST /api/data)`);
     }
 
-    const id = newJobId();
     const now = Date.now();
     const p = policy.data;
     const delayS = p.delayBoundS ?? Math.max(this.opts.minDelayS, (plan.opsPerUnit / this.opts.refOpsPerS) * 20);

@@ -8,6 +8,7 @@
 import client from 'prom-client';
 import type { Redis } from 'ioredis';
 import { GridReader } from './history.js';
+import type { RecordingUsage } from './inputs/catalog.js';
 import type { Keys } from './store/keys.js';
 import { AUDIT, replicaField, type AuditLetter } from './store/unit-layout.js';
 
@@ -43,7 +44,7 @@ export class Metrics {
   });
   private readonly delays = new Map<string, number>();
 
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {
+  constructor(private readonly redis: Redis, private readonly keys: Keys, recordings?: { usage(): Promise<RecordingUsage> }) {
     client.collectDefaultMetrics({ register: this.registry });
     // prom-client names three gauges *_total, which Prometheus reserves for counters (promtool flags them);
     // each is the sum over the labelled gauge of the same name without the suffix, so nothing is lost.
@@ -100,6 +101,29 @@ export class Metrics {
         this.set({ state: 'validating' }, sample.validating);
       },
     });
+    if (recordings) {
+      // One read of the catalog per scrape, however many metrics use it.
+      let usage: { at: number; value: Promise<RecordingUsage> } | undefined;
+      const readUsage = () => {
+        if (!usage || Date.now() - usage.at > 1_000) usage = { at: Date.now(), value: recordings.usage() };
+        return usage.value;
+      };
+      new client.Gauge({
+        name: 'idlegrid_recordings', help: 'Uploaded recordings stored (complete, readable through every coordinator)', registers,
+        async collect() { this.set((await readUsage()).recordings); },
+      });
+      new client.Gauge({
+        name: 'idlegrid_recording_bytes',
+        help: 'Bytes of uploaded recordings: stored (complete), uploading (received so far by uploads in progress)',
+        labelNames: ['state'],
+        registers,
+        async collect() {
+          const u = await readUsage();
+          this.set({ state: 'stored' }, u.bytes);
+          this.set({ state: 'uploading' }, u.uploadingBytes);
+        },
+      });
+    }
   }
 
   /** The text exposition: the grid's metrics when Redis answers in time, this process's always. */

@@ -6,17 +6,20 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { describeIssues } from '../protocol/index.js';
+import { isSentinelUrl, redisUrlProblem } from './store/redis-url.js';
 
 export const CoordinatorOptionsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
-  redisUrl: z.string().regex(/^rediss?:\/\//, 'redis URL must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  /** One Redis (redis://, rediss://) or a primary found through Sentinel (redis+sentinel://); store/redis-url.ts. */
+  redisUrl: z.string().superRefine((url, ctx) => {
+    const problem = redisUrlProblem(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).default('redis://127.0.0.1:6379'),
   /** How long start-up waits for Redis before giving up with what it tried. */
   redisTimeoutS: z.number().positive().max(3600).default(10),
   /** Namespace of every Redis key; coordinators that share work must share it. */
   prefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('ig'),
-  /** Where uploaded recordings are stored (content-addressed). */
-  dataDir: z.string().default('.data/store'),
   coordinatorId: z.string().default(() => `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`),
   heartbeatMs: z.number().int().min(100).default(15_000),
   /** How often this coordinator runs the transitioner (deadlines) and drains queues. */
@@ -49,13 +52,31 @@ export const CoordinatorOptionsSchema = z.object({
    */
   trustProxy: z.union([z.boolean(), z.string().min(1)]).default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // Shared recordings and Redis failover (docs/scaling.md).
+  /**
+   * Where the bytes of uploaded recordings live. Unset (the default): chunks in Redis, which every
+   * coordinator reads and a failover keeps. A directory: files there, for recordings too large for Redis
+   * memory; every coordinator must then see the same directory (one machine, or a shared filesystem).
+   */
+  dataDir: z.string().min(1).optional(),
+  /** A recording is deleted once no queued or running job uses it and its last use is this old. */
+  recordingGraceS: z.number().min(1).max(10 * 365 * 86400).default(86400),
+  /**
+   * Replicas that must acknowledge a job, an upload or a credit grant before a client hears of it
+   * (Redis WAIT). Unset: 1 with a redis+sentinel:// URL (a Sentinel deployment has replicas), else 0.
+   */
+  redisWaitReplicas: z.number().int().min(0).max(16).optional(),
+  /** How long to wait for those acknowledgements before answering anyway (and logging it). */
+  redisWaitTimeoutMs: z.number().int().min(1).max(60_000).default(1_000),
 });
 
 export type CoordinatorOptionsInput = z.input<typeof CoordinatorOptionsSchema>;
-export type CoordinatorOptions = z.output<typeof CoordinatorOptionsSchema>;
+export type CoordinatorOptions = Omit<z.output<typeof CoordinatorOptionsSchema>, 'redisWaitReplicas'> & { redisWaitReplicas: number };
 
 export function resolveCoordinatorOptions(input: CoordinatorOptionsInput): CoordinatorOptions {
   const parsed = CoordinatorOptionsSchema.safeParse(input);
   if (!parsed.success) throw new Error(`invalid coordinator options: ${describeIssues(parsed.error)}`);
-  return parsed.data;
+  const o = parsed.data;
+  return { ...o, redisWaitReplicas: o.redisWaitReplicas ?? (isSentinelUrl(o.redisUrl) ? 1 : 0) };
 }

@@ -12,6 +12,7 @@ import type { CoordinatorOptions } from './options.js';
 import type { HostPresence } from './presence.js';
 import type { HostRegistry } from './registry.js';
 import type { Keys } from './store/keys.js';
+import type { ReplicaAck } from './store/replica-ack.js';
 import type { StoreRedis } from './store/scripts.js';
 import type { Validator } from './validator.js';
 import type { Verifier } from './verifier.js';
@@ -33,6 +34,8 @@ export interface Services {
   /** Hosts' signs of life in Redis: silent and departed hosts' units go to others (presence.ts). */
   presence: HostPresence;
   metrics: Metrics;
+  /** Waits for replicas before a job, an upload or credit is acknowledged (--redis-wait-replicas). */
+  ack: ReplicaAck;
   /** Latest progress per lease reported by hosts connected here (for the dashboard); bounded by leases. */
   progress: Map<string, { fraction: number; opsPerS: number }>;
   log: Logger;

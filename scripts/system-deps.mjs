@@ -7,6 +7,7 @@ const has = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status ==
 
 export const NEEDS = [
   { pkg: 'redis-server', why: 'tests run a real Redis', present: () => has('command -v redis-server') },
+  { pkg: 'redis-sentinel', why: 'the failover tests and benchmark run Redis Sentinel', present: () => has('command -v redis-sentinel') },
   { pkg: 'chromium', why: 'dashboard tests drive headless Chromium', present: () => existsSync('/usr/bin/chromium') },
   { pkg: 'prometheus', why: '`promtool check metrics` checks /metrics', present: () => has('command -v promtool') },
   { pkg: 'libfftw3-dev', why: 'the FFT benchmark builds an FFTW reference', present: () => existsSync('/usr/include/fftw3.h') },

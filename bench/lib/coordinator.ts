@@ -6,9 +6,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { freePort } from '../../test/helpers/ports.js';
 import { Inspector, inspectorUrl } from './inspector.js';
 import { CLI, captureOutput, spawnNode, stopProcess, waitFor } from './procs.js';
@@ -35,16 +32,17 @@ export interface CoordinatorStart {
   nodeArgs?: string[];
   /** Open files the process needs (10,000 connections need more than 1,024). */
   fds?: number;
+  /** More `idlegrid coordinator` flags (e.g. --data-dir for the file store of recordings). */
+  args?: string[];
 }
 
 export async function startCoordinator(o: CoordinatorStart): Promise<BenchCoordinator> {
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'idlegrid-bench-data-'));
   const token = `bench_${randomBytes(24).toString('hex')}`;
   const nodeArgs = [...(o.inspect ? ['--inspect=127.0.0.1:0'] : []), ...(o.nodeArgs ?? [])];
   const proc = spawnNode(nodeArgs, CLI, [
     'coordinator', '--port', String(port), '--redis', o.redisUrl, '--prefix', o.prefix,
-    '--data-dir', dataDir, '--log-level', 'warn',
+    '--log-level', 'warn', ...(o.args ?? []),
   ], { fds: o.fds, env: { IDLEGRID_ADMIN_TOKEN: token } });
   const output = captureOutput(proc);
   const url = `http://127.0.0.1:${port}`;
@@ -73,7 +71,6 @@ export async function startCoordinator(o: CoordinatorStart): Promise<BenchCoordi
     async stop() {
       inspector?.close();
       await stopProcess(proc, 'SIGTERM', 5_000);
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

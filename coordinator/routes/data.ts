@@ -1,7 +1,9 @@
 /**
  * /api/data: streamed, content-addressed uploads of recordings (owner token), and byte ranges of them for
- * workers. A range is served only to a host that proves its id (x-idlegrid-host + x-idlegrid-secret) and
- * holds a live lease on a unit whose input is exactly that range; the admin may read any range.
+ * workers. Recordings live in the shared store (inputs/recording-store.ts), so any coordinator serves a
+ * range of a recording uploaded through any other. A range is served only to a host that proves its id
+ * (x-idlegrid-host + x-idlegrid-secret) and holds a live lease on a unit whose input is exactly that
+ * range; the admin may read any range.
  */
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -12,7 +14,7 @@ import type { Services } from '../services.js';
 import { matchesHash } from '../secret-hash.js';
 import { REPLICA_STATE, replicaField, sliceField } from '../store/unit-layout.js';
 
-/** Uploads larger than this are refused while streaming, before they fill the disk. */
+/** Uploads larger than this are refused while streaming, before they fill the store. */
 export const MAX_UPLOAD_BYTES = 64 * 2 ** 30;
 
 const DataParams = z.object({ sha: Sha256 });
@@ -38,6 +40,11 @@ export function dataRoutes(app: FastifyInstance, svc: Services): void {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_UPLOAD_BYTES) throw new IdlegridError('FRAME_TOO_LARGE', `${declared} bytes > ${MAX_UPLOAD_BYTES}`);
     const stored = await svc.inputs.put(req.body as Readable, MAX_UPLOAD_BYTES);
+    // Answered once replicas hold it (--redis-wait-replicas); the recording's hash, on the primary after
+    // the wait, means its bytes are too (they were written before it, in the same replication stream).
+    if (!(await svc.ack.kept({ key: svc.keys.key('recording', { sha: stored.sha256 }) }))) {
+      throw new IdlegridError('STORE_UNAVAILABLE', 'the upload was lost in a Redis failover; upload it again');
+    }
     svc.log.info({ ...stored, by: req.principal.id }, 'input stored');
     return reply.code(201).send(stored);
   });

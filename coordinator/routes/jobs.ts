@@ -23,7 +23,14 @@ export function jobRoutes(app: FastifyInstance, svc: Services): void {
 
   app.post('/api/jobs', async (req, reply) => {
     const owner = requireRole(req, 'owner', 'submitting a job');
-    const doc = await svc.jobs.submit(req.body, owner.id);
+    let doc = await svc.jobs.submit(req.body, owner.id);
+    // Acknowledged once replicas hold it (--redis-wait-replicas). A failover in between that lost the
+    // job: the submitter has not heard of that id, so it is submitted again.
+    for (let lost = 0; !(await svc.ack.kept({ key: svc.keys.key('job', { job: doc.id }) })); lost++) {
+      if (lost === 2) throw new IdlegridError('STORE_UNAVAILABLE', 'the job was lost in Redis failovers three times; submit it again');
+      svc.log.warn({ jobId: doc.id }, 'a Redis failover lost a job before it was acknowledged; submitting it again');
+      doc = await svc.jobs.submit(req.body, owner.id);
+    }
     svc.log.info({ jobId: doc.id, kind: doc.kind, units: doc.progress.unitsTotal, owner: owner.id }, 'job submitted');
     return reply.code(201).send(doc);
   });

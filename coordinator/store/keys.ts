@@ -66,6 +66,27 @@ export const KEY_TEMPLATES = {
   history: 'history',
   /** Pub/sub channel between coordinators (cancels, job changes). */
   events: 'events',
+
+  // Recordings (coordinator/inputs/): a recording, named by its sha256, points at a blob, the bytes of
+  // one upload, named by a random id. Every blob is in exactly one of: `uploads`, a recording, `doomed`.
+  /** HASH: a stored recording: size, blob, chunkSize, storedAt, usedAt, v (bumped by every claim), j:<job> per job using it. */
+  recording: 'rec:{sha}',
+  /** ZSET sha -> size in bytes: every stored recording (garbage collection, /metrics). */
+  recordings: 'recs',
+  /** ZSET blob -> ms of its last progress: uploads being written. One silent too long was abandoned. */
+  uploads: 'blobs:open',
+  /** HASH blob -> bytes received so far, for the uploads in `uploads` (/metrics). */
+  uploadBytes: 'blobs:open:bytes',
+  /** ZSET blob -> ms: blobs to delete (abandoned or failed uploads, duplicates, deleted recordings). */
+  doomed: 'blobs:doomed',
+  /** HASH: a blob kept in Redis: state (open | dead), chunks written. */
+  blob: 'blob:{blob}',
+  /** STRING: one chunk of a blob's bytes (the Redis store's chunk size; the last one may be shorter). */
+  chunk: 'blob:{blob}:{index}',
+  /** STRING with a TTL: held by the coordinator collecting recordings, so one does it at a time. */
+  collectorLock: 'lock:recordings',
+  /** STRING counter: written before WAIT so that the wait covers every earlier write (store/replica-ack.ts). */
+  ackMark: 'ackmark',
 } as const;
 
 export type KeyName = keyof typeof KEY_TEMPLATES;

@@ -3,11 +3,9 @@
  * a service manager then sees a failed start, not a process that never listens.
  */
 import type { Redis } from 'ioredis';
+import { redactRedisUrl } from './redis-url.js';
 
-/** The URL with any password masked, for messages and logs. */
-export function redactRedisUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-}
+export { redactRedisUrl };
 
 export async function untilReady(clients: Redis[], timeoutMs: number, url: string): Promise<void> {
   let attempts = 0;

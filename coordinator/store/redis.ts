@@ -1,18 +1,48 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl } from './redis-url.js';
 import { registerScripts, type StoreRedis } from './scripts.js';
 
+export interface StoreConnection {
+  /** BullMQ's blocking connections must never give up on a command. */
+  blocking?: boolean;
+}
+
 /**
- * A client for the store. Commands issued while Redis is away wait in ioredis' offline queue and are
- * retried on reconnect, so a Redis restart (append-only file) pauses the coordinator instead of failing it.
+ * A client for the store, for either form of `--redis` (store/redis-url.ts). Commands issued while Redis
+ * is away wait in ioredis' offline queue and are retried on reconnect, so a Redis restart (append-only
+ * file) or a Sentinel failover pauses the coordinator instead of failing it. Through Sentinel, ioredis
+ * asks the sentinels for the primary at every (re)connection, checks the server's role, and listens for
+ * `+switch-master` (failoverDetector) so it moves to a promoted replica at once; duplicate() (the event
+ * bus's subscriber, BullMQ's extra connections) copies all of it.
  */
-export function connectStore(url: string, opts: { blocking?: boolean } = {}): StoreRedis {
-  const redis = new Redis(url, {
-    // BullMQ's blocking connections must never give up on a command.
-    maxRetriesPerRequest: opts.blocking ? null : 50,
+export function connectStore(url: string, opts: StoreConnection = {}): StoreRedis {
+  const target = parseRedisUrl(url);
+  // Through Sentinel, retries stay frequent: a failover ends within seconds, and each retry asks the
+  // sentinels again (the failover detector is gone with the connection that died, so this is what finds
+  // the promoted replica). One server restarting from its append-only file takes longer: back off further.
+  const maxDelayMs = target.kind === 'sentinel' ? 250 : 2_000;
+  const common: RedisOptions = {
+    // A command waits through about 90 s of reconnecting either way, then fails.
+    maxRetriesPerRequest: opts.blocking ? null : Math.round(90_000 / maxDelayMs),
     enableReadyCheck: true,
     lazyConnect: false,
-    retryStrategy: (times) => Math.min(100 * times, 2_000),
-  });
+    retryStrategy: (times) => Math.min(100 * times, maxDelayMs),
+    // A primary demoted under us (a partition heals, or a failover we have not heard of yet) refuses
+    // writes with READONLY before they run: reconnect, which finds the primary again, and resend.
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+  };
+  const redis = target.kind === 'server'
+    ? new Redis(target.url, common)
+    : new Redis({
+      ...common,
+      sentinels: target.sentinels,
+      name: target.name,
+      role: 'master',
+      username: target.username,
+      password: target.password,
+      sentinelPassword: target.sentinelPassword,
+      failoverDetector: true,
+    });
   redis.on('error', () => {
     /* reported through readiness and the callers' own errors; without a listener ioredis prints noise */
   });

@@ -1,31 +1,38 @@
 /**
  * `idlegrid submit fftscan` checks a recording whole before it uploads a byte: the real CLI against a
  * real coordinator, one malformed recording at a time. Each is refused with a non-zero exit, a coded
- * message naming the file and what is wrong, and nothing in the coordinator's data directory; a good
- * recording, last, is uploaded there (so an empty directory means the check held, not a broken upload).
+ * message naming the file and what is wrong, and nothing in the coordinator's store, not even an upload
+ * begun; a good recording, last, is stored (so an empty store means the check held, not a broken upload).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keys } from '../../coordinator/store/keys.js';
 import { fixturePath, readFixture } from '../helpers/fixtures.js';
 import { cli, startCoordinatorProcess, type Proc } from '../helpers/processes.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 
-let coord: (Proc & { url: string; dataDir: string }) | undefined;
+let coord: (Proc & { url: string }) | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'ig-bad-recordings-'));
+const keys = new Keys(uniquePrefix('cli-rec'));
+const redis = new Redis(redisUrl());
 
 beforeAll(async () => {
-  coord = await startCoordinatorProcess(redisUrl(), uniquePrefix('cli-rec'));
+  coord = await startCoordinatorProcess(redisUrl(), keys.prefix);
 });
 afterAll(async () => {
   await coord?.kill('SIGKILL');
+  redis.disconnect();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Every file under the coordinator's data directory (objects and half-written uploads alike). */
-function stored(): string[] {
-  return readdirSync(coord!.dataDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+/** What the coordinator's store holds: recordings, and uploads begun (finished, in progress or discarded). */
+async function stored(): Promise<{ recordings: number; uploads: number }> {
+  const count = (k: 'recordings' | 'uploads' | 'doomed') => redis.zcard(keys.key(k));
+  const [recordings, open, doomed] = await Promise.all([count('recordings'), count('uploads'), count('doomed')]);
+  return { recordings, uploads: recordings + open + doomed };
 }
 
 /** A SIGPROC filterbank file: the given header fields (int or double), then `dataBytes` zero bytes. */
@@ -94,14 +101,14 @@ describe('a malformed recording is refused before anything is uploaded', () => {
       expect(r.stderr, file).toMatch(what);
       expect(r.stderr.split('\n').filter(Boolean), file).toHaveLength(1); // one line, no stack trace
     });
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual({ recordings: 0, uploads: 0 });
   }, 120_000);
 
   it('while a good recording goes through and is stored', async () => {
     const r = await cli(['submit', 'fftscan', fixturePath('setigen_sample_cband_DIAG_SGR_B2.fil'), '--coordinator', coord!.url]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^[a-z0-9]{6,32}\n$/);
-    expect(stored()).toHaveLength(1);
+    expect(await stored()).toEqual({ recordings: 1, uploads: 1 });
   });
 });
 

@@ -1,7 +1,4 @@
 /** An in-process coordinator on a real port with a real Redis, for tests. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildApp, type Coordinator } from '../../coordinator/app.js';
 import type { CoordinatorOptionsInput } from '../../coordinator/options.js';
@@ -18,10 +15,10 @@ export interface TestCoordinator extends Coordinator {
   stop(): Promise<void>;
 }
 
+/** Recordings go to the default store (Redis) unless `opts.dataDir` names a directory. */
 export async function startTestCoordinator(opts: CoordinatorOptionsInput = {}): Promise<TestCoordinator> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'idlegrid-test-data-'));
   const coord = await buildApp(
-    { redisUrl: redisUrl(), prefix: uniquePrefix('c'), dataDir, port: 0, sweepMs: 200, logLevel: 'silent', ...opts },
+    { redisUrl: redisUrl(), prefix: uniquePrefix('c'), port: 0, sweepMs: 200, logLevel: 'silent', ...opts },
     pino({ level: process.env.IDLEGRID_TEST_LOG ?? 'silent' }),
   );
   await coord.app.listen({ port: 0, host: '127.0.0.1' });
@@ -32,7 +29,6 @@ export async function startTestCoordinator(opts: CoordinatorOptionsInput = {}): 
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     async stop() {
       await coord.close();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -47,17 +47,19 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<{
 /** Poll until `fn` gives a value (one helper for tests and benchmarks). */
 export { waitFor };
 
-/** A coordinator process; `dataDir` is where it stores uploads (--data-dir), for tests of what was stored. */
-export async function startCoordinatorProcess(redisUrl: string, prefix: string, extra: string[] = [], fixedPort?: number): Promise<Proc & { url: string; port: number; dataDir: string }> {
+/**
+ * A coordinator process. Recordings go to the default store (Redis); pass `--data-dir` in `extra` for the
+ * file store.
+ */
+export async function startCoordinatorProcess(redisUrl: string, prefix: string, extra: string[] = [], fixedPort?: number): Promise<Proc & { url: string; port: number }> {
   const port = fixedPort ?? (await freePort());
-  const dataDir = mkdtempSync(join(tmpdir(), 'ig-data-'));
-  const p = run(['coordinator', '--port', String(port), '--redis', redisUrl, '--prefix', prefix, '--data-dir', dataDir, '--log-level', 'warn', ...extra]);
+  const p = run(['coordinator', '--port', String(port), '--redis', redisUrl, '--prefix', prefix, '--log-level', 'warn', ...extra]);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`coordinator on ${url}`, async () => {
     if (p.proc.exitCode !== null) throw new Error(`coordinator exited: ${p.output()}`);
     return (await fetch(`${url}/healthz`)).ok;
   });
-  return { ...p, url, port, dataDir };
+  return { ...p, url, port };
 }
 
 /** The test run's token (IDLEGRID_TOKEN, the admin's; test/global-setup.ts) as a fetch header. */

@@ -1,0 +1,78 @@
+/**
+ * Redis failover with real processes on loopback: a primary, a replica and three sentinels (short
+ * timeouts: a failover takes seconds), two coordinators given the redis+sentinel:// URL, three workers on
+ * a key search. The primary is SIGKILLed in the middle of the job: the coordinators follow the promoted
+ * replica without a restart, the job completes with the right answer, every unit is validated once and
+ * credit is granted once per valid result; a recording acknowledged before the kill is still served.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encryptBlock } from '../../workunits/keysearch/kind.js';
+import { OPS_PER_KEY } from '../../workunits/keysearch/params.js';
+import { auditJob } from '../helpers/grid.js';
+import { uniquePrefix } from '../helpers/redis.js';
+import { startSentinelGroup, type SentinelGroup } from '../helpers/sentinel.js';
+import { jobDoc, startCoordinatorProcess, startWorkerProcess, submitJob, tokenHeaders, waitFor, waitForJobEnd, type Proc } from '../helpers/processes.js';
+
+const procs: Proc[] = [];
+let group: SentinelGroup | undefined;
+afterEach(async () => {
+  await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
+  await group?.stop();
+  group = undefined;
+});
+
+const UNIT = 2 ** 21;
+
+describe('Redis failover through Sentinel', () => {
+  it('the primary SIGKILLed mid-job: the job completes, each unit validated once, credit granted once', async () => {
+    group = await startSentinelGroup({ replicas: 1, sentinels: 3, downAfterMs: 1_000, failoverTimeoutMs: 3_000 });
+    const prefix = uniquePrefix('failover');
+    // After the failover no replica is left to acknowledge: each wait then ends at this timeout.
+    const extra = ['--redis-wait-timeout', '300'];
+    const [a, b] = await Promise.all([startCoordinatorProcess(group.url, prefix, extra), startCoordinatorProcess(group.url, prefix, extra)]);
+    procs.push(a, b);
+
+    const recording = randomBytes(2 * (1 << 20) + 17);
+    const up = await fetch(`${a.url}/api/data`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...tokenHeaders() }, body: new Uint8Array(recording) });
+    expect(up.status).toBe(201);
+    const { sha256 } = (await up.json()) as { sha256: string };
+
+    const units = 40;
+    const iv = '0f1e2d3c4b5a6978';
+    const plaintext = '54686520756e6b6e';
+    const id = await submitJob(b.url, {
+      kind: 'keysearch',
+      // No key in range: every unit is searched, before, during and after the failover.
+      params: { algorithm: 'rc5-32/12/9', iv, plaintext, ciphertext: encryptBlock('ffffffffffffffffff', iv, plaintext), start: '00000000000b000000', count: units * UNIT, unitSize: UNIT, exhaustive: true },
+      policy: { adaptive: false },
+    });
+    procs.push(startWorkerProcess(a.url, 1, ['--suspend-cpu', '0']), startWorkerProcess(b.url, 1, ['--suspend-cpu', '0']), startWorkerProcess(a.url, 1, ['--suspend-cpu', '0']));
+    const before = await waitFor('some progress', async () => {
+      const done = (await jobDoc(b.url, id)).progress.unitsDone;
+      return done >= 4 && done;
+    }, 90_000, 100);
+
+    const old = await group.primaryPort();
+    const primary = group.servers.find((s) => s.port === old)!;
+    primary.process.kill('SIGKILL');
+    expect(before).toBeLessThan(units / 2); // the kill comes mid-job: most of it runs on the promoted replica
+    const promoted = await group.failedOverFrom(old);
+    expect(promoted).not.toBe(old);
+
+    const doc = await waitForJobEnd(a.url, id, 150_000);
+    expect(doc.state).toBe('done');
+    expect(doc.result.keysSearched).toBe(units * UNIT);
+    expect(doc.result.found).toEqual([]);
+    const audit = await auditJob(`redis://127.0.0.1:${promoted}`, prefix, id, UNIT * OPS_PER_KEY);
+    expect(audit.unitsValid).toBe(units);
+    expect(audit.unitsDoneCounter).toBe(units);
+    expect(audit.validResults).toBeGreaterThanOrEqual(units);
+    expect(audit.hostCredit).toBeCloseTo(audit.expectedCredit, 9);
+
+    // The recording, acknowledged before the kill, is on the promoted replica.
+    const got = await fetch(`${b.url}/api/data/${sha256}`, { headers: tokenHeaders() });
+    expect(got.status).toBe(200);
+    expect(createHash('sha256').update(Buffer.from(await got.arrayBuffer())).digest('hex')).toBe(sha256);
+  }, 240_000);
+});
