@@ -20,7 +20,7 @@ import fftscan from '../workunits/fftscan/kind.js';
 import type { BasebandUnit, Result, UnitSpec } from '../workunits/fftscan/params.js';
 import { SETIATHOME_REFERENCE_SPIKES } from '../workunits/fftscan/presets.js';
 import { sahSource } from '../workunits/fftscan/sah.js';
-import type { Candidate } from '../workunits/fftscan/types.js';
+import type { Detection as Candidate } from '../workunits/fftscan/types.js';
 import { fixturePath } from '../test/helpers/fixtures.js';
 
 const SAH = fixturePath('seti_reference_work_unit.sah');
@@ -69,7 +69,7 @@ function scan(lengths: number[], chirps: [number, number]): Part {
   chosen.forEach((u, k) => {
     const s = kernel.init(u, bytes);
     while (!kernel.step(s, 1 << 20));
-    hits.push(...kernel.result(s).hits);
+    hits.push(...kernel.result(s).detections);
     ops += fftscan.ops(u);
     const el = (performance.now() - t0) / 1000;
     console.error(`unit ${k + 1}/${chosen.length}: L=${u.fftLength} chirps ${u.chirpCount} -> ${hits.length} hits, ${el.toFixed(0)} s, ${(ops / el / 1e9).toFixed(2)} GFLOPS`);

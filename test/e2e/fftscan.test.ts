@@ -1,12 +1,13 @@
 /**
  * End to end with real processes: redis + a coordinator + two workers (each job's units validated by two
  * hosts). The signal scan on the filterbank sample submitted with the CLI, the SETI@home reference unit
- * narrowed to the chirps around its best official spike, and a seeded synthetic tone; the answers'
- * candidates and the waterfall pictures served for them.
+ * narrowed to the chirps around its best official spike, a seeded synthetic tone, and issue 15's three
+ * tones (a SigMF recording written here and submitted with the CLI); the answers' candidates and the
+ * waterfall pictures served for them.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Keys } from '../../coordinator/store/keys.js';
@@ -17,6 +18,7 @@ import { sahSource } from '../../workunits/fftscan/sah.js';
 import { taylorSearch } from '../../workunits/fftscan/taylor.js';
 import type { Candidate } from '../../workunits/fftscan/types.js';
 import { fixturePath } from '../helpers/fixtures.js';
+import { TONES, TONES_CENTRE_HZ, TONES_RATE, writeTonesSigmf } from '../helpers/tones.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import {
   ROOT, cli, startCoordinatorProcess, startWorkerProcess, submitJob, tokenHeaders, waitForJobEnd, type Proc,
@@ -90,10 +92,16 @@ async function expectSvg(jobId: string, n: number, c: Candidate): Promise<string
 }
 
 function expectCandidateShape(c: Candidate): void {
-  expect(Object.keys(c).sort()).toEqual(expect.arrayContaining(['driftHzPerS', 'frequencyHz', 'snr', 'timeS', 'type']));
-  for (const k of ['frequencyHz', 'driftHzPerS', 'snr', 'timeS'] as const) expect(Number.isFinite(c[k]), k).toBe(true);
-  expect(['spike', 'drift']).toContain(c.type);
+  expect(Object.keys(c).sort()).toEqual(expect.arrayContaining([
+    'bandwidthHz', 'detections', 'driftErrHzPerS', 'driftHzPerS', 'endHz', 'endS', 'frequencyHz', 'snr', 'startHz', 'startS', 'threshold', 'timeS', 'type',
+  ]));
+  for (const k of ['frequencyHz', 'driftHzPerS', 'snr', 'timeS', 'startS', 'endS', 'startHz', 'endHz'] as const) expect(Number.isFinite(c[k]), k).toBe(true);
+  expect(c.snr).toBeGreaterThan(c.threshold);
+  expect(c.detections).toBeGreaterThanOrEqual(1);
+  expect(['spike', 'drift', 'gaussian', 'pulse', 'triplet', 'autocorr']).toContain(c.type);
 }
+
+const track = (c: { frequencyHz: number; driftHzPerS: number; snr: number }) => [c.frequencyHz, c.driftHzPerS, c.snr];
 
 describe('signal scan end to end', () => {
   it('scans the filterbank sample submitted with the CLI; drifts strongest first, with pictures', async () => {
@@ -103,16 +111,17 @@ describe('signal scan end to end', () => {
     const doc = JSON.parse(sub.stdout) as JobDoc;
     expect(doc).toMatchObject({ kind: 'fftscan', state: 'done', public: false });
     const result = doc.result as { candidates: Candidate[]; dropped: number; unitsMerged: number; failedUnits: number[] };
+    expect(result).not.toHaveProperty('detections'); // only the setiathome preset lists every detection
     expect(result).toMatchObject({ dropped: 0, unitsMerged: doc.progress.unitsTotal, failedUnits: [] });
     const { candidates } = result;
     expect(Array.isArray(candidates)).toBe(true);
     expect(candidates.length).toBeGreaterThan(0);
     candidates.forEach(expectCandidateShape);
-    for (const c of candidates) expect(c).toMatchObject({ type: 'drift', timeS: 0 });
+    for (const c of candidates) expect(c).toMatchObject({ type: 'drift', timeS: 0, detections: 1 });
     for (let i = 1; i < candidates.length; i++) expect(candidates[i - 1].snr).toBeGreaterThanOrEqual(candidates[i].snr);
     // The grid's answer is the Taylor search of the whole file (one unit covers its 1024 channels).
     const direct = taylorSearch(readFilterbank(new Uint8Array(readFileSync(join(ROOT, FIL_ARG)))), { maxDriftHzPerS: 10, snrThreshold: 6 });
-    expect(candidates).toEqual(direct);
+    expect(candidates.map(track)).toEqual(direct.map(track));
     await expectValidatedByTwoHosts(doc.id, doc.progress.unitsTotal);
 
     await expectSvg(doc.id, 0, candidates[0]);
@@ -158,7 +167,11 @@ describe('signal scan end to end', () => {
     expect(doc.state).toBe('done');
     const best = SETIATHOME_REFERENCE_SPIKES.reduce((a, b) => (b.snr > a.snr ? b : a));
     expect(best).toMatchObject({ frequencyHz: 1418918910.9886, driftHzPerS: 5.2905, snr: 23.7865 });
-    const top = (doc.result as { candidates: Candidate[] }).candidates[0];
+    const result = doc.result as { candidates: Candidate[]; detections: Array<Candidate & { signal?: number }> };
+    const top = result.candidates[0];
+    // The setiathome preset (the default for .sah) also lists the detections, each with its signal.
+    expect(result.detections.length).toBeGreaterThanOrEqual(result.candidates.length);
+    expect(result.detections.filter((d) => d.signal === 0).map((d) => d.snr)).toContain(top.snr);
     expectCandidateShape(top);
     const fs = sahSource(bytes, sha256).sampleRateHz;
     expect(top).toMatchObject({ type: 'spike', fftLength: 131072 });
@@ -197,4 +210,28 @@ describe('signal scan end to end', () => {
     // No recording is stored: the coordinator regenerates the samples from the seed to draw it.
     await expectSvg(id, 0, top);
   }, 90_000);
+
+  it('issue 15: three tones in a 64 s cf32 SigMF recording, --fft-size 65536 --max-drift 4, are three candidates', async () => {
+    const meta = writeTonesSigmf();
+    try {
+      const sub = await cli(['submit', 'fftscan', meta, '--coordinator', url, '--fft-size', '65536', '--max-drift', '4', '--wait', '--json']);
+      expect(sub.code, sub.stderr).toBe(0);
+      const doc = JSON.parse(sub.stdout) as JobDoc;
+      expect(doc).toMatchObject({ kind: 'fftscan', state: 'done' });
+      const result = doc.result as { candidates: Candidate[]; dropped: number; detectionsFound: number };
+      expect(result.detectionsFound).toBeGreaterThan(5000);
+      expect(result.dropped).toBe(0);
+      expect(result.candidates).toHaveLength(3);
+      result.candidates.forEach(expectCandidateShape);
+      for (const tone of TONES) {
+        const c = result.candidates.find((x) => Math.abs(x.frequencyHz - TONES_CENTRE_HZ - tone.offsetHz) <= TONES_RATE / 65536);
+        expect(c, `tone at ${tone.offsetHz} Hz`).toBeDefined();
+        // Within one trial step (0.5 Hz/s); the steady tone says 0.
+        expect(Math.abs(c!.driftHzPerS - tone.driftHzPerS)).toBeLessThanOrEqual(0.5);
+      }
+      await expectValidatedByTwoHosts(doc.id, doc.progress.unitsTotal);
+    } finally {
+      rmSync(dirname(meta), { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -7,23 +7,43 @@
 import type { Kernel } from '../kind.js';
 import { fftPlan } from './fft.js';
 import { readFilterbank } from './filterbank.js';
-import { blockStarts, Checkpoint, hitOrder, unitOps, type BasebandUnit, type Result, type TaylorUnit, type UnitSpec } from './params.js';
+import { z } from 'zod';
+import { Findings, FindingsState } from './findings.js';
+import type { GroupScale } from './grouping.js';
+import { blockStarts, tolerances, unitOps, type BasebandUnit, type Result, type TaylorUnit, type UnitSpec } from './params.js';
 import { decodeSah } from './sah.js';
 import { decodeSamples, parseDatatype } from './sigmf.js';
-import { baselineSmooth, dechirpInto, splitComplex, spectrumSpikes, type Baseband } from './spikes.js';
+import { baselineSmooth, binFrequency, dechirpInto, splitComplex, spectrumSpikes, type Baseband } from './spikes.js';
 import { generateSynthetic, specFromSource } from './synthetic.js';
 import { taylorSearch } from './taylor.js';
-import type { BasebandSource, Candidate, FilSource, SigmfSource, Spectrogram } from './types.js';
+import type { BasebandSource, Detection, FilSource, SigmfSource, Spectrogram } from './types.js';
 
 interface State {
   unit: UnitSpec;
   input: Uint8Array | undefined;
   done: number;
   total: number;
-  hits: Candidate[];
-  dropped: number;
+  found: Findings;
   x?: Baseband;
   starts?: number[];
+}
+
+const Checkpoint = z.object({ done: z.number().int().nonnegative(), found: FindingsState });
+type Checkpoint = z.infer<typeof Checkpoint>;
+
+/** How detections of each type are grouped in this unit (grouping.ts). */
+function scalesOf(u: UnitSpec): Partial<Record<Detection['type'], GroupScale>> {
+  const tol = tolerances(u);
+  if (u.mode === 'spike') {
+    const fs = (u.source as BasebandSource).sampleRateHz;
+    const blockS = u.fftLength / fs;
+    return {
+      spike: { type: 'spike', binHz: tol.binHz, blockS, gapS: 2 * blockS, slotS: u.hop / fs, driftStep: tol.driftStep, threshold: u.threshold },
+    };
+  }
+  const src = u.source as FilSource;
+  const span = src.nTime * src.dtS;
+  return { drift: { type: 'drift', binHz: tol.binHz, blockS: span, gapS: 0, slotS: span, driftStep: tol.driftStep, threshold: u.threshold, whole: true } };
 }
 
 export class FftscanInputError extends Error {
@@ -51,12 +71,17 @@ function loadBaseband(u: BasebandUnit, input: Uint8Array | undefined): Baseband 
   return x;
 }
 
-/** Keeps the strongest `max` hits; the rest are counted, so pruning early or late gives one answer. */
-function prune(s: State, max: number): void {
-  if (s.hits.length <= max) return;
-  s.hits.sort(hitOrder);
-  s.dropped += s.hits.length - max;
-  s.hits.length = max;
+/** The strongest bin of a spectrum is SETI@home's best spike when it beats the best so far. */
+function offerBestSpike(s: State, p: Float32Array, L: number, rate: number, timeS: number, stats: { total: number; peak: number }, src: BasebandSource): void {
+  const mean = stats.total / L;
+  const cur = s.found.bestOf('spike');
+  if (cur && !(stats.peak / mean > cur.snr)) return;
+  let k = 1;
+  while (k < L && p[k] !== stats.peak) k++;
+  s.found.offerBest('spike', {
+    type: 'spike', frequencyHz: binFrequency(k, L, src), driftHzPerS: rate, snr: stats.peak / mean, power: stats.peak / mean,
+    timeS, fftLength: L,
+  });
 }
 
 function stepSpikes(s: State, u: BasebandUnit, budget: number): void {
@@ -66,15 +91,20 @@ function stepSpikes(s: State, u: BasebandUnit, budget: number): void {
   const realInput = src.format === 'sigmf' && !parseDatatype(src.datatype).isComplex;
   const opts = { ...src, threshold: u.threshold, spikesPerSpectrum: u.spikesPerSpectrum, realInput };
   const end = Math.min(s.total, s.done + budget);
+  const out: Detection[] = [];
   for (; s.done < end; s.done++) {
     const j = Math.floor(s.done / starts.length);
     const b = starts[s.done % starts.length];
     const rate = (u.chirpFrom + j * u.chirpStride) * u.minChirpStep;
     dechirpInto(plan, x, b, rate, src.sampleRateHz);
     const p = plan.power();
-    spectrumSpikes(p, u.fftLength, rate, (b + u.fftLength / 2) / src.sampleRateHz, opts, s.hits, plan.stats());
+    const stats = plan.stats();
+    const timeS = (b + u.fftLength / 2) / src.sampleRateHz;
+    out.length = 0;
+    spectrumSpikes(p, u.fftLength, rate, timeS, opts, out, stats);
+    for (const d of out) s.found.add({ ...d, power: d.snr });
+    offerBestSpike(s, p, u.fftLength, rate, timeS, stats, src);
   }
-  if (s.hits.length > 4 * u.maxHits) prune(s, u.maxHits);
 }
 
 function runTaylor(s: State, u: TaylorUnit): void {
@@ -87,7 +117,7 @@ function runTaylor(s: State, u: TaylorUnit): void {
   const sub: Spectrogram = { ...full, data, nChan: w, fch1Hz: full.fch1Hz + u.readFrom * full.dfHz };
   for (const h of taylorSearch(sub, { maxDriftHzPerS: u.maxDriftHzPerS, snrThreshold: u.threshold })) {
     const ch = Math.round((h.frequencyHz - src.fch1Hz) / src.dfHz);
-    if (ch >= u.chanFrom && ch < u.chanTo) s.hits.push(h);
+    if (ch >= u.chanFrom && ch < u.chanTo) s.found.add(h);
   }
   s.done = 1;
 }
@@ -97,7 +127,9 @@ const kernel: Kernel<UnitSpec, State, Result> = {
 
   init(unit, input, checkpoint) {
     const cp = checkpoint === undefined ? undefined : Checkpoint.parse(checkpoint);
-    const s: State = { unit, input, done: cp?.done ?? 0, total: 1, hits: cp?.hits ?? [], dropped: cp?.dropped ?? 0 };
+    const report = unit.mode === 'spike' && unit.reportDetections;
+    const found = new Findings(scalesOf(unit), unit.maxHits, report, cp?.found);
+    const s: State = { unit, input, done: cp?.done ?? 0, total: 1, found };
     if (unit.mode === 'spike') {
       s.starts = blockStarts(unit);
       s.total = s.starts.length * unit.chirpCount;
@@ -120,13 +152,9 @@ const kernel: Kernel<UnitSpec, State, Result> = {
     return s.done * 5 * s.unit.fftLength * Math.log2(s.unit.fftLength);
   },
 
-  checkpoint: (s): Checkpoint => ({ done: s.done, hits: s.hits, dropped: s.dropped }),
+  checkpoint: (s): Checkpoint => ({ done: s.done, found: s.found.state() }),
 
-  result(s) {
-    prune(s, s.unit.maxHits);
-    s.hits.sort(hitOrder);
-    return { hits: s.hits, dropped: s.dropped, work: s.unit.mode === 'spike' ? s.done : (s.unit.source as FilSource).nTime };
-  },
+  result: (s): Result => s.found.result(s.unit.mode === 'spike' ? s.done : (s.unit.source as FilSource).nTime),
 };
 
 export default kernel;

@@ -12,7 +12,7 @@ import { isSupportedLength, MAX_FFT } from './fft.js';
 import { filterbankSpectraCount, parseFilterbankHeader } from './filterbank.js';
 import { chirpLimitAt, PRESETS, type Preset, type PresetName } from './presets.js';
 import { minChirpStep } from './spikes.js';
-import type { BasebandSource, Candidate, FilSource, Source } from './types.js';
+import type { BasebandSource, Candidate, Detection, FilSource, Source } from './types.js';
 
 const sha = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lower-case hex digits');
 const count = z.number().int().nonnegative();
@@ -66,8 +66,15 @@ export const FftscanParams = z.object({
   threshold: z.number().positive().optional(),
   chirpResolution: z.number().positive().max(10).optional(),
   spikesPerSpectrum: z.number().int().min(0).max(1000).optional(),
-  /** The strongest hits a unit returns (the rest are counted in `dropped`). */
+  /** The strongest signals a unit returns (the rest are counted in `dropped`). */
   maxHitsPerUnit: z.number().int().positive().max(100_000).optional(),
+  /** The strongest signals the answer keeps, after grouping across units (the rest are counted in `dropped`). */
+  maxCandidates: z.number().int().positive().max(1_000_000).optional(),
+  /**
+   * Also report every detection, each tagged with its signal (default: true for the setiathome preset,
+   * whose reference comparison is detection by detection).
+   */
+  reportDetections: z.boolean().optional(),
   /** Target size of one unit in FFT FLOPs (5 N log2 N per transform). */
   opsPerUnit: z.number().positive().optional(),
   /** Samples per time stretch (baseband) or channels per unit (filterbank). */
@@ -80,6 +87,8 @@ export type FftscanParams = z.infer<typeof FftscanParams>;
 export interface Settings extends Preset {
   preset: PresetName;
   maxHits: number;
+  maxCandidates: number;
+  reportDetections: boolean;
   opsPerUnit: number;
   unitSamples: number;
   channelsPerUnit: number;
@@ -123,6 +132,8 @@ export function resolveSettings(p: FftscanParams): SettingsOutcome {
       hopFraction: preset.hopFraction,
       smoothing,
       maxHits: p.maxHitsPerUnit ?? 1000,
+      maxCandidates: p.maxCandidates ?? 1000,
+      reportDetections: p.reportDetections ?? preset.reportDetections,
       opsPerUnit: p.opsPerUnit ?? DEFAULT_OPS_PER_UNIT,
       unitSamples,
       channelsPerUnit: p.channelsPerUnit ?? 1 << 16,
@@ -152,6 +163,7 @@ export const BasebandUnit = z.object({
   threshold: z.number().positive(),
   spikesPerSpectrum: z.number().int().nonnegative(),
   maxHits: z.number().int().positive(),
+  reportDetections: z.boolean(),
 });
 export type BasebandUnit = z.infer<typeof BasebandUnit>;
 
@@ -172,33 +184,63 @@ export type TaylorUnit = z.infer<typeof TaylorUnit>;
 export const UnitSpec = z.discriminatedUnion('mode', [BasebandUnit, TaylorUnit]);
 export type UnitSpec = z.infer<typeof UnitSpec>;
 
-export const CandidateSchema: z.ZodType<Candidate> = z.object({
+const signalType = z.enum(['spike', 'drift', 'gaussian', 'pulse', 'triplet', 'autocorr']);
+const detectionFields = {
+  type: signalType,
   frequencyHz: z.number(),
   driftHzPerS: z.number(),
   snr: z.number(),
   timeS: z.number(),
-  type: z.enum(['spike', 'drift']),
   fftLength: z.number().int().optional(),
+  power: z.number().optional(),
+  score: z.number().optional(),
+  threshold: z.number().optional(),
+  periodS: z.number().optional(),
+  delayS: z.number().optional(),
+  chiSquare: z.number().optional(),
+  nullChiSquare: z.number().optional(),
+  meanPower: z.number().optional(),
+};
+
+export const DetectionSchema: z.ZodType<Detection> = z.object({ ...detectionFields, signal: z.number().int().optional() });
+
+export const CandidateSchema: z.ZodType<Candidate> = z.object({
+  ...detectionFields,
+  driftErrHzPerS: z.number().nonnegative(),
+  threshold: z.number(),
+  startS: z.number(),
+  endS: z.number(),
+  startHz: z.number(),
+  endHz: z.number(),
+  bandwidthHz: z.number().nonnegative(),
+  detections: z.number().int().positive(),
 });
 
+/** The best detection of each type, even below its threshold (SETI@home's best_spike, best_gaussian ...). */
+export const BestSchema = z.object({
+  spike: DetectionSchema.optional(),
+  gaussian: DetectionSchema.optional(),
+  pulse: DetectionSchema.optional(),
+  triplet: DetectionSchema.optional(),
+  autocorr: DetectionSchema.optional(),
+});
+export type Best = z.infer<typeof BestSchema>;
+
 export const Result = z.object({
-  /** Strongest first (see `hitOrder`), at most maxHits. */
-  hits: z.array(CandidateSchema),
-  /** Hits above the threshold beyond maxHits, not returned. */
+  /** The unit's signals (its detections grouped), strongest first (`candidateOrder`), at most maxHits. */
+  signals: z.array(CandidateSchema),
+  /** reportDetections: every detection, strongest first, `signal` = index in `signals` (absent if dropped). */
+  detections: z.array(DetectionSchema),
+  best: BestSchema,
+  /** Signals beyond maxHits, not returned. */
   dropped: count,
+  /** Detections above the threshold in the unit, and those left out of `detections` (over maxHits). */
+  detectionCount: count,
+  droppedDetections: count,
   /** FFT blocks (spike) or spectrogram rows (drift) processed. */
   work: count,
 });
 export type Result = z.infer<typeof Result>;
-
-export const Checkpoint = z.object({ done: count, hits: z.array(CandidateSchema), dropped: count });
-export type Checkpoint = z.infer<typeof Checkpoint>;
-
-/** A total order on hits (strongest first), so truncation and merging give the same answer everywhere. */
-export function hitOrder(a: Candidate, b: Candidate): number {
-  return b.snr - a.snr || (a.fftLength ?? 0) - (b.fftLength ?? 0) || a.driftHzPerS - b.driftHzPerS
-    || a.timeS - b.timeS || a.frequencyHz - b.frequencyHz;
-}
 
 export const isBaseband = (s: Source): s is BasebandSource => s.format !== 'fil';
 export type { FilSource };
@@ -256,6 +298,7 @@ export function basebandUnit(src: BasebandSource, s: Settings, index: number): B
       blockFrom, blockTo, hop: lp.hop,
       dataFrom: blockFrom, dataTo: Math.min(n, Math.ceil(Math.min(n, lastBlock + L) / chunk) * chunk),
       smoothing: s.smoothing, threshold: s.threshold, spikesPerSpectrum: s.spikesPerSpectrum, maxHits: s.maxHits,
+      reportDetections: s.reportDetections,
     };
   }
   throw new RangeError(`unit index ${index} out of range`);

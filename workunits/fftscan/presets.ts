@@ -21,6 +21,8 @@ export interface Preset {
   /** FFT blocks advance by fftLength * hopFraction: 1 = back to back (SETI@home), 0.5 = half overlap. */
   hopFraction: number;
   smoothing: { boxcar: number; chunk: number } | null;
+  /** Report every detection beside the grouped signals (SETI@home's result lists detections). */
+  reportDetections: boolean;
 }
 
 const pow2 = (from: number, to: number): number[] => {
@@ -41,6 +43,7 @@ export const PRESETS = {
     spikesPerSpectrum: 1,
     hopFraction: 1,
     smoothing: { boxcar: 8192, chunk: 32768 },
+    reportDetections: true,
   },
   default: {
     fftLengths: [1024, 16384],
@@ -51,6 +54,7 @@ export const PRESETS = {
     spikesPerSpectrum: 0,
     hopFraction: 0.5,
     smoothing: null,
+    reportDetections: false,
   },
 } satisfies Record<string, Preset>;
 
