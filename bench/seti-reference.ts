@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Kernel } from '../workunits/kind.js';
 import kernelDefault from '../workunits/fftscan/kernel.js';
 import fftscan from '../workunits/fftscan/kind.js';
-import type { BasebandUnit, Result, UnitSpec } from '../workunits/fftscan/params.js';
+import { unitChirpIndices, type BasebandUnit, type Result, type UnitSpec } from '../workunits/fftscan/params.js';
 import { SETIATHOME_REFERENCE_SPIKES } from '../workunits/fftscan/presets.js';
 import { sahSource } from '../workunits/fftscan/sah.js';
 import type { Detection as Candidate } from '../workunits/fftscan/types.js';
@@ -60,7 +60,8 @@ function scan(lengths: number[], chirps: [number, number]): Part {
   const chosen: BasebandUnit[] = [];
   for (let i = 0; i < plan.value.unitsTotal; i++) {
     const u = fftscan.unit(p, plan.value, i) as BasebandUnit;
-    const lo = u.chirpFrom * u.minChirpStep, hi = (u.chirpFrom + (u.chirpCount - 1) * u.chirpStride) * u.minChirpStep;
+    const idx = unitChirpIndices(u);
+    const lo = idx[0] * u.minChirpStep, hi = idx[idx.length - 1] * u.minChirpStep;
     if (lengths.includes(u.fftLength) && hi >= chirps[0] && lo <= chirps[1]) chosen.push(u);
   }
   const t0 = performance.now();

@@ -18,6 +18,8 @@ export const FindingsState = z.object({
   droppedDetections: count,
   detectionCount: count,
   best: z.record(z.string(), DetectionSchema),
+  /** The best Gaussian is a reported one (SETI@home prefers those once it has one). */
+  gaussReported: z.boolean(),
 });
 export type FindingsState = z.infer<typeof FindingsState>;
 
@@ -41,6 +43,7 @@ export class Findings {
   private droppedDetections = 0;
   private detectionCount = 0;
   private readonly best: Best = {};
+  private gaussReported = false;
 
   constructor(
     private readonly scales: Partial<Record<SignalType, GroupScale>>,
@@ -57,6 +60,7 @@ export class Findings {
     this.droppedDetections = state.droppedDetections;
     this.detectionCount = state.detectionCount;
     Object.assign(this.best, state.best);
+    this.gaussReported = state.gaussReported;
   }
 
   private grouper(type: SignalType): Grouper {
@@ -86,6 +90,21 @@ export class Findings {
     if (!cur || betterBest[type](d, cur)) this.best[type] = d;
   }
 
+  /** A Gaussian whose fit passed the chi-square test: a reported one beats any that was not. */
+  offerBestGaussian(d: Detection, reported: boolean): void {
+    if (!reported && this.gaussReported) return;
+    if (reported && !this.gaussReported) {
+      this.gaussReported = true;
+      this.best.gaussian = d;
+      return;
+    }
+    this.offerBest('gaussian', d);
+  }
+
+  hasReportedGaussian(): boolean {
+    return this.gaussReported;
+  }
+
   bestOf(type: BestType): Detection | undefined {
     return this.best[type];
   }
@@ -101,7 +120,7 @@ export class Findings {
     for (const [type, g] of this.groupers) groupers[type] = g.state();
     return {
       groupers, detections: this.detections, droppedDetections: this.droppedDetections,
-      detectionCount: this.detectionCount, best: this.best as Record<string, Detection>,
+      detectionCount: this.detectionCount, best: this.best as Record<string, Detection>, gaussReported: this.gaussReported,
     };
   }
 

@@ -1,22 +1,22 @@
 /**
- * The signal-scan kernel, run in a worker thread. A spike unit's work items are (trial chirp, FFT
- * block) pairs in a fixed order, so a checkpoint is just how many are done plus the hits so far; a
- * drift unit is one Taylor search. Decoding, smoothing and the search are deterministic, so every
- * host returns the same bits for a unit.
+ * The signal-scan kernel, run in a worker thread. A baseband unit's work is a fixed sequence of items
+ * (FFT blocks, Gaussian bins, pulse/triplet segments per trial chirp: work.ts, baseband-scan.ts), so a
+ * checkpoint is how many are done plus what was found so far; a drift unit is one Taylor search.
+ * Decoding, smoothing and the searches are deterministic, so every host returns the same bits for a unit.
  */
-import type { Kernel } from '../kind.js';
-import { fftPlan } from './fft.js';
-import { readFilterbank } from './filterbank.js';
 import { z } from 'zod';
+import type { Kernel } from '../kind.js';
+import { BasebandScan, basebandScales, scanItems } from './baseband-scan.js';
+import { readFilterbank } from './filterbank.js';
 import { Findings, FindingsState } from './findings.js';
 import type { GroupScale } from './grouping.js';
-import { blockStarts, tolerances, unitOps, type BasebandUnit, type Result, type TaylorUnit, type UnitSpec } from './params.js';
+import { tolerances, unitOps, type BasebandUnit, type Result, type TaylorUnit, type UnitSpec } from './params.js';
 import { decodeSah } from './sah.js';
-import { decodeSamples, parseDatatype } from './sigmf.js';
-import { baselineSmooth, binFrequency, dechirpInto, splitComplex, spectrumSpikes, type Baseband } from './spikes.js';
+import { decodeSamples } from './sigmf.js';
+import { baselineSmooth, splitComplex, type Baseband } from './spikes.js';
 import { generateSynthetic, specFromSource } from './synthetic.js';
 import { taylorSearch } from './taylor.js';
-import type { BasebandSource, Detection, FilSource, SigmfSource, Spectrogram } from './types.js';
+import type { BasebandSource, FilSource, SignalType, SigmfSource, Spectrogram } from './types.js';
 
 interface State {
   unit: UnitSpec;
@@ -24,23 +24,16 @@ interface State {
   done: number;
   total: number;
   found: Findings;
-  x?: Baseband;
-  starts?: number[];
+  scan?: BasebandScan;
 }
 
 const Checkpoint = z.object({ done: z.number().int().nonnegative(), found: FindingsState });
 type Checkpoint = z.infer<typeof Checkpoint>;
 
 /** How detections of each type are grouped in this unit (grouping.ts). */
-function scalesOf(u: UnitSpec): Partial<Record<Detection['type'], GroupScale>> {
+function scalesOf(u: UnitSpec): Partial<Record<SignalType, GroupScale>> {
+  if (u.mode === 'spike') return basebandScales(u);
   const tol = tolerances(u);
-  if (u.mode === 'spike') {
-    const fs = (u.source as BasebandSource).sampleRateHz;
-    const blockS = u.fftLength / fs;
-    return {
-      spike: { type: 'spike', binHz: tol.binHz, blockS, gapS: 2 * blockS, slotS: u.hop / fs, driftStep: tol.driftStep, threshold: u.threshold },
-    };
-  }
   const src = u.source as FilSource;
   const span = src.nTime * src.dtS;
   return { drift: { type: 'drift', binHz: tol.binHz, blockS: span, gapS: 0, slotS: span, driftStep: tol.driftStep, threshold: u.threshold, whole: true } };
@@ -71,42 +64,6 @@ function loadBaseband(u: BasebandUnit, input: Uint8Array | undefined): Baseband 
   return x;
 }
 
-/** The strongest bin of a spectrum is SETI@home's best spike when it beats the best so far. */
-function offerBestSpike(s: State, p: Float32Array, L: number, rate: number, timeS: number, stats: { total: number; peak: number }, src: BasebandSource): void {
-  const mean = stats.total / L;
-  const cur = s.found.bestOf('spike');
-  if (cur && !(stats.peak / mean > cur.snr)) return;
-  let k = 1;
-  while (k < L && p[k] !== stats.peak) k++;
-  s.found.offerBest('spike', {
-    type: 'spike', frequencyHz: binFrequency(k, L, src), driftHzPerS: rate, snr: stats.peak / mean, power: stats.peak / mean,
-    timeS, fftLength: L,
-  });
-}
-
-function stepSpikes(s: State, u: BasebandUnit, budget: number): void {
-  const src = u.source as BasebandSource;
-  const x = s.x!, starts = s.starts!;
-  const plan = fftPlan(u.fftLength);
-  const realInput = src.format === 'sigmf' && !parseDatatype(src.datatype).isComplex;
-  const opts = { ...src, threshold: u.threshold, spikesPerSpectrum: u.spikesPerSpectrum, realInput };
-  const end = Math.min(s.total, s.done + budget);
-  const out: Detection[] = [];
-  for (; s.done < end; s.done++) {
-    const j = Math.floor(s.done / starts.length);
-    const b = starts[s.done % starts.length];
-    const rate = (u.chirpFrom + j * u.chirpStride) * u.minChirpStep;
-    dechirpInto(plan, x, b, rate, src.sampleRateHz);
-    const p = plan.power();
-    const stats = plan.stats();
-    const timeS = (b + u.fftLength / 2) / src.sampleRateHz;
-    out.length = 0;
-    spectrumSpikes(p, u.fftLength, rate, timeS, opts, out, stats);
-    for (const d of out) s.found.add({ ...d, power: d.snr });
-    offerBestSpike(s, p, u.fftLength, rate, timeS, stats, src);
-  }
-}
-
 function runTaylor(s: State, u: TaylorUnit): void {
   const src = u.source as FilSource;
   if (!s.input) throw new FftscanInputError('a filterbank unit needs its input bytes');
@@ -131,17 +88,22 @@ const kernel: Kernel<UnitSpec, State, Result> = {
     const found = new Findings(scalesOf(unit), unit.maxHits, report, cp?.found);
     const s: State = { unit, input, done: cp?.done ?? 0, total: 1, found };
     if (unit.mode === 'spike') {
-      s.starts = blockStarts(unit);
-      s.total = s.starts.length * unit.chirpCount;
-      if (s.done < s.total) s.x = loadBaseband(unit, input);
+      // A finished unit's checkpoint needs no samples.
+      const done = cp?.done ?? 0;
+      const scan = new BasebandScan(unit, done > 0 && done >= scanItems(unit) ? null : loadBaseband(unit, input), found);
+      s.scan = scan;
+      s.total = scan.total;
     }
     return s;
   },
 
   step(s, budget) {
     if (s.done >= s.total) return true;
-    if (s.unit.mode === 'spike') stepSpikes(s, s.unit, Math.max(1, Math.floor(budget)));
-    else runTaylor(s, s.unit);
+    if (s.unit.mode === 'spike') {
+      const to = Math.min(s.total, s.done + Math.max(1, Math.floor(budget)));
+      s.scan!.run(s.done, to);
+      s.done = to;
+    } else runTaylor(s, s.unit);
     return s.done >= s.total;
   },
 
@@ -149,7 +111,7 @@ const kernel: Kernel<UnitSpec, State, Result> = {
 
   opsDone(s) {
     if (s.unit.mode !== 'spike') return s.done * unitOps(s.unit);
-    return s.done * 5 * s.unit.fftLength * Math.log2(s.unit.fftLength);
+    return s.scan!.opsBefore(s.done);
   },
 
   checkpoint: (s): Checkpoint => ({ done: s.done, found: s.found.state() }),

@@ -11,8 +11,10 @@ import { z } from 'zod';
 import { isSupportedLength, MAX_FFT } from './fft.js';
 import { filterbankSpectraCount, parseFilterbankHeader } from './filterbank.js';
 import { chirpLimitAt, PRESETS, type Preset, type PresetName } from './presets.js';
+import { SETI_DEFAULT_ANALYSIS, setiChirpIndices, setiPlan, type SetiLengthPlan, type SetiPlan } from './setiathome.js';
 import { minChirpStep } from './spikes.js';
-import type { BasebandSource, Candidate, Detection, FilSource, Source } from './types.js';
+import { chirpWork } from './work.js';
+import type { BasebandSource, Candidate, Detection, FilSource, SetiAnalysis, Source } from './types.js';
 
 const sha = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lower-case hex digits');
 const count = z.number().int().nonnegative();
@@ -23,8 +25,21 @@ const baseband = {
   negativeBandFraction: z.number().min(0).max(1).optional(),
 };
 
+const positive = z.number().positive();
+const nonNegative = z.number().nonnegative();
+const SetiAnalysisSchema: z.ZodType<SetiAnalysis> = z.object({
+  spikeThresh: positive, autocorrThresh: positive, autocorrFftLen: z.number().int().positive(),
+  gaussNullChiSqThresh: nonNegative, gaussChiSqThresh: positive, gaussPowerThresh: positive, gaussPeakPowerThresh: positive,
+  gaussPotLength: z.number().int().min(8).max(4096),
+  pulseThresh: positive, pulseDisplayThresh: z.number().positive().max(1), pulseMax: z.number().int().positive(),
+  pulseMin: z.number().int().positive(), pulseFftMax: z.number().int().positive(), pulseBeams: positive,
+  tripletThresh: positive, tripletMin: z.number().int().positive(), tripletMax: z.number().int().positive(),
+  potOverlapFactor: z.number().min(0).max(0.99), potTOffset: nonNegative, potMinSlew: nonNegative, potMaxSlew: nonNegative,
+  angleRangeDeg: nonNegative, beamWidthDeg: positive,
+});
+
 export const SourceSchema: z.ZodType<Source> = z.discriminatedUnion('format', [
-  z.object({ format: z.literal('sah'), sha256: sha, byteLength: count, ...baseband }),
+  z.object({ format: z.literal('sah'), sha256: sha, byteLength: count, ...baseband, analysis: SetiAnalysisSchema.optional() }),
   z.object({
     format: z.literal('sigmf'), sha256: sha, datatype: z.string().min(2), dataOffset: count,
     numChannels: z.number().int().positive().optional(), channel: count.optional(), ...baseband,
@@ -75,7 +90,12 @@ export const FftscanParams = z.object({
    * whose reference comparison is detection by detection).
    */
   reportDetections: z.boolean().optional(),
-  /** Target size of one unit in FFT FLOPs (5 N log2 N per transform). */
+  /**
+   * Which searches run (default: all five for the setiathome preset, spikes for default). Gaussians,
+   * pulses, triplets and autocorrelations need the setiathome preset.
+   */
+  detectors: z.array(z.enum(['spike', 'gaussian', 'pulse', 'triplet', 'autocorr'])).min(1).optional(),
+  /** Target size of one unit in operations (5 N log2 N per FFT, plus the searches' own). */
   opsPerUnit: z.number().positive().optional(),
   /** Samples per time stretch (baseband) or channels per unit (filterbank). */
   unitSamples: z.number().int().positive().optional(),
@@ -94,7 +114,12 @@ export interface Settings extends Preset {
   channelsPerUnit: number;
   /** Chirp grid step (Hz/s): rates are integer multiples of it. */
   minChirpStep: number;
+  detectors: Set<DetectorName>;
+  /** The setiathome preset on baseband: SETI@home's plan (chirp grid per length, the four PoT searches). */
+  seti: { analysis: SetiAnalysis; plan: SetiPlan } | null;
 }
+
+export type DetectorName = 'spike' | 'gaussian' | 'pulse' | 'triplet' | 'autocorr';
 
 export type SettingsOutcome = { ok: true; value: Settings } | { ok: false; code: string; message: string };
 
@@ -120,6 +145,20 @@ export function resolveSettings(p: FftscanParams): SettingsOutcome {
   const smoothing = preset.smoothing && !isFil && preset.smoothing.chunk <= n ? preset.smoothing : null;
   const align = Math.max(lmax, smoothing?.chunk ?? 1);
   const unitSamples = Math.ceil((p.unitSamples ?? Math.max(1 << 21, 16 * lmax)) / align) * align;
+  const isSeti = presetName === 'setiathome' && !isFil;
+  const detectors = new Set<DetectorName>(p.detectors ?? (isSeti ? ['spike', 'gaussian', 'pulse', 'triplet', 'autocorr'] : ['spike']));
+  const needSeti = [...detectors].filter((d) => d !== 'spike');
+  if (needSeti.length && !isSeti) {
+    return { ok: false, code: 'FFTSCAN_DETECTORS', message: `${needSeti.join(', ')} need the setiathome preset on a baseband recording (--preset setiathome)` };
+  }
+  let seti: Settings['seti'] = null;
+  if (isSeti) {
+    // SETI@home's work unit is one stretch: its power-over-time searches look at one stretch at a time.
+    const analysis = (src.format === 'sah' && src.analysis) || SETI_DEFAULT_ANALYSIS;
+    const plan = setiPlan(analysis, Math.min(unitSamples, n), src.sampleRateHz, preset.fftLengths.filter((l) => l <= n), usable,
+      (L) => chirpLimitAt(chirpLimits, L), chirpResolution);
+    seti = { analysis, plan };
+  }
   return {
     ok: true,
     value: {
@@ -127,7 +166,7 @@ export function resolveSettings(p: FftscanParams): SettingsOutcome {
       fftLengths: usable,
       chirpLimits: isFil ? [{ limitHzPerS: p.maxDrift ?? DEFAULT_TAYLOR_DRIFT, maxFftLength: Infinity }] : chirpLimits,
       chirpResolution,
-      threshold: p.threshold ?? (isFil ? DEFAULT_TAYLOR_SNR : preset.threshold),
+      threshold: p.threshold ?? (isFil ? DEFAULT_TAYLOR_SNR : seti ? seti.analysis.spikeThresh : preset.threshold),
       spikesPerSpectrum: p.spikesPerSpectrum ?? preset.spikesPerSpectrum,
       hopFraction: preset.hopFraction,
       smoothing,
@@ -137,20 +176,51 @@ export function resolveSettings(p: FftscanParams): SettingsOutcome {
       opsPerUnit: p.opsPerUnit ?? DEFAULT_OPS_PER_UNIT,
       unitSamples,
       channelsPerUnit: p.channelsPerUnit ?? 1 << 16,
-      minChirpStep: isFil ? 0 : minChirpStep(chirpResolution, src.sampleRateHz, Math.min(lmax, MAX_FFT)),
+      minChirpStep: isFil ? 0 : seti ? seti.plan.minChirpStep : minChirpStep(chirpResolution, src.sampleRateHz, Math.min(lmax, MAX_FFT)),
+      detectors,
+      seti,
     },
   };
 }
+
+const GaussSpec = z.object({
+  potLength: z.number().int().positive(), sigma: positive, tOffsetStart: count, tOffsetStop: count,
+  powerThresh: positive, peakPowerThresh: positive, chiSqThresh: positive, nullChiSqThresh: nonNegative,
+  rebin: z.number().int().positive(),
+});
+export type GaussSpec = z.infer<typeof GaussSpec>;
+const FoldSpec = z.object({ potLength: z.number().int().positive(), overlap: count });
+
+/** The searches a baseband unit runs on each de-chirped spectrum and power-over-time array. */
+export const DetectorSpec = z.object({
+  /** Spikes (false at lengths shorter than the threshold in bins, as SETI@home skips them). */
+  spikes: z.boolean(),
+  autocorr: z.object({ threshold: positive }).nullable(),
+  gauss: GaussSpec.nullable(),
+  /** Pulses on trial chirps with |position| a multiple of `every`. */
+  pulse: z.object({ every: z.number().int().positive(), thresh: positive, displayThresh: positive, fold: FoldSpec }).nullable(),
+  triplet: z.object({ thresh: positive, fold: FoldSpec }).nullable(),
+});
+export type DetectorSpec = z.infer<typeof DetectorSpec>;
+
+/**
+ * The trial chirps' grid at one length: `stride` (position p is rate index p x stride: a drift of
+ * `chirpResolution` bins per block) or SETI@home's (`seti.ts`: p accumulated steps, rounded to the grid).
+ */
+const ChirpGrid = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('stride'), stride: z.number().int().positive() }),
+  z.object({ kind: z.literal('seti'), stepHzPerS: positive }),
+]);
 
 /** One unit of a baseband job: one FFT length, a run of trial chirps, a stretch of samples. */
 export const BasebandUnit = z.object({
   mode: z.literal('spike'),
   source: SourceSchema,
   fftLength,
-  /** Trial chirps: rate = (chirpFrom + j * chirpStride) * minChirpStep for j < chirpCount. */
+  /** Trial chirps: positions chirpFrom .. chirpFrom + chirpCount - 1 of `grid`; rate = index x minChirpStep. */
   chirpFrom: z.number().int(),
-  chirpStride: z.number().int().positive(),
   chirpCount: z.number().int().positive(),
+  grid: ChirpGrid,
   minChirpStep: z.number().nonnegative(),
   /** FFT blocks start at blockFrom, blockFrom + hop, ... while < blockTo (global sample indices). */
   blockFrom: count,
@@ -164,8 +234,18 @@ export const BasebandUnit = z.object({
   spikesPerSpectrum: z.number().int().nonnegative(),
   maxHits: z.number().int().positive(),
   reportDetections: z.boolean(),
+  detectors: DetectorSpec,
 });
 export type BasebandUnit = z.infer<typeof BasebandUnit>;
+
+/** Rate indices (rate = index x minChirpStep) of grid positions from .. from + count - 1. */
+export function gridIndices(grid: BasebandUnit['grid'], minChirpStep: number, from: number, count: number): number[] {
+  if (grid.kind === 'seti') return setiChirpIndices(grid.stepHzPerS, minChirpStep, from, count);
+  return Array.from({ length: count }, (_, j) => (from + j) * grid.stride);
+}
+
+/** The rate indices of a unit's trial chirps, in its order. */
+export const unitChirpIndices = (u: BasebandUnit): number[] => gridIndices(u.grid, u.minChirpStep, u.chirpFrom, u.chirpCount);
 
 /** One unit of a filterbank job: report drifts starting in [chanFrom, chanTo), reading a margin around. */
 export const TaylorUnit = z.object({
@@ -237,7 +317,7 @@ export const Result = z.object({
   /** Detections above the threshold in the unit, and those left out of `detections` (over maxHits). */
   detectionCount: count,
   droppedDetections: count,
-  /** FFT blocks (spike) or spectrogram rows (drift) processed. */
+  /** Work items done (baseband: FFT blocks, Gaussian bins, pulse/triplet segments) or spectrogram rows (drift). */
   work: count,
 });
 export type Result = z.infer<typeof Result>;
@@ -249,27 +329,50 @@ export type { FilSource };
 export interface LengthPlan {
   fftLength: number;
   hop: number;
-  /** Chirp indices run -k*stride .. k*stride in steps of stride (2k + 1 chirps). */
+  /** Trial chirp positions run -k .. k (2k + 1 chirps) on `grid`. */
   k: number;
-  stride: number;
+  grid: BasebandUnit['grid'];
+  detectors: DetectorSpec;
   chirpsPerUnit: number;
   chirpGroups: number;
 }
 
-const fftOps = (l: number): number => 5 * l * Math.log2(l);
+/** The searches at one length: spikes only, or SETI@home's plan for it with the chosen detectors. */
+function detectorsAt(s: Settings, lp: SetiLengthPlan | undefined): DetectorSpec {
+  const on = (d: DetectorName) => s.detectors.has(d);
+  if (!s.seti || !lp) return { spikes: on('spike'), autocorr: null, gauss: null, pulse: null, triplet: null };
+  const a = s.seti.analysis;
+  return {
+    spikes: on('spike') && lp.spikes,
+    autocorr: on('autocorr') && lp.autocorr ? { threshold: a.autocorrThresh } : null,
+    gauss: on('gaussian') ? lp.gauss : null,
+    pulse: on('pulse') && lp.pulseEvery ? { every: lp.pulseEvery, thresh: a.pulseThresh, displayThresh: a.pulseDisplayThresh, fold: lp.fold } : null,
+    triplet: on('triplet') && lp.triplet ? { thresh: a.tripletThresh, fold: lp.fold } : null,
+  };
+}
 
 export function lengthPlans(src: BasebandSource, s: Settings): LengthPlan[] {
   const lmax = s.fftLengths[s.fftLengths.length - 1];
   return s.fftLengths.map((fftLength) => {
-    const stride = (lmax / fftLength) ** 2;
-    const limit = chirpLimitAt(s.chirpLimits, fftLength);
-    // The epsilon keeps a limit that is an exact multiple of the step (in decimal) inside the range.
-    const k = s.minChirpStep > 0 ? Math.floor(limit / (stride * s.minChirpStep) + 1e-9) : 0;
+    const seti = s.seti?.plan.lengths.find((l) => l.fftLength === fftLength);
+    let k: number, grid: BasebandUnit['grid'];
+    if (seti) {
+      k = seti.positions;
+      grid = { kind: 'seti', stepHzPerS: seti.stepHzPerS };
+    } else {
+      const stride = (lmax / fftLength) ** 2;
+      // The epsilon keeps a limit that is an exact multiple of the step (in decimal) inside the range.
+      k = s.minChirpStep > 0 ? Math.floor(chirpLimitAt(s.chirpLimits, fftLength) / (stride * s.minChirpStep) + 1e-9) : 0;
+      grid = { kind: 'stride', stride };
+    }
+    const detectors = detectorsAt(s, seti);
     const hop = fftLength * s.hopFraction;
     const blocks = Math.max(1, Math.floor(Math.min(s.unitSamples, src.sampleCount) / hop));
     const chirps = 2 * k + 1;
-    const chirpsPerUnit = Math.max(1, Math.min(chirps, Math.floor(s.opsPerUnit / (blocks * fftOps(fftLength)))));
-    return { fftLength, hop, k, stride, chirpsPerUnit, chirpGroups: Math.ceil(chirps / chirpsPerUnit) };
+    // Pulses may run on every other chirp: size units by the average of two neighbours.
+    const perChirp = (chirpWork(detectors, fftLength, blocks, 0).ops + chirpWork(detectors, fftLength, blocks, 1).ops) / 2;
+    const chirpsPerUnit = Math.max(1, Math.min(chirps, Math.floor(s.opsPerUnit / perChirp)));
+    return { fftLength, hop, k, grid, detectors, chirpsPerUnit, chirpGroups: Math.ceil(chirps / chirpsPerUnit) };
   });
 }
 
@@ -294,11 +397,11 @@ export function basebandUnit(src: BasebandSource, s: Settings, index: number): B
     const chunk = s.smoothing?.chunk ?? 1;
     return {
       mode: 'spike', source: src, fftLength: L,
-      chirpFrom: first * lp.stride, chirpStride: lp.stride, chirpCount, minChirpStep: s.minChirpStep,
+      chirpFrom: first, chirpCount, grid: lp.grid, minChirpStep: s.minChirpStep,
       blockFrom, blockTo, hop: lp.hop,
       dataFrom: blockFrom, dataTo: Math.min(n, Math.ceil(Math.min(n, lastBlock + L) / chunk) * chunk),
       smoothing: s.smoothing, threshold: s.threshold, spikesPerSpectrum: s.spikesPerSpectrum, maxHits: s.maxHits,
-      reportDetections: s.reportDetections,
+      reportDetections: s.reportDetections, detectors: lp.detectors,
     };
   }
   throw new RangeError(`unit index ${index} out of range`);
@@ -330,10 +433,13 @@ export function taylorUnit(src: FilSource, s: Settings, index: number): TaylorUn
   };
 }
 
+export const unitBlocks = (u: BasebandUnit): number => (u.blockTo > u.blockFrom ? Math.ceil((u.blockTo - u.blockFrom) / u.hop) : 0);
+
 export function unitOps(u: UnitSpec): number {
   if (u.mode === 'spike') {
-    const blocks = u.blockTo > u.blockFrom ? Math.ceil((u.blockTo - u.blockFrom) / u.hop) : 0;
-    return u.chirpCount * blocks * fftOps(u.fftLength);
+    let ops = 0;
+    for (let j = 0; j < u.chirpCount; j++) ops += chirpWork(u.detectors, u.fftLength, unitBlocks(u), u.chirpFrom + j).ops;
+    return ops;
   }
   const src = u.source as FilSource;
   let rows = 1;
@@ -348,7 +454,7 @@ export function tolerances(u: UnitSpec): { binHz: number; driftStep: number; tim
     const src = u.source as BasebandSource;
     return {
       binHz: src.sampleRateHz / u.fftLength,
-      driftStep: Math.max(u.chirpStride * u.minChirpStep, 1e-12),
+      driftStep: Math.max(u.grid.kind === 'seti' ? u.grid.stepHzPerS : u.grid.stride * u.minChirpStep, 1e-12),
       timeS: u.fftLength / src.sampleRateHz,
     };
   }

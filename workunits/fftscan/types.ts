@@ -104,6 +104,38 @@ export interface BasebandInfo {
   negativeBandFraction?: number;
 }
 
+/**
+ * SETI@home's analysis settings as a work unit's <analysis_cfg> gives them (names as there, camelCase),
+ * plus the telescope's motion, which decides whether and how Gaussians and pulses are searched.
+ */
+export interface SetiAnalysis {
+  spikeThresh: number;
+  autocorrThresh: number;
+  autocorrFftLen: number;
+  gaussNullChiSqThresh: number;
+  gaussChiSqThresh: number;
+  gaussPowerThresh: number;
+  gaussPeakPowerThresh: number;
+  gaussPotLength: number;
+  pulseThresh: number;
+  pulseDisplayThresh: number;
+  pulseMax: number;
+  pulseMin: number;
+  pulseFftMax: number;
+  pulseBeams: number;
+  tripletThresh: number;
+  tripletMin: number;
+  tripletMax: number;
+  potOverlapFactor: number;
+  potTOffset: number;
+  potMinSlew: number;
+  potMaxSlew: number;
+  /** Sky angle the beam swept during the recording (data_desc/true_angle_range), degrees. */
+  angleRangeDeg: number;
+  /** Beam width at the recording's frequency (receiver beam_width scaled by centre_freq / subband centre), degrees. */
+  beamWidthDeg: number;
+}
+
 /** A SETI@home work unit: the whole file is the input (it is small); the kernel decodes it. */
 export interface SahSource extends BasebandInfo {
   format: 'sah';
@@ -111,6 +143,8 @@ export interface SahSource extends BasebandInfo {
   sha256: string;
   /** File size in bytes. */
   byteLength: number;
+  /** The unit's own analysis settings and telescope motion (from its header). */
+  analysis?: SetiAnalysis;
 }
 
 /** A SigMF recording: sha256 and offsets refer to the .sigmf-data file. */

@@ -1,0 +1,170 @@
+/**
+ * SETI@home's Gaussian search: as the sky drifts through the telescope's beam, a source's power in one
+ * frequency bin rises and falls with the beam's shape. The bin's power over time (its PoT, the stretch's
+ * spectra summed into `potLength` elements) is normalised to its mean and a beam-shaped Gaussian
+ * (sigma = the beam's width in PoT elements, weights 2^-(x/sigma)^2) is slid across it. At each offset:
+ * the true mean (the PoT without 2 sigma either side), the peak (a weighted sum over +-sigma scaled to
+ * the Gaussian's height), and when the peak is worth it the chi-square of the fit and of the flat
+ * (no signal) hypothesis, each term weighted by the expected noise of a signal that strong. Reported when
+ * chi-square <= chi_sq_thresh, null chi-square >= null_chi_sq_thresh and peak >= peak_power_thresh x
+ * true mean; scored (for the best-of) by how unlikely both chi-squares are under their gamma laws.
+ *
+ * Facts from the official client's source (its gaussfit); the code is ours, in double precision over
+ * single-precision PoT values. One simplification: the client's display threshold starts at 0 and becomes
+ * peak_power_thresh / 3 at its first fit of the run, so its first PoT is searched a little more widely;
+ * here it is peak_power_thresh / 3 from the start, so a unit's result does not depend on what ran before.
+ */
+import { lnUpperGamma } from './gamma.js';
+import type { GaussSpec } from './params.js';
+import { detExp } from './synthetic.js';
+
+export interface GaussFit {
+  /** PoT offset of the peak, 0 .. potLength - 1. */
+  offset: number;
+  peakPower: number;
+  trueMean: number;
+  chiSquare: number;
+  nullChiSquare: number;
+  reported: boolean;
+}
+
+/** Precomputed weights and constants of one Gaussian set-up (they depend only on the spec). */
+export class GaussFitter {
+  readonly weights: Float64Array;
+  /** sqrt of each weight: a fit's expected noise is 1 + 2 sqrt(height x weight), no square root per element. */
+  private readonly rootWeights: Float64Array;
+  private readonly iSigma: number;
+  private readonly peakScale: number;
+  private readonly weightSum: number;
+  private readonly scoreOffset: number;
+  private readonly displayThresh: number;
+  private readonly pot: Float64Array;
+  private readonly prefix: Float64Array;
+  private norm = 0;
+  /** One fit, reused for every call of `found` (copy what you keep). */
+  private readonly fitOut: GaussFit = { offset: 0, peakPower: 0, trueMean: 0, chiSquare: 0, nullChiSquare: 0, reported: false };
+
+  constructor(readonly spec: GaussSpec) {
+    const { sigma, potLength, tOffsetStop } = spec;
+    const sigmaSq = Math.fround(sigma * sigma);
+    this.iSigma = Math.floor(sigma + 0.5);
+    this.weights = new Float64Array(Math.max(tOffsetStop, potLength));
+    for (let i = 0; i < this.weights.length; i++) this.weights[i] = Math.fround(detExp(-(0.693 * i * i) / sigmaSq));
+    this.rootWeights = this.weights.map(Math.sqrt);
+    let sum = 0;
+    for (let i = -this.iSigma; i <= this.iSigma; i++) sum += this.weights[Math.abs(i)];
+    this.peakScale = 1 / sum;
+    this.weightSum = sum;
+    const bins = potLength, gaussDof = bins - 2, nullDof = bins - 1;
+    this.scoreOffset = lnUpperGamma(0.5 * nullDof, spec.nullChiSqThresh * 0.5 * bins) - lnUpperGamma(0.5 * gaussDof, spec.chiSqThresh * 0.5 * bins);
+    this.displayThresh = spec.peakPowerThresh / 3;
+    this.pot = new Float64Array(potLength);
+    this.prefix = new Float64Array(potLength + 1);
+  }
+
+  /** SETI@home's Gaussian score from the two chi-squares: 0 at the thresholds, higher for a more Gaussian, less flat PoT. */
+  score(chiSquare: number, nullChiSquare: number): number {
+    const bins = this.spec.potLength, g = 0.5 * (bins - 2), nl = 0.5 * (bins - 1);
+    return this.scoreOffset + lnUpperGamma(g, Math.max(chiSquare * 0.5 * bins, g + 1)) - lnUpperGamma(nl, Math.max(nullChiSquare * 0.5 * bins, nl + 1));
+  }
+
+  /** The true mean at offset t: the PoT's mean without the 2 sigma either side of t. */
+  private trueMean(t: number): number {
+    const n = this.spec.potLength, reach = 2 * this.iSigma;
+    const lo = t - reach > 0 ? t - reach : 0, hi = t + reach + 1 < n ? t + reach + 1 : n;
+    return (this.norm - (this.prefix[hi] - this.prefix[lo])) / (n - (hi - lo));
+  }
+
+  /** The Gaussian's height at offset t: a weighted sum over +-sigma, scaled. */
+  private peak(t: number, mean: number): number {
+    const p = this.pot, w = this.weights, iS = this.iSigma;
+    let sum = p[t] * w[0];
+    for (let d = 1; d <= iS; d++) sum += (p[t - d] + p[t + d]) * w[d];
+    return (sum - mean * this.weightSum) * this.peakScale;
+  }
+
+  /**
+   * Fits the PoT `raw` (potLength values) at every offset; calls `found` for each fit whose chi-square
+   * passes (reportable or not: candidates for the best-of). The fit object is reused between calls.
+   */
+  fit(raw: ArrayLike<number>, found: (f: GaussFit) => void): void {
+    const { potLength, tOffsetStart, tOffsetStop, powerThresh, chiSqThresh, nullChiSqThresh, peakPowerThresh, rebin } = this.spec;
+    const p = this.pot, w = this.weights, iS = this.iSigma;
+    let total = 0;
+    for (let i = 0; i < potLength; i++) total += raw[i];
+    if (!(total > 0)) return;
+    const inv = potLength / total;
+    let any = false;
+    for (let i = 0; i < potLength; i++) {
+      const v = Math.fround(raw[i] * inv);
+      p[i] = v;
+      if (v > powerThresh) any = true;
+    }
+    if (!any) return;
+    // Normalised total and the group of iSigma elements with the highest sum (for the bail-out).
+    let norm = 0, group = 0, groupMax = 0, peakLoc = 0;
+    const prefix = this.prefix;
+    prefix[0] = 0;
+    for (let i = 0; i < potLength; i++) {
+      norm += p[i];
+      prefix[i + 1] = norm;
+      group += p[i] - (i >= iS ? p[i - iS] : 0);
+      if (group > groupMax) {
+        groupMax = group;
+        peakLoc = i - Math.trunc(iS / 2);
+      }
+    }
+    this.norm = norm;
+    // Not even a weak peak where the power is highest: nothing in this PoT is worth a fit.
+    const at = Math.max(tOffsetStart, Math.min(tOffsetStop - 1, peakLoc));
+    const m0 = this.trueMean(at);
+    if (this.peak(at, m0) < m0 * this.displayThresh * 0.5) return;
+    const reach = 2 * iS, scale = this.peakScale, wsum = this.weightSum, display = this.displayThresh;
+    for (let t = tOffsetStart; t < tOffsetStop; t++) {
+      // trueMean(t) and peak(t), inlined: this loop runs 56 times for every bin of every trial chirp.
+      const lo = t - reach > 0 ? t - reach : 0, hi = t + reach + 1 < potLength ? t + reach + 1 : potLength;
+      const mean = (norm - (prefix[hi] - prefix[lo])) / (potLength - (hi - lo));
+      let ws = p[t] * w[0];
+      for (let d = 1; d <= iS; d++) ws += (p[t - d] + p[t + d]) * w[d];
+      const peakPower = (ws - mean * wsum) * scale;
+      if (peakPower < mean * display) continue;
+      // Each element's squared residual over the noise expected of a signal that strong there
+      // (power = signal^2 + 2 signal noise + noise^2 in mean-power units: variance 2 sqrt(predicted - 1) + 1).
+      let chi = 0, nul = 0;
+      const inv = 1 / mean, height = peakPower * inv, root = 2 * Math.sqrt(height), rw = this.rootWeights;
+      for (let i = 0; i < potLength; i++) {
+        const d = i > t ? i - t : t - i;
+        const predicted = 1 + height * w[d];
+        const obs = p[i] * inv;
+        const r = 1 / (1 + root * rw[d]);
+        chi += (obs - predicted) * (obs - predicted) * r;
+        nul += (obs - 1) * (obs - 1) * r;
+      }
+      chi = (chi * rebin) / potLength;
+      nul = (nul * rebin) / potLength;
+      if (chi > chiSqThresh) continue;
+      const f = this.fitOut;
+      f.offset = t;
+      f.peakPower = peakPower;
+      f.trueMean = mean;
+      f.chiSquare = chi;
+      f.nullChiSquare = nul;
+      f.reported = peakPower >= mean * peakPowerThresh && nul >= nullChiSqThresh;
+      found(f);
+    }
+  }
+}
+
+/**
+ * The PoT of bin `k` from a waterfall of `spectra` rows of `fftLength` powers: `spectra / potLength`
+ * consecutive spectra summed into each element (SETI@home's GetFixedPoT for spectra >= potLength).
+ */
+export function fixedPot(waterfall: Float32Array, fftLength: number, spectra: number, k: number, out: Float32Array): void {
+  const potLength = out.length;
+  const chunk = Math.floor(spectra / potLength);
+  for (let i = 0; i < potLength; i++) {
+    let s = 0;
+    for (let j = 0; j < chunk; j++) s += waterfall[(i * chunk + j) * fftLength + k];
+    out[i] = s;
+  }
+}
