@@ -9,7 +9,7 @@ import { Autocorrelator } from './autocorr.js';
 import { fftPlan } from './fft.js';
 import type { Findings } from './findings.js';
 import { WasmFolder } from './fold-wasm.js';
-import { fixedPot, GaussFitter } from './gaussian.js';
+import { fixedPots, GaussFitter, type GaussFit } from './gaussian.js';
 import type { GroupScale } from './grouping.js';
 import { blockStarts, tolerances, unitBlocks, unitChirpIndices, type BasebandUnit } from './params.js';
 import { findPulse, PulsePlan, PulseThresholds, type PulseFold } from './pulses.js';
@@ -69,7 +69,10 @@ export class BasebandScan {
   private gauss: GaussFitter | null = null;
   private pulsePlan: PulsePlan | null = null;
   private folder: WasmFolder | null = null;
-  private pot = new Float32Array(0);
+  /** Every bin's Gaussian PoT for chirp `potsChirp`, bin-major. */
+  private pots = new Float32Array(0);
+  private potsChirp = -1;
+  private acc = new Float64Array(0);
   private seg = new Float32Array(0);
 
   /** `x` may be null for a unit that is already finished (nothing will run). */
@@ -192,27 +195,48 @@ export class BasebandScan {
   private gaussBin(j: number, bin: number): void {
     const spec = this.u.detectors.gauss!;
     this.gauss ??= new GaussFitter(spec);
-    if (this.pot.length !== spec.potLength) this.pot = new Float32Array(spec.potLength);
-    const spectra = this.starts.length, fs = this.src.sampleRateHz;
-    fixedPot(this.waterfall!, this.L, spectra, bin, this.pot);
-    const span = spectra * this.L;
-    const g = this.gauss;
-    this.gauss.fit(this.pot, (f) => {
-      // The best-of needs a score only where it could win: a reported fit, or (while none is reported)
-      // one not dominated by the best so far (a lower chi-square or a higher null chi-square).
-      const best = this.found.bestOf('gaussian');
-      if (!f.reported && (this.found.hasReportedGaussian()
-        || (best && f.chiSquare >= best.chiSquare! && f.nullChiSquare <= best.nullChiSquare!))) return;
-      const timeS = (this.u.blockFrom + ((f.offset + 0.5) / spec.potLength) * span) / fs;
-      const d: Detection = {
-        ...this.detection('gaussian', j, bin, timeS),
-        snr: f.peakPower / f.trueMean, power: f.peakPower, meanPower: f.trueMean, score: g.score(f.chiSquare, f.nullChiSquare),
-        chiSquare: f.chiSquare, nullChiSquare: f.nullChiSquare, threshold: spec.peakPowerThresh,
-      };
-      if (f.reported) this.found.add(d);
-      this.found.offerBestGaussian(d, f.reported);
-    });
+    const spectra = this.starts.length, L = this.L;
+    if (this.potsChirp !== j || this.wfChirp !== j) {
+      if (this.pots.length !== L * spec.potLength) {
+        this.pots = new Float32Array(L * spec.potLength);
+        this.acc = new Float64Array(L);
+      }
+      fixedPots(this.waterfall!, L, spectra, spec.potLength, this.pots, this.acc);
+      this.potsChirp = j;
+    }
+    this.gaussAt.j = j;
+    this.gaussAt.bin = bin;
+    this.gauss.fit(this.pots, this.onGauss, bin * spec.potLength);
   }
+
+  /** The best Gaussian so far, and the null chi-square a fit must exceed to have a chance of beating it. */
+  private nullBar: { of: Detection | null; value: number } = { of: null, value: 0 };
+
+  /** Chirp and bin of the PoT being fitted, for `onGauss` (one callback for the unit, not one per bin). */
+  private gaussAt = { j: 0, bin: 0 };
+
+  private readonly onGauss = (f: GaussFit): void => {
+    // The best-of needs a score only where it could win: a reported fit, or (while none is reported)
+    // one not dominated by the best so far (a lower chi-square or a higher null chi-square).
+    if (!f.reported) {
+      if (this.found.hasReportedGaussian()) return;
+      const best = this.found.bestOf('gaussian');
+      if (best) {
+        if (this.nullBar.of !== best) this.nullBar = { of: best, value: this.gauss!.nullBelowScore(best.score!) };
+        if (f.nullChiSquare <= this.nullBar.value) return;
+      }
+    }
+    const spec = this.u.detectors.gauss!, { j, bin } = this.gaussAt;
+    const span = this.starts.length * this.L;
+    const timeS = (this.u.blockFrom + ((f.offset + 0.5) / spec.potLength) * span) / this.src.sampleRateHz;
+    const d: Detection = {
+      ...this.detection('gaussian', j, bin, timeS),
+      snr: f.peakPower / f.trueMean, power: f.peakPower, meanPower: f.trueMean, score: this.gauss!.score(f.chiSquare, f.nullChiSquare),
+      chiSquare: f.chiSquare, nullChiSquare: f.nullChiSquare, threshold: spec.peakPowerThresh,
+    };
+    if (f.reported) this.found.add(d);
+    this.found.offerBestGaussian(d, f.reported);
+  };
 
   private foldItem(j: number, w: ChirpWork, f: number): void {
     const d = this.u.detectors, L = this.L, fs = this.src.sampleRateHz;

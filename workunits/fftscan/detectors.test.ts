@@ -120,6 +120,18 @@ describe('Gaussian fit', () => {
     expect(g.score(1.42, 2.1)).toBeCloseTo(0, 5);
     expect(g.score(1.2, 2.5)).toBeGreaterThan(g.score(1.4, 2.2));
   });
+
+  it('skips scoring exactly: no fit with a null chi-square at or below the bar beats the best', () => {
+    const g = new GaussFitter(spec), r = rng(4);
+    for (const best of [-6, -2, 0, 3]) {
+      const bar = g.nullBelowScore(best);
+      for (let k = 0; k < 200; k++) {
+        const chi = 0.5 + r.uniform(), nul = bar * r.uniform();
+        expect(g.score(chi, nul)).toBeLessThanOrEqual(best + 1e-9);
+      }
+      expect(g.score(g.clamped(0, 0).chi, bar * 1.01)).toBeGreaterThan(best);
+    }
+  });
 });
 
 describe('pulse folding', () => {

@@ -58,14 +58,46 @@ export class GaussFitter {
     const bins = potLength, gaussDof = bins - 2, nullDof = bins - 1;
     this.scoreOffset = lnUpperGamma(0.5 * nullDof, spec.nullChiSqThresh * 0.5 * bins) - lnUpperGamma(0.5 * gaussDof, spec.chiSqThresh * 0.5 * bins);
     this.displayThresh = spec.peakPowerThresh / 3;
+    this.chiFloor = (0.5 * gaussDof + 1) / (0.5 * bins);
+    this.nullFloor = (0.5 * nullDof + 1) / (0.5 * bins);
     this.pot = new Float64Array(potLength);
     this.prefix = new Float64Array(potLength + 1);
   }
 
-  /** SETI@home's Gaussian score from the two chi-squares: 0 at the thresholds, higher for a more Gaussian, less flat PoT. */
+  /**
+   * SETI@home's Gaussian score from the two chi-squares: 0 at the thresholds, higher for a more Gaussian,
+   * less flat PoT. Each chi-square counts only above its floor (`clamped`); below it the score is flat.
+   */
   score(chiSquare: number, nullChiSquare: number): number {
+    const { chi, nul } = this.clamped(chiSquare, nullChiSquare);
     const bins = this.spec.potLength, g = 0.5 * (bins - 2), nl = 0.5 * (bins - 1);
-    return this.scoreOffset + lnUpperGamma(g, Math.max(chiSquare * 0.5 * bins, g + 1)) - lnUpperGamma(nl, Math.max(nullChiSquare * 0.5 * bins, nl + 1));
+    const first = chi === this.chiFloor ? (this.atChiFloor ??= lnUpperGamma(g, chi * 0.5 * bins)) : lnUpperGamma(g, chi * 0.5 * bins);
+    return this.scoreOffset + first - lnUpperGamma(nl, nul * 0.5 * bins);
+  }
+
+  private readonly chiFloor: number;
+  private readonly nullFloor: number;
+  private atChiFloor: number | undefined;
+
+  /**
+   * The null chi-square at or below which no fit can score above `score` (a fit scores at most what its
+   * null chi-square gives with the chi-square at its floor): lets a search skip most scores exactly.
+   */
+  nullBelowScore(score: number): number {
+    let lo = this.nullFloor, hi = this.nullFloor * 2;
+    if (this.score(this.chiFloor, lo) > score) return lo;
+    while (this.score(this.chiFloor, hi) <= score && hi < 1e6) hi *= 2;
+    for (let k = 0; k < 60 && hi - lo > 1e-12 * hi; k++) {
+      const mid = 0.5 * (lo + hi);
+      if (this.score(this.chiFloor, mid) <= score) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The chi-squares as the score sees them: at least (dof + 2) / bins each (the gamma law's x >= a + 1). */
+  clamped(chiSquare: number, nullChiSquare: number): { chi: number; nul: number } {
+    return { chi: Math.max(chiSquare, this.chiFloor), nul: Math.max(nullChiSquare, this.nullFloor) };
   }
 
   /** The true mean at offset t: the PoT's mean without the 2 sigma either side of t. */
@@ -84,19 +116,19 @@ export class GaussFitter {
   }
 
   /**
-   * Fits the PoT `raw` (potLength values) at every offset; calls `found` for each fit whose chi-square
+   * Fits the PoT `raw[from .. from + potLength)` at every offset; calls `found` for each fit whose chi-square
    * passes (reportable or not: candidates for the best-of). The fit object is reused between calls.
    */
-  fit(raw: ArrayLike<number>, found: (f: GaussFit) => void): void {
+  fit(raw: ArrayLike<number>, found: (f: GaussFit) => void, from = 0): void {
     const { potLength, tOffsetStart, tOffsetStop, powerThresh, chiSqThresh, nullChiSqThresh, peakPowerThresh, rebin } = this.spec;
     const p = this.pot, w = this.weights, iS = this.iSigma;
     let total = 0;
-    for (let i = 0; i < potLength; i++) total += raw[i];
+    for (let i = 0; i < potLength; i++) total += raw[from + i];
     if (!(total > 0)) return;
     const inv = potLength / total;
     let any = false;
     for (let i = 0; i < potLength; i++) {
-      const v = Math.fround(raw[i] * inv);
+      const v = Math.fround(raw[from + i] * inv);
       p[i] = v;
       if (v > powerThresh) any = true;
     }
@@ -156,15 +188,18 @@ export class GaussFitter {
 }
 
 /**
- * The PoT of bin `k` from a waterfall of `spectra` rows of `fftLength` powers: `spectra / potLength`
- * consecutive spectra summed into each element (SETI@home's GetFixedPoT for spectra >= potLength).
+ * Every bin's PoT from a waterfall of `spectra` rows of `fftLength` powers, bin by bin into `out`
+ * (out[k * potLength + i]): `spectra / potLength` consecutive spectra summed into each element (SETI@home's
+ * GetFixedPoT for spectra >= potLength), in one pass over the waterfall. `acc` holds fftLength doubles.
  */
-export function fixedPot(waterfall: Float32Array, fftLength: number, spectra: number, k: number, out: Float32Array): void {
-  const potLength = out.length;
+export function fixedPots(waterfall: Float32Array, fftLength: number, spectra: number, potLength: number, out: Float32Array, acc: Float64Array): void {
   const chunk = Math.floor(spectra / potLength);
   for (let i = 0; i < potLength; i++) {
-    let s = 0;
-    for (let j = 0; j < chunk; j++) s += waterfall[(i * chunk + j) * fftLength + k];
-    out[i] = s;
+    acc.fill(0, 0, fftLength);
+    for (let j = 0; j < chunk; j++) {
+      const row = (i * chunk + j) * fftLength;
+      for (let k = 0; k < fftLength; k++) acc[k] += waterfall[row + k];
+    }
+    for (let k = 0; k < fftLength; k++) out[k * potLength + i] = acc[k];
   }
 }
