@@ -1,5 +1,5 @@
 /** `idlegrid submit fftscan FILE ...`: upload a recording (streamed) and scan it for narrowband signals. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { clientFor } from './client.js';
 import { intArg } from './args.js';
 import { uploadRecording } from './recording.js';
@@ -10,7 +10,18 @@ interface FftscanFlags extends CommonFlags {
   maxDrift?: number;
   threshold?: number;
   preset?: 'setiathome' | 'default';
+  detectors?: string[];
+  maxCandidates?: number;
 }
+
+const DETECTORS = ['spike', 'gaussian', 'pulse', 'triplet', 'autocorr'] as const;
+
+const detectorList = (v: string): string[] => {
+  const list = v.split(',').map((d) => d.trim()).filter(Boolean);
+  const bad = list.filter((d) => !(DETECTORS as readonly string[]).includes(d));
+  if (!list.length || bad.length) throw new InvalidArgumentError(`--detectors takes a comma-separated list of ${DETECTORS.join(', ')}${bad.length ? `, not ${bad.join(', ')}` : ''}`);
+  return list;
+};
 
 const positive = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -27,7 +38,9 @@ export function fftscanCommand(submit: Command): void {
       .option('--fft-size <n>', 'one FFT length, a power of two 8..1048576 (default: the preset\'s lengths)', intArg('--fft-size', 8))
       .option('--max-drift <hz-per-s>', 'largest drift rate searched, Hz/s (default: the preset\'s; 10 for .fil)', positive('--max-drift'))
       .option('--threshold <s>', 'spike score (power / mean) or drift SNR to report (default: 22 setiathome, 25 for .fil)', positive('--threshold'))
-      .option('--preset <name>', 'setiathome (SETI@home v8: FFT 8..131072, drift +/-20 Hz/s, +/-50 up to 32768) or default (default: setiathome for .sah)'),
+      .option('--preset <name>', 'setiathome (SETI@home v8: FFT 8..131072, drift +/-20 Hz/s, +/-50 up to 32768) or default (default: setiathome for .sah)')
+      .option('--detectors <list>', `searches to run, comma-separated: ${DETECTORS.join(', ')} (default: all five with setiathome, spike otherwise; all but spike need setiathome)`, detectorList)
+      .option('--max-candidates <n>', 'signals kept in the answer, strongest first (default 1000)', intArg('--max-candidates', 1)),
   ).action(async (file: string, f: FftscanFlags) => {
     if (f.preset && f.preset !== 'setiathome' && f.preset !== 'default') throw new Error(`--preset must be setiathome or default, not "${f.preset}"`);
     const say = (m: string) => !f.json && process.stderr.write(`${m}\n`);
@@ -38,6 +51,8 @@ export function fftscanCommand(submit: Command): void {
       ...(f.fftSize ? { fftSize: f.fftSize } : {}),
       ...(f.maxDrift !== undefined ? { maxDrift: f.maxDrift } : {}),
       ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
+      ...(f.detectors ? { detectors: f.detectors } : {}),
+      ...(f.maxCandidates ? { maxCandidates: f.maxCandidates } : {}),
     };
     await submitAndReport(f, 'fftscan', params);
   });
