@@ -18,7 +18,7 @@ export function summary(doc: JobDoc): string {
     `  units ${p.unitsDone} done, ${p.unitsFailed} failed, ${p.unitsInProgress} in progress, of ${p.unitsTotal}`,
     `  ${si(p.itemsDone)} of ${si(p.itemsTotal)} ${p.itemName}; ${si(p.rate, `${p.itemName}/s`)}${p.etaS !== null ? `, ETA ${duration(p.etaS)}` : ''}`,
   ];
-  for (const f of doc.failedUnits.slice(0, 10)) lines.push(`  unit ${f.unit} failed: ${f.reason}`);
+  for (const f of doc.failedUnits.slice(0, 10)) lines.push(`  unit ${f.unit} failed: ${f.code}: ${f.reason}`);
   if (doc.error) lines.push(`  error ${doc.error.code}: ${doc.error.message}`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
  * API; errors print one line a user can act on and set a non-zero exit code, never a stack trace.
  */
 import { Command, Option } from 'commander';
+import { VERSION } from '../protocol/index.js';
 import { intArg } from './args.js';
 import { ApiError } from './client.js';
 import { runCoordinator } from './run-coordinator.js';
@@ -16,6 +17,7 @@ import { tokenCommand } from './token.js';
 
 const program = new Command('idlegrid')
   .description('volunteer distributed computing: key searches and radio signal scans on idle machines')
+  .version(VERSION, '-V, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)');
 
 program

@@ -8,12 +8,13 @@ import websocket from '@fastify/websocket';
 import { pino, type Logger } from 'pino';
 import { ERRORS, IdlegridError, MAX_FRAME_BYTES, wireError } from '../protocol/index.js';
 import { AccountStore } from './accounts.js';
-import { Assimilator } from './assimilator.js';
+import { Assembler } from './assembler.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
 import { EventBus } from './events.js';
 import { HistorySampler } from './history.js';
 import { FileInputStore } from './inputs/file-store.js';
+import { JobLifecycle } from './job-lifecycle.js';
 import { JobStore } from './job-store.js';
 import { Metrics } from './metrics.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type CoordinatorOptionsInput } from './options.js';
@@ -53,10 +54,12 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   const inputs = new FileInputStore(options.dataDir);
   const jobs = new JobStore(redis, keys, options, inputs);
   const bus = await EventBus.start(redis, keys.key('events'));
-  const assimilator = new Assimilator(redis, blocking, keys, jobs, bus, log);
+  const lifecycle = new JobLifecycle(redis, keys, bus, log);
+  const assembler = new Assembler(redis, blocking, keys, jobs, lifecycle, log);
   const metrics = new Metrics(redis, keys);
   const registry = new HostRegistry();
-  const validator = new Validator(redis, keys, jobs, (id) => void assimilator.enqueue(id).catch(() => {}), log,
+  // A validation that settles a job wakes the assembler at once rather than at the next transitioner tick.
+  const validator = new Validator(redis, keys, jobs, () => void assembler.drainSettled().catch(() => {}), log,
     (jobId, unit, now) => metrics.unitValidated(jobId, unit, now),
     // Hosts connected here hear of their credit at once; the others through their own coordinator.
     (items) => {
@@ -65,14 +68,14 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
       if (elsewhere.length) void bus.publish({ type: 'credit', items: elsewhere }).catch(() => {});
     });
   const services: Services = {
-    options, redis, keys, jobs, inputs, bus, assimilator, validator, registry, log,
+    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, registry, log,
     accounts: new AccountStore(redis, keys),
     dispatcher: new Dispatcher(redis, keys, jobs),
     metrics,
     progress: new Map(),
   };
   bus.on('event', (e) => registry.deliver(e));
-  const transitioner = new Transitioner(redis, keys, validator, assimilator, options.sweepMs, log);
+  const transitioner = new Transitioner(redis, keys, validator, assembler, options.sweepMs, log);
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof IdlegridError) return reply.code(err.statusCode).send({ error: err.toWire() });
@@ -110,7 +113,7 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   await dashboardRoutes(app, services);
   const sampler = new HistorySampler(redis, keys, (err) => log.warn({ err: err.message }, 'history sample failed; retrying next interval'));
 
-  assimilator.start();
+  assembler.start();
   transitioner.start();
   sampler.start();
 
@@ -127,7 +130,7 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
       sampler.stop();
       registry.closeAll();
       await app.close();
-      await assimilator.close();
+      await assembler.close();
       await bus.close();
       redis.disconnect();
       blocking.disconnect();

@@ -10,11 +10,13 @@ import {
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   WorkerMessage,
+  ErrorCodeSchema,
   describeIssues,
   parseLeaseId,
   wireError,
   type CoordinatorMessage,
   type ErrorCode,
+  type WireError,
 } from '../protocol/index.js';
 import { getKind } from '../workunits/index.js';
 import type { Services } from './services.js';
@@ -128,7 +130,7 @@ export class Connection {
       case 'results':
         return this.report(hostId, msg.items.map((i) => ({ leaseId: i.leaseId, what: 'R' as const, payload: i.result, cpuS: i.cpuS })));
       case 'failures':
-        return this.report(hostId, msg.items.map((i) => ({ leaseId: i.leaseId, what: 'E' as const, payload: `${i.code}: ${i.message}`, cpuS: 0 })));
+        return this.report(hostId, msg.items.map((i) => ({ leaseId: i.leaseId, what: 'E' as const, payload: { code: i.code, message: i.message } satisfies WireError, cpuS: 0 })));
       case 'progress': {
         // Only for leases this host holds (made-up ids must not grow the map), and only while the socket
         // is open: entries are dropped on close, and a frame handled after that would outlive it.
@@ -241,13 +243,13 @@ export class Connection {
       const meta = item.what === 'R' ? await this.svc.jobs.meta(jobId) : null;
       if (item.what === 'R' && meta && !meta.kind.result.safeParse(item.payload).success) {
         // A result that is not even well-formed counts as an error result, so the unit is reissued.
+        const error = wireError('BAD_RESULT', `unit ${unit} of job ${jobId}`);
         item.what = 'E';
-        item.payload = 'BAD_RESULT: result does not match the kind\'s schema';
-        rejected.set(item.leaseId, wireError('BAD_RESULT', `unit ${unit} of job ${jobId}`));
+        item.payload = error;
+        rejected.set(item.leaseId, error);
       }
       const { replica } = parseLeaseId(item.leaseId);
-      const payload = typeof item.payload === 'string' && item.what === 'E' ? item.payload : JSON.stringify(item.payload);
-      args.push(jobId, unit, replica, item.what, payload, item.cpuS);
+      args.push(jobId, unit, replica, item.what, JSON.stringify(item.payload), item.cpuS);
       accepted.push(item);
     }
     const statuses = (await this.svc.redis.ig_report(this.svc.keys.prefix, hostId, Date.now(), accepted.length, ...args)) as string[];
@@ -257,7 +259,9 @@ export class Connection {
       if (status === 'ok' || status === 'check') this.svc.progress.delete(item.leaseId);
       if (early) return { leaseId: item.leaseId, status: 'rejected' as const, error: early };
       if (status === 'ok' || status === 'check') return { leaseId: item.leaseId, status: 'accepted' as const };
-      return { leaseId: item.leaseId, status: 'rejected' as const, error: wireError(status as ErrorCode) };
+      const code = ErrorCodeSchema.safeParse(status);
+      if (!code.success) this.log.error({ status, leaseId: item.leaseId }, 'report.lua returned an unregistered status');
+      return { leaseId: item.leaseId, status: 'rejected' as const, error: wireError(code.success ? code.data : 'INTERNAL') };
     });
     this.send({ type: 'ack', items: ack });
     this.svc.metrics.results(ack);

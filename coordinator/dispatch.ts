@@ -7,6 +7,7 @@ import { leaseId, parseLeaseId, type NoWorkReason, type WorkUnit } from '../prot
 import type { JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
+import { replicaField, sliceField } from './store/unit-layout.js';
 
 export interface LeaseRequest {
   hostId: string;
@@ -38,7 +39,7 @@ export class Dispatcher {
     const out: WorkUnit[] = [];
     for (const id of ids) {
       const { jobId, unit, replica } = parseLeaseId(id);
-      const deadline = await this.redis.hget(this.keys.key('unit', { job: jobId, unit }), `d${replica}`);
+      const deadline = await this.redis.hget(this.keys.key('unit', { job: jobId, unit }), replicaField('deadline', replica));
       const wu = deadline ? await this.workUnit(jobId, unit, replica, Number(deadline)) : null;
       if (wu) out.push(wu);
     }
@@ -61,7 +62,7 @@ export class Dispatcher {
     };
     const ref = meta.kind.input?.(meta.params, spec);
     if (ref) {
-      const sha = await this.redis.hget(this.keys.key('slices', { job: jobId }), `${ref.sha256}:${ref.offset}:${ref.length}`);
+      const sha = await this.redis.hget(this.keys.key('slices', { job: jobId }), sliceField(ref));
       if (!sha) return null;
       wu.input = { path: `/api/data/${ref.sha256}?offset=${ref.offset}&length=${ref.length}&lease=${wu.leaseId}`, sha256: sha, length: ref.length };
     }

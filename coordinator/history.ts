@@ -36,23 +36,6 @@ export interface Sample {
   validating: number;
 }
 
-// Two coordinators may sample the same interval; the first to add wins and the other's sample is dropped.
-const ADD_SAMPLE_LUA = `
--- Add a history sample unless its interval already has one.
--- KEYS[1]: the history zset. ARGV[1]: interval start ms (the score), ARGV[2]: sample JSON (the member).
--- Returns 1 when added, 0 when another coordinator sampled this interval first.
-if redis.call('ZCOUNT', KEYS[1], ARGV[1], ARGV[1]) > 0 then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-return 1`;
-
-type AddSample = (key: string, slot: number, member: string) => Promise<number>;
-
-function addSampleCommand(redis: Redis): AddSample {
-  if (!('ig_historyAdd' in redis)) redis.defineCommand('ig_historyAdd', { numberOfKeys: 1, lua: ADD_SAMPLE_LUA });
-  const r = redis as unknown as { ig_historyAdd: AddSample };
-  return (key, slot, member) => r.ig_historyAdd(key, slot, member);
-}
-
 const num = (v: string | null | undefined): number => (v ? Number(v) || 0 : 0);
 
 /** Hosts heard from within ACTIVE_HOST_MS and the threads they declared. */
@@ -170,16 +153,13 @@ export class HistorySampler {
   private timer?: NodeJS.Timeout;
   private stopped = true;
   private thinnedOnce = false;
-  private readonly add: AddSample;
 
   constructor(
     private readonly redis: StoreRedis,
     private readonly keys: Keys,
     private readonly onError: (err: Error) => void,
     readonly intervalMs = SAMPLE_MS,
-  ) {
-    this.add = addSampleCommand(redis);
-  }
+  ) {}
 
   /** Samples at once (so a fresh grid has a baseline), then at the start of every interval. */
   start(): void {
@@ -198,7 +178,8 @@ export class HistorySampler {
     const slot = now - (now % this.intervalMs);
     // Cheap check first, so that only one coordinator per interval pays for reading the sample.
     if (await this.redis.zcount(key, slot, slot)) return false;
-    const added = (await this.add(key, slot, JSON.stringify(await readSample(this.redis, this.keys, now)))) === 1;
+    // history-add.lua: two coordinators may sample the same interval; the first to add wins.
+    const added = (await this.redis.ig_historyAdd(this.keys.prefix, slot, JSON.stringify(await readSample(this.redis, this.keys, now)))) === 1;
     // Thin once at start and then in the first interval of every 5 minutes.
     const newBucket = Math.floor(slot / MINUTE5) !== Math.floor((slot - this.intervalMs) / MINUTE5);
     if (added && (newBucket || !this.thinnedOnce)) {

@@ -1,8 +1,19 @@
 /** Turns a job's Redis hash into the public job document (protocol/http.ts JobDoc). */
-import type { JobDoc } from '../protocol/index.js';
+import { isErrorCode, type JobDoc, type WireError } from '../protocol/index.js';
 
 const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
 const json = (s: string | undefined): unknown => (s ? JSON.parse(s) : null);
+
+/** A failed unit's record in the job's `failed` hash: {code, message} JSON, as fail_unit (lib.lua) writes it. */
+export function storedFailure(stored: string): WireError {
+  try {
+    const e = JSON.parse(stored) as { code?: unknown; message?: unknown };
+    if (isErrorCode(e.code) && typeof e.message === 'string') return { code: e.code, message: e.message };
+  } catch {
+    /* not JSON: a plain reason written by an older coordinator */
+  }
+  return { code: 'UNIT_ERROR', message: stored };
+}
 
 export function toJobDoc(h: Record<string, string>, failed: Record<string, string>, now: number): JobDoc {
   const unitsTotal = Number(h.unitsTotal);
@@ -41,7 +52,10 @@ export function toJobDoc(h: Record<string, string>, failed: Record<string, strin
       etaS: active && rate > 0 ? Math.max(0, (itemsTotal - itemsDone) / rate) : null,
     },
     failedUnits: Object.entries(failed)
-      .map(([unit, reason]) => ({ unit: Number(unit), reason }))
+      .map(([unit, stored]) => {
+        const { code, message } = storedFailure(stored);
+        return { unit: Number(unit), code, reason: message };
+      })
       .sort((a, b) => a.unit - b.unit),
     result: json(h.result),
     error: json(h.error) as JobDoc['error'],

@@ -11,6 +11,7 @@ import { newJobId } from './ids.js';
 import { toJobDoc } from './job-doc.js';
 import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
+import { sliceField } from './store/unit-layout.js';
 import type { InputStore } from './inputs/input-store.js';
 
 export interface JobMeta {
@@ -50,7 +51,7 @@ export class JobStore {
     const policy = Policy.safeParse(sub.data.policy ?? {});
     if (!policy.success) throw new IdlegridError('BAD_PARAMS', prefixIssues('policy', policy.error));
     const planned = kind.plan(params.data);
-    if (!planned.ok) throw new IdlegridError('BAD_PARAMS', planned.error.message);
+    if (!planned.ok) throw new IdlegridError(planned.error.code, planned.error.message);
     const plan = planned.value;
     for (const sha of plan.inputs ?? []) {
       if (!(await this.inputs.has(sha))) throw new IdlegridError('INPUT_MISSING', `${sha}; upload it first (POST /api/data)`);
@@ -149,7 +150,7 @@ export class JobStore {
     for (let i = 0; i < plan.unitsTotal; i++) {
       const ref = kind.input!(params, kind.unit(params, plan, i));
       if (!ref) continue;
-      const field = `${ref.sha256}:${ref.offset}:${ref.length}`;
+      const field = sliceField(ref);
       if (!seen.has(field)) seen.set(field, await this.inputs.sliceSha256(ref.sha256, ref.offset, ref.length));
     }
     if (seen.size) await this.redis.hset(this.keys.key('slices', { job: id }), Object.fromEntries(seen));

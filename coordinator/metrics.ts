@@ -9,6 +9,7 @@ import client from 'prom-client';
 import type { Redis } from 'ioredis';
 import { GridReader } from './history.js';
 import type { Keys } from './store/keys.js';
+import { replicaField } from './store/unit-layout.js';
 
 /** Grid-wide totals: metric label -> field of the `stats` hash that the Lua scripts count in. */
 const GRID_RESULTS = { valid: 'results_valid', invalid: 'results_invalid', error: 'results_error', timeout: 'results_timeout' } as const;
@@ -126,7 +127,7 @@ export class Metrics {
    * the first leased, at its deadline (d0) less the job's delay bound, which is read once per job.
    */
   unitValidated(jobId: string, unit: Record<string, string>, validatedMs: number): void {
-    const firstDeadline = Number(unit.d0);
+    const firstDeadline = Number(unit[replicaField('deadline', 0)]);
     if (!Number.isFinite(firstDeadline)) return;
     void this.delayMs(jobId)
       .then((delay) => {

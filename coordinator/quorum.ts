@@ -2,27 +2,28 @@
  * The validator's rule (BOINC's canonical-result rule), as a pure function of a unit's replicas so
  * that it can be property-tested. Applying the decision atomically is validate.lua's job.
  */
+import { OUTCOME, REPLICA_STATE, UNIT_STATE, type OutcomeLetter, type ReplicaState } from './store/unit-layout.js';
+
 export interface Replica {
   r: number;
-  /** L leased, R reported, E error, T no reply, X released. */
-  state: string;
+  state: ReplicaState;
   result?: unknown;
-  /** V or I once decided. */
-  outcome?: 'V' | 'I';
+  /** Set once decided. */
+  outcome?: OutcomeLetter;
 }
 
-export interface UnitView {
-  state: 'open' | 'valid' | 'failed' | 'cancelled';
+export interface ReplicaSet {
+  state: (typeof UNIT_STATE)[keyof typeof UNIT_STATE];
   quorum: number;
   canon?: number;
   replicas: Replica[];
 }
 
 export type Decision =
-  | { action: 'valid'; canon: number; outcomes: Array<[number, 'V' | 'I']> }
-  | { action: 'late'; outcomes: Array<[number, 'V' | 'I']> }
-  | { action: 'more'; reason: string; outcomes: Array<[number, 'V' | 'I']> }
-  | { action: 'fail'; reason: string; outcomes: Array<[number, 'V' | 'I']> }
+  | { action: 'valid'; canon: number; outcomes: Array<[number, OutcomeLetter]> }
+  | { action: 'late'; outcomes: Array<[number, OutcomeLetter]> }
+  | { action: 'more'; reason: string; outcomes: Array<[number, OutcomeLetter]> }
+  | { action: 'fail'; reason: string; outcomes: Array<[number, OutcomeLetter]> }
   | { action: 'none' };
 
 export interface Judge {
@@ -31,18 +32,18 @@ export interface Judge {
   agree(a: unknown, b: unknown): boolean;
 }
 
-export function decide(unit: UnitView, judge: Judge, maxSuccessResults: number): Decision {
-  const reported = unit.replicas.filter((x) => x.state === 'R');
-  if (unit.state === 'valid') {
+export function decide(unit: ReplicaSet, judge: Judge, maxSuccessResults: number): Decision {
+  const reported = unit.replicas.filter((x) => x.state === REPLICA_STATE.reported);
+  if (unit.state === UNIT_STATE.valid) {
     const canonical = unit.replicas.find((x) => x.r === unit.canon)?.result;
     const pending = reported.filter((x) => !x.outcome);
     if (!pending.length) return { action: 'none' };
     return {
       action: 'late',
-      outcomes: pending.map((x) => [x.r, judge.acceptable(x.result) && judge.agree(canonical, x.result) ? 'V' : 'I']),
+      outcomes: pending.map((x) => [x.r, judge.acceptable(x.result) && judge.agree(canonical, x.result) ? OUTCOME.valid : OUTCOME.invalid]),
     };
   }
-  if (unit.state !== 'open') return { action: 'none' };
+  if (unit.state !== UNIT_STATE.open) return { action: 'none' };
   const candidates = reported.filter((x) => judge.acceptable(x.result));
   if (candidates.length >= unit.quorum) {
     const needed = Math.floor(unit.quorum / 2) + 1;
@@ -52,14 +53,14 @@ export function decide(unit: UnitView, judge: Judge, maxSuccessResults: number):
         return {
           action: 'valid',
           canon: c.r,
-          outcomes: reported.map((x) => [x.r, agreeing.includes(x) ? 'V' : 'I']),
+          outcomes: reported.map((x) => [x.r, agreeing.includes(x) ? OUTCOME.valid : OUTCOME.invalid]),
         };
       }
     }
   }
   // A result that fails its own checks (a fake key, a wrong count) is invalid whatever others say:
   // mark it now, so its host loses trust at once.
-  const rejected: Array<[number, 'I']> = reported.filter((x) => !x.outcome && !candidates.includes(x)).map((x) => [x.r, 'I']);
+  const rejected: Array<[number, typeof OUTCOME.invalid]> = reported.filter((x) => !x.outcome && !candidates.includes(x)).map((x) => [x.r, OUTCOME.invalid]);
   if (reported.length < unit.quorum && !rejected.length) return { action: 'none' };
   if (reported.length >= maxSuccessResults) {
     return { action: 'fail', reason: `no agreement among ${reported.length} results (max_success_results reached)`, outcomes: rejected };

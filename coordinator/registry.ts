@@ -1,17 +1,23 @@
 /** The hosts connected to this coordinator process, by host id (a host has one live connection). */
-import type { Connection } from './connection.js';
+import type { CoordinatorMessage } from '../protocol/index.js';
 import type { BusEvent } from './events.js';
 
-export class HostRegistry {
-  private readonly byHost = new Map<string, Connection>();
+/** What the registry needs of a host's connection (connection.ts implements it). */
+export interface HostLink {
+  send(msg: CoordinatorMessage): void;
+  close(code: number, reason: string): void;
+}
 
-  add(hostId: string, conn: Connection): void {
+export class HostRegistry {
+  private readonly byHost = new Map<string, HostLink>();
+
+  add(hostId: string, conn: HostLink): void {
     const old = this.byHost.get(hostId);
     if (old && old !== conn) old.close(4009, 'the same host connected again');
     this.byHost.set(hostId, conn);
   }
 
-  remove(hostId: string, conn: Connection): void {
+  remove(hostId: string, conn: HostLink): void {
     if (this.byHost.get(hostId) === conn) this.byHost.delete(hostId);
   }
 

@@ -1,10 +1,11 @@
 /** Everything a request handler or a connection needs, built once per coordinator by buildApp. */
 import type { Logger } from 'pino';
 import type { AccountStore } from './accounts.js';
-import type { Assimilator } from './assimilator.js';
+import type { Assembler } from './assembler.js';
 import type { Dispatcher } from './dispatch.js';
 import type { EventBus } from './events.js';
 import type { InputStore } from './inputs/input-store.js';
+import type { JobLifecycle } from './job-lifecycle.js';
 import type { JobStore } from './job-store.js';
 import type { Metrics } from './metrics.js';
 import type { CoordinatorOptions } from './options.js';
@@ -22,7 +23,8 @@ export interface Services {
   inputs: InputStore;
   dispatcher: Dispatcher;
   validator: Validator;
-  assimilator: Assimilator;
+  assembler: Assembler;
+  lifecycle: JobLifecycle;
   bus: EventBus;
   registry: HostRegistry;
   metrics: Metrics;

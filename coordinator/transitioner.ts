@@ -1,10 +1,11 @@
 /**
  * The transitioner loop that every coordinator runs: time out replicas past their deadline, retry
  * validations that a crashed coordinator left behind, and queue settled jobs for assembly. Each step is
- * an atomic script or idempotent, so any number of coordinators may run it at once.
+ * an atomic script or idempotent, so any number of coordinators may run it at once. Settled jobs are
+ * known only by their id in the `settled` set, whichever script put it there.
  */
 import type { Logger } from 'pino';
-import type { Assimilator } from './assimilator.js';
+import type { Assembler } from './assembler.js';
 import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
 import type { Validator } from './validator.js';
@@ -20,7 +21,7 @@ export class Transitioner {
     private readonly redis: StoreRedis,
     private readonly keys: Keys,
     private readonly validator: Validator,
-    private readonly assimilator: Assimilator,
+    private readonly assembler: Assembler,
     private readonly intervalMs: number,
     private readonly log: Logger,
   ) {}
@@ -46,7 +47,7 @@ export class Transitioner {
         const dot = member.lastIndexOf('.');
         return { jobId: member.slice(0, dot), unit: Number(member.slice(dot + 1)) };
       }));
-      for (const jobId of await this.redis.smembers(this.keys.key('settled'))) await this.assimilator.enqueue(jobId);
+      await this.assembler.drainSettled();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'transitioner tick failed; retrying next tick');
     } finally {

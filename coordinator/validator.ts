@@ -5,8 +5,9 @@
  */
 import type { Logger } from 'pino';
 import type { ChainableCommander } from 'ioredis';
-import { OPS_PER_COBBLESTONE } from '../protocol/index.js';
-import { decide, type Decision, type Replica, type UnitView } from './quorum.js';
+import { OPS_PER_COBBLESTONE, leaseId } from '../protocol/index.js';
+import { OUTCOME, REPLICA_STATE, UNIT, replicaField, type OutcomeLetter, type ReplicaState } from './store/unit-layout.js';
+import { decide, type Decision, type Replica, type ReplicaSet } from './quorum.js';
 import type { JobMeta, JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
 import type { StorePipeline, StoreRedis } from './store/scripts.js';
@@ -25,7 +26,8 @@ export class Validator {
     private readonly redis: StoreRedis,
     private readonly keys: Keys,
     private readonly jobs: JobStore,
-    private readonly onSettled: (jobId: string) => void,
+    /** Called when a decision settled a job (its id is in `settled` already): wake the assembler. */
+    private readonly onSettled: () => void,
     private readonly log: Logger,
     /** Called once per unit that became valid, with the unit as read (for the turnaround histogram). */
     private readonly onValid?: (jobId: string, unit: Record<string, string>, nowMs: number) => void,
@@ -67,20 +69,20 @@ export class Validator {
     for (let i = 0; i < units.length; i++) {
       const { jobId, unit } = units[i];
       const meta = await this.jobs.meta(jobId);
-      const args = meta && hashes[i].v ? this.decide(meta, unit, hashes[i]) : null;
+      const args = meta && hashes[i][UNIT.version] ? this.decide(meta, unit, hashes[i]) : null;
       if (!args) {
         pipe.zrem(this.keys.key('validate'), `${jobId}.${unit}`);
         planned.push(null);
         continue;
       }
-      pipe.ig_validate(this.keys.prefix, jobId, unit, hashes[i].v, now, ...args.args);
+      pipe.ig_validate(this.keys.prefix, jobId, unit, hashes[i][UNIT.version], now, ...args.args);
       const h = hashes[i];
       planned.push({
         i,
         action: args.action,
         // Outcomes are written once: results judged before are not announced again.
-        judged: args.outcomes.filter(([r]) => !h[`o${r}`]).map(([r, o]) => ({
-          leaseId: `${jobId}.${unit}.${r}`, hostId: h[`h${r}`], credit: o === 'V' ? args.credit : 0, valid: o === 'V',
+        judged: args.outcomes.filter(([r]) => !h[replicaField('outcome', r)]).map(([r, o]) => ({
+          leaseId: leaseId(jobId, unit, r), hostId: h[replicaField('host', r)], credit: o === OUTCOME.valid ? args.credit : 0, valid: o === OUTCOME.valid,
         })),
       });
     }
@@ -97,7 +99,7 @@ export class Validator {
       if (res === 'stale') return;
       judged.push(...p.judged);
       if (p.action === 'valid') this.onValid?.(jobId, hashes[p.i], now);
-      if (res === 'settled') this.onSettled(jobId);
+      if (res === 'settled') this.onSettled();
     });
     if (judged.length) this.onJudged?.(judged);
     return results;
@@ -117,7 +119,7 @@ export class Validator {
       },
       agree: (a: unknown, b: unknown) => kind.compare(a, b, spec),
     };
-    const view = unitView(h);
+    const view = replicaSet(h);
     const d = decide(view, judge, meta.policy.maxSuccessResults);
     const ops = kind.ops(spec);
     const credit = ops / OPS_PER_COBBLESTONE;
@@ -142,29 +144,30 @@ export class Validator {
 interface Planned {
   action: Decision['action'];
   credit: number;
-  outcomes: Array<[number, 'V' | 'I']>;
+  outcomes: Array<[number, OutcomeLetter]>;
   args: Array<string | number>;
 }
 
-function unitView(h: Record<string, string>): UnitView {
+function replicaSet(h: Record<string, string>): ReplicaSet {
   const replicas: Replica[] = [];
-  const n = Number(h.n ?? 0);
+  const n = Number(h[UNIT.replicas] ?? 0);
   for (let r = 0; r < n; r++) {
-    const raw = h[`res${r}`];
+    const raw = h[replicaField('result', r)];
+    const state = h[replicaField('state', r)] as ReplicaState;
     let result: unknown;
-    if (h[`s${r}`] === 'R' && raw !== undefined) {
+    if (state === REPLICA_STATE.reported && raw !== undefined) {
       try {
         result = JSON.parse(raw);
       } catch {
         result = undefined;
       }
     }
-    replicas.push({ r, state: h[`s${r}`], result, outcome: h[`o${r}`] as Replica['outcome'] });
+    replicas.push({ r, state, result, outcome: h[replicaField('outcome', r)] as Replica['outcome'] });
   }
   return {
-    state: h.st as UnitView['state'],
-    quorum: Number(h.q),
-    canon: h.canon !== undefined ? Number(h.canon) : undefined,
+    state: h[UNIT.state] as ReplicaSet['state'],
+    quorum: Number(h[UNIT.quorum]),
+    canon: h[UNIT.canon] !== undefined ? Number(h[UNIT.canon]) : undefined,
     replicas,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCodeSchema } from './errors.js';
 
 /** Ids are short, URL-safe and case-sensitive: they appear in keys, paths and lease ids. */
 export const JobId = z.string().regex(/^[a-z0-9]{6,32}$/, 'job id: 6-32 lowercase letters or digits');
@@ -11,7 +12,7 @@ export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256: 64 lowercase h
 export const JobState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof JobState>;
 
-export const WireErrorSchema = z.object({ code: z.string(), message: z.string() });
+export const WireErrorSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
 
 /** One line per issue, each naming the field: what a user needs to fix a request. */
 export function describeIssues(error: z.ZodError): string {

@@ -1,9 +1,20 @@
 /**
  * Every error that crosses a socket, a thread or the HTTP API travels as `{ code, message }`. Codes live
- * here, once, and are never reused for another meaning. `retry` says whether the same request may succeed
- * later (a host that vanished) or never will (bad input): the two are kept apart everywhere.
+ * here, once, and are never reused for another meaning; the wire schemas accept only these codes
+ * (`ErrorCodeSchema`). `retry` says whether the same request may succeed later (a host that vanished) or
+ * never will (bad input): the two are kept apart everywhere. Kinds' codes are registered here too, so that
+ * a recording's or a parameter's own code (FFTSCAN_DATATYPE, SAH_DATA, ...) reaches the user unchanged.
  */
-export const ERRORS = {
+import { z } from 'zod';
+
+interface ErrorInfo {
+  readonly status: number;
+  readonly retry: boolean;
+  readonly text: string;
+}
+
+/** The coordinator's, the worker's and the protocol's own codes. */
+const SERVICE = {
   PROTOCOL_VERSION: { status: 400, retry: false, text: 'protocol version mismatch: upgrade the worker or the coordinator' },
   NOT_JSON: { status: 400, retry: false, text: 'message is not valid JSON' },
   BAD_MESSAGE: { status: 400, retry: false, text: 'message does not match its schema' },
@@ -16,11 +27,10 @@ export const ERRORS = {
   JOB_CANCELLED: { status: 410, retry: false, text: 'the job was cancelled or has finished' },
   BAD_RESULT: { status: 400, retry: false, text: 'result does not match the kind\'s result schema' },
   RATE_LIMITED: { status: 429, retry: true, text: 'too many messages; slow down' },
-  TOO_MANY_LEASES: { status: 429, retry: true, text: 'this host holds as many units as it may' },
   UNKNOWN_KIND: { status: 400, retry: false, text: 'unknown job kind' },
   BAD_PARAMS: { status: 400, retry: false, text: 'job parameters are invalid' },
   BAD_REQUEST: { status: 400, retry: false, text: 'request is invalid' },
-  NOT_FOUND: { status: 404, retry: false, text: 'not found' },
+  NOT_FOUND: { status: 404, retry: false, text: 'no such resource' },
   UNAUTHORIZED: { status: 401, retry: false, text: 'a valid token is required' },
   FORBIDDEN: { status: 403, retry: false, text: 'this token may not do that' },
   CONFLICT: { status: 409, retry: false, text: 'the resource is not in a state that allows this' },
@@ -32,9 +42,43 @@ export const ERRORS = {
   TOO_MANY_CONNECTIONS: { status: 429, retry: true, text: 'too many connections from this address or to this coordinator; retry later' },
   LEASE_NOT_LIVE: { status: 410, retry: false, text: 'the lease has ended (reported, timed out, released or withdrawn)' },
   SLOW_CLIENT: { status: 408, retry: true, text: 'the client was too slow to send or read; connection closed' },
-} as const;
+} as const satisfies Record<string, ErrorInfo>;
+
+/** Codes the job kinds raise: bad parameters and recordings (at submission) and bad unit inputs (on hosts). */
+const KIND = {
+  FFTSCAN_DATATYPE: { status: 400, retry: false, text: 'the recording\'s sample datatype is not supported' },
+  FFTSCAN_CHANNEL: { status: 400, retry: false, text: 'the requested channel is not in the recording' },
+  FFTSCAN_TOO_MANY_UNITS: { status: 400, retry: false, text: 'the scan would need too many units' },
+  FFTSCAN_TOO_SHORT: { status: 400, retry: false, text: 'the recording is shorter than the analysis needs' },
+  FFTSCAN_INPUT: { status: 422, retry: false, text: 'the unit\'s input does not hold what the unit needs' },
+  SAH_HEADER: { status: 400, retry: false, text: 'the .sah work unit\'s header is missing a field or has a bad value' },
+  SAH_DATA: { status: 400, retry: false, text: 'the .sah work unit\'s data is missing or shorter than its header says' },
+  SIGMF_BAD_JSON: { status: 400, retry: false, text: 'the SigMF metadata is not valid' },
+  SIGMF_MISSING_FIELD: { status: 400, retry: false, text: 'the SigMF metadata lacks a required field' },
+  SIGMF_UNSUPPORTED_DATATYPE: { status: 400, retry: false, text: 'the SigMF datatype is not supported' },
+  SIGMF_BAD_DATA: { status: 400, retry: false, text: 'the SigMF data file does not match its metadata' },
+  FIL_NOT_FILTERBANK: { status: 400, retry: false, text: 'the file is not a SIGPROC filterbank' },
+  FIL_TRUNCATED: { status: 400, retry: false, text: 'the filterbank file is truncated' },
+  FIL_BAD_HEADER: { status: 400, retry: false, text: 'the filterbank header is invalid' },
+  FIL_UNSUPPORTED: { status: 400, retry: false, text: 'the filterbank layout is not supported' },
+  FIL_BAD_RANGE: { status: 400, retry: false, text: 'the requested spectra or IF are not in the filterbank' },
+} as const satisfies Record<string, ErrorInfo>;
+
+export const ERRORS = { ...SERVICE, ...KIND } as const;
+
+/** The kinds' codes: a kind is deterministic, so hosts that report the same one have met the same bad input. */
+export const KIND_ERROR_CODES = Object.keys(KIND) as Array<keyof typeof KIND>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
+
+/** The wire form of a code: only registered codes travel. */
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, value);
+}
 
 export interface WireError {
   code: ErrorCode;

@@ -1,6 +1,7 @@
 /** Bodies and documents of the HTTP API (/api/...). The job document's core fields are a contract. */
 import { z } from 'zod';
 import { JobId, JobState, KindName, WireErrorSchema } from './common.js';
+import { ErrorCodeSchema } from './errors.js';
 
 /** Redundancy and deadline policy of a job (BOINC's work unit fields; defaults are BOINC's). */
 export const Policy = z
@@ -35,7 +36,8 @@ export const SubmitJob = z.object({
 });
 export type SubmitJob = z.input<typeof SubmitJob>;
 
-export const FailedUnit = z.object({ unit: z.number().int(), reason: z.string() });
+/** A unit that failed for good: the registered code of why (a kind's own when its input is bad) and the message. */
+export const FailedUnit = z.object({ unit: z.number().int(), code: ErrorCodeSchema, reason: z.string() });
 
 export const JobProgress = z.object({
   unitsTotal: z.number().int(),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { HostId, KindName, LeaseId, JobId, Sha256, WireErrorSchema } from './common.js';
+import { ErrorCodeSchema } from './errors.js';
 
 /** The largest frame a coordinator reads; bigger ones get FRAME_TOO_LARGE (or a close when far bigger). */
 export const MAX_FRAME_BYTES = 1 << 20;
@@ -59,7 +60,8 @@ export const Results = z.object({
   items: z.array(ResultItem).min(1).max(MAX_BATCH),
 });
 
-export const FailureItem = z.object({ leaseId: LeaseId, code: z.string().max(64), message: z.string().max(2000) });
+/** A unit that failed to compute: a registered code (a kind's own, or UNIT_ERROR) and what went wrong. */
+export const FailureItem = z.object({ leaseId: LeaseId, code: ErrorCodeSchema, message: z.string().max(2000) });
 export const Failures = z.object({ type: z.literal('failures'), items: z.array(FailureItem).min(1).max(MAX_BATCH) });
 
 export const ProgressItem = z.object({
@@ -152,7 +154,7 @@ export const Credit = z.object({ type: z.literal('credit'), leaseId: z.string(),
 
 export const ErrorMessage = z.object({
   type: z.literal('error'),
-  code: z.string(),
+  code: ErrorCodeSchema,
   message: z.string(),
   /** The type of the message that caused it, when known. */
   ref: z.string().optional(),

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { EventEmitter } from 'node:events';
-import { PROTOCOL_VERSION, SOFTWARE, type CoordinatorMessage, type WorkUnit } from '../protocol/index.js';
+import { PROTOCOL_VERSION, SOFTWARE, isErrorCode, type CoordinatorMessage, type WorkUnit } from '../protocol/index.js';
 import { KINDS, getKind } from '../workunits/index.js';
 import { loadBenchRates } from './bench-cache.js';
 import { CheckpointStore } from './checkpoints.js';
@@ -413,7 +413,10 @@ export class VolunteerWorker extends EventEmitter<WorkerEvents> implements Gover
       if (mine()) this.running.delete(unit.leaseId);
       const e = err as { code?: string; message: string };
       this.emit('log', 'warn', `unit ${unit.leaseId} failed: ${e.message}`, { leaseId: unit.leaseId });
-      this.link.send({ type: 'failures', items: [{ leaseId: unit.leaseId, code: e.code ?? 'UNIT_ERROR', message: e.message.slice(0, 2000) }] });
+      // Only registered codes travel; a kernel's unregistered code stays visible in the message.
+      const code = isErrorCode(e.code) ? e.code : 'UNIT_ERROR';
+      const message = code === e.code || !e.code ? e.message : `${e.code}: ${e.message}`;
+      this.link.send({ type: 'failures', items: [{ leaseId: unit.leaseId, code, message: message.slice(0, 2000) }] });
     } finally {
       r.finished();
       if (!this.stopping) {

@@ -7,17 +7,19 @@
  * front). Kinds never import the coordinator or the worker.
  */
 import type { z } from 'zod';
+import type { ErrorCode } from '../protocol/index.js';
 
 /** A failure a user can act on; travels as data, never as a thrown exception across a boundary. */
 export interface KindError {
-  code: string;
+  /** Registered in protocol/errors.ts, so it reaches the user as it is. */
+  code: ErrorCode;
   message: string;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: KindError };
 
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
-export const fail = (code: string, message: string): Outcome<never> => ({ ok: false, error: { code, message } });
+export const fail = (code: ErrorCode, message: string): Outcome<never> => ({ ok: false, error: { code, message } });
 
 /** How a job is cut into units, computed once at submission and stored with the job. */
 export interface Plan {

@@ -7,12 +7,12 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { HistoryQuery, HostId, HostsQuery, IdlegridError, LeaderboardQuery, describeIssues, wireError } from '../../protocol/index.js';
-import { webBuilt, webRoot } from '../../dashboard/src/server/assets.js';
-import { DashboardFeed } from '../../dashboard/src/server/feed.js';
-import { historyPoints } from '../../dashboard/src/server/history-view.js';
-import { hostDetail, hostList } from '../../dashboard/src/server/hosts-view.js';
-import { LeaderboardReader } from '../../dashboard/src/server/leaderboard.js';
-import { gridStats, snapshot } from '../../dashboard/src/server/snapshot.js';
+import { webBuilt, webRoot } from '../views/assets.js';
+import { DashboardFeed } from '../views/feed.js';
+import { historyPoints } from '../views/history-view.js';
+import { hostDetail, hostList } from '../views/hosts-view.js';
+import { LeaderboardReader } from '../views/leaderboard.js';
+import { gridStats, snapshot } from '../views/snapshot.js';
 import { GridReader } from '../history.js';
 import type { Services } from '../services.js';
 

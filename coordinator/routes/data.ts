@@ -10,6 +10,7 @@ import { HostId, IdlegridError, LeaseId, Sha256, describeIssues, parseLeaseId } 
 import { requireRole } from '../auth.js';
 import type { Services } from '../services.js';
 import { matchesHash } from '../secret-hash.js';
+import { REPLICA_STATE, replicaField, sliceField } from '../store/unit-layout.js';
 
 /** Uploads larger than this are refused while streaming, before they fill the disk. */
 export const MAX_UPLOAD_BYTES = 64 * 2 ** 30;
@@ -73,14 +74,14 @@ async function checkLease(svc: Services, headers: Record<string, unknown>, sha: 
     throw new IdlegridError('HOST_AUTH', 'the host id and secret do not match a host that said hello');
   }
   const { jobId, unit, replica } = parseLeaseId(q.lease);
-  const [holder, state] = await svc.redis.hmget(svc.keys.key('unit', { job: jobId, unit }), `h${replica}`, `s${replica}`);
+  const [holder, state] = await svc.redis.hmget(svc.keys.key('unit', { job: jobId, unit }), replicaField('host', replica), replicaField('state', replica));
   if (!holder) throw new IdlegridError('UNKNOWN_LEASE', q.lease);
   if (holder !== host) throw new IdlegridError('LEASE_NOT_YOURS', q.lease);
-  if (state !== 'L') throw new IdlegridError('LEASE_NOT_LIVE', q.lease);
+  if (state !== REPLICA_STATE.leased) throw new IdlegridError('LEASE_NOT_LIVE', q.lease);
   const meta = await svc.jobs.meta(jobId);
   const ref = meta ? meta.kind.input?.(meta.params, svc.jobs.unitSpec(meta, unit).spec) : undefined;
   const asked = `${sha}:${q.offset ?? 0}:${q.length ?? '(rest)'}`;
-  if (!ref || `${ref.sha256}:${ref.offset}:${ref.length}` !== asked) {
-    throw new IdlegridError('FORBIDDEN', `lease ${q.lease} does not cover ${asked}${ref ? `; its unit reads ${ref.sha256}:${ref.offset}:${ref.length}` : '; its unit reads no input'}`);
+  if (!ref || sliceField(ref) !== asked) {
+    throw new IdlegridError('FORBIDDEN', `lease ${q.lease} does not cover ${asked}${ref ? `; its unit reads ${sliceField(ref)}` : '; its unit reads no input'}`);
   }
 }

@@ -44,15 +44,8 @@ export function jobRoutes(app: FastifyInstance, svc: Services): void {
     requireRole(req, 'owner', 'cancelling a job');
     const doc = await load(req);
     if (!canChangeJob(req.principal, doc)) throw new IdlegridError('FORBIDDEN', `job ${doc.id} belongs to another owner; only its owner or the admin may cancel it`);
-    const id = doc.id;
-    const out = await svc.redis.ig_closeJob(svc.keys.prefix, id, 'cancelled', Date.now(), '', '');
-    if (out === 'already') throw new IdlegridError('CONFLICT', `job ${id} has already ended (${doc.state})`);
-    const flat = out as string[];
-    const leases: Array<[string, string]> = [];
-    for (let i = 0; i < flat.length; i += 2) leases.push([flat[i], flat[i + 1]]);
-    await svc.bus.publish({ type: 'cancel', leases, reason: `job ${id} was cancelled` });
-    await svc.bus.publish({ type: 'job', id, state: 'cancelled' });
-    svc.log.info({ jobId: id, withdrawn: leases.length, by: req.principal.id }, 'job cancelled');
-    return (await svc.jobs.get(id))!;
+    const { closed } = await svc.lifecycle.close(doc.id, { state: 'cancelled', by: req.principal.id ?? 'admin' });
+    if (!closed) throw new IdlegridError('CONFLICT', `job ${doc.id} has already ended (${doc.state})`);
+    return (await svc.jobs.get(doc.id))!;
   });
 }

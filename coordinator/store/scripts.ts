@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import type { Redis, ChainableCommander } from 'ioredis';
 import { luaKeyPrelude } from './keys.js';
+import { luaLayoutPrelude } from './unit-layout.js';
 
-export const SCRIPT_NAMES = ['createJob', 'lease', 'report', 'validate', 'sweep', 'release', 'closeJob'] as const;
+export const SCRIPT_NAMES = ['createJob', 'lease', 'report', 'validate', 'sweep', 'release', 'closeJob', 'historyAdd'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const FILES: Record<ScriptName, string> = {
@@ -18,6 +19,7 @@ const FILES: Record<ScriptName, string> = {
   sweep: 'sweep.lua',
   release: 'release.lua',
   closeJob: 'close-job.lua',
+  historyAdd: 'history-add.lua',
 };
 
 let cache: Record<ScriptName, string> | undefined;
@@ -27,7 +29,7 @@ export function scriptSources(): Record<ScriptName, string> {
   if (cache) return cache;
   const dir = new URL('./lua/', import.meta.url);
   const lib = readFileSync(new URL('lib.lua', dir), 'utf8');
-  const prelude = luaKeyPrelude();
+  const prelude = `${luaKeyPrelude()}\n${luaLayoutPrelude()}`;
   const out = {} as Record<ScriptName, string>;
   for (const name of SCRIPT_NAMES) out[name] = `${prelude}\n${lib}\n${readFileSync(new URL(FILES[name], dir), 'utf8')}`;
   cache = out;

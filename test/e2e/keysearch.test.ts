@@ -4,6 +4,8 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OUTCOME, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
+import { readUnitHash } from '../helpers/unit-hash.js';
 import { encryptBlock } from '../../workunits/keysearch/kind.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { cli, startCoordinatorProcess, startWorkerProcess, waitFor, type Proc } from '../helpers/processes.js';
@@ -48,10 +50,10 @@ describe('key search end to end', () => {
 
     // The unit holding the key was validated by two different hosts that agreed.
     const redis = new Redis(redisUrl());
-    const unit = await redis.hgetall(`${prefix}:job:${submitted.id}:u:${0x80123 >> 16}`);
+    const unit = await readUnitHash(redis, prefix, submitted.id, 0x80123 >> 16);
     redis.disconnect();
-    expect(unit.st).toBe('valid');
-    const valid = Object.keys(unit).filter((k) => /^o\d+$/.test(k) && unit[k] === 'V').map((k) => unit[`h${k.slice(1)}`]);
+    expect(unit.state).toBe(UNIT_STATE.valid);
+    const valid = unit.replicas.filter((x) => x.outcome === OUTCOME.valid).map((x) => x.host);
     expect(valid.length).toBeGreaterThanOrEqual(2);
     expect(new Set(valid).size).toBe(valid.length);
 

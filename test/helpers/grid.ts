@@ -1,6 +1,8 @@
 /** Helpers to inspect a grid's Redis state from tests (read-only). */
 import { Redis } from 'ioredis';
 import { OPS_PER_COBBLESTONE } from '../../coordinator/validator.js';
+import { OUTCOME, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
+import { readUnitHash } from './unit-hash.js';
 
 export interface GridAudit {
   unitsValid: number;
@@ -18,9 +20,9 @@ export async function auditJob(url: string, prefix: string, jobId: string, opsPe
     let unitsValid = 0;
     let validResults = 0;
     for (let u = 0; u < total; u++) {
-      const h = await redis.hgetall(`${prefix}:job:${jobId}:u:${u}`);
-      if (h.st === 'valid') unitsValid++;
-      validResults += Object.keys(h).filter((k) => /^o\d+$/.test(k) && h[k] === 'V').length;
+      const h = await readUnitHash(redis, prefix, jobId, u);
+      if (h.state === UNIT_STATE.valid) unitsValid++;
+      validResults += h.replicas.filter((x) => x.outcome === OUTCOME.valid).length;
     }
     let hostCredit = 0;
     const hosts = await redis.zrange(`${prefix}:credit:hosts`, '0', '-1', 'WITHSCORES');

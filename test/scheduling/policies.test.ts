@@ -4,6 +4,8 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OUTCOME, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
+import { handedBackField, readUnitHash } from '../helpers/unit-hash.js';
 import type { WorkUnit } from '../../protocol/index.js';
 import { encryptBlock } from '../../workunits/keysearch/kind.js';
 import { adminHeaders, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
@@ -85,12 +87,11 @@ describe('scheduling', () => {
     const alone = await work(a, 8);
     await finish(a, alone);
     const singles = [];
-    for (const u of alone) singles.push(await redis.hget(`${coord.options.prefix}:job:${id}:u:${u.unit}`, 'q'));
+    for (const u of alone) singles.push(String((await readUnitHash(redis, coord.options.prefix, id, u.unit)).quorum));
     expect(singles.filter((q) => q === '1').length).toBeGreaterThanOrEqual(4);
     for (const u of alone) {
-      const st = await redis.hget(`${coord.options.prefix}:job:${id}:u:${u.unit}`, 'st');
-      const q = await redis.hget(`${coord.options.prefix}:job:${id}:u:${u.unit}`, 'q');
-      if (q === '1') expect(st).toBe('valid');
+      const h = await readUnitHash(redis, coord.options.prefix, id, u.unit);
+      if (h.quorum === 1) expect(h.state).toBe(UNIT_STATE.valid);
     }
     // An invalid result resets trust to zero.
     const [bad] = await work(a, 1);
@@ -115,9 +116,9 @@ describe('scheduling', () => {
     await new Promise((r) => setTimeout(r, 1_500)); // the third replica's deadline passes
     await finish(ws[2], units[2]);
     await new Promise((r) => setTimeout(r, 300));
-    const h = await redis.hgetall(`${coord.options.prefix}:job:${id}:u:0`);
-    expect(h.st).toBe('valid');
-    expect(h.o2).toBe('V');
+    const h = await readUnitHash(redis, coord.options.prefix, id, 0);
+    expect(h.state).toBe(UNIT_STATE.valid);
+    expect(h.replicas[2].outcome).toBe(OUTCOME.valid);
     expect(Number(await redis.hget(`${coord.options.prefix}:host:${ws[2].hostId}`, 'credit'))).toBeGreaterThan(0);
     for (const w of ws) w.close();
   });
@@ -171,8 +172,8 @@ describe('scheduling', () => {
     await cheat.next('ack');
     await new Promise((r) => setTimeout(r, 200));
     const p = coord.options.prefix;
-    expect(await redis.hget(`${p}:job:${id}:u:${u0.unit}`, 'o0')).toBe('V');
-    expect(await redis.hget(`${p}:job:${id}:u:${u1.unit}`, 'o0')).toBe('I');
+    expect((await readUnitHash(redis, p, id, u0.unit)).replicas[0].outcome).toBe(OUTCOME.valid);
+    expect((await readUnitHash(redis, p, id, u1.unit)).replicas[0].outcome).toBe(OUTCOME.invalid);
     expect(Number(await redis.hget(`${p}:host:${cheat.hostId}`, 'credit') ?? 0)).toBe(0);
     honest.close();
     cheat.close();
@@ -188,13 +189,13 @@ describe('scheduling', () => {
     expect(again).toMatchObject({ type: 'no_work', reason: 'needs_other_host' });
     // Ten minutes later (moved back in Redis rather than waited for), the unit may return to this host.
     const uk = `${coord.options.prefix}:job:${id}:u:${u.unit}`;
-    await redis.hset(uk, `RH:${a.hostId}`, Date.now() - 11 * 60_000);
+    await redis.hset(uk, handedBackField(a.hostId), Date.now() - 11 * 60_000);
     const [back] = await work(a, 1);
     expect(back.unit).toBe(u.unit);
     expect(back.leaseId).not.toBe(u.leaseId);
     await finish(a, [back]);
     await new Promise((r) => setTimeout(r, 200));
-    expect(await redis.hget(uk, 'st')).toBe('valid');
+    expect((await readUnitHash(redis, coord.options.prefix, id, u.unit)).state).toBe(UNIT_STATE.valid);
     a.close();
   });
 });

@@ -10,6 +10,8 @@ import { OPS_PER_COBBLESTONE } from '../../coordinator/validator.js';
 import { OPS_PER_KEY } from '../../workunits/keysearch/params.js';
 import { parseLeaseId } from '../../protocol/index.js';
 import { startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
+import { viewUnitHash } from '../helpers/unit-hash.js';
+import { OUTCOME, REPLICA_STATE, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
 
 let coord: TestCoordinator;
 beforeAll(async () => {
@@ -108,23 +110,22 @@ describe('unit state machine (real Lua, real Redis)', () => {
 
           let validResults = 0;
           for (let u = 0; u < units; u++) {
-            const h = await svc.redis.hgetall(svc.keys.key('unit', { job: id, unit: u }));
-            expect(['valid', 'failed']).toContain(h.st);
-            const n = Number(h.n);
-            // A replica handed back (X) produced nothing, and its host may get the unit again later;
+            const h = viewUnitHash(await svc.redis.hgetall(svc.keys.key('unit', { job: id, unit: u })));
+            expect([UNIT_STATE.valid, UNIT_STATE.failed]).toContain(h.state);
+            // A replica handed back produced nothing, and its host may get the unit again later;
             // every replica that could produce a result sits on its own host and account.
-            const live = Array.from({ length: n }, (_, r) => r).filter((r) => h[`s${r}`] !== 'X');
-            const hosts = live.map((r) => h[`h${r}`]);
+            const live = h.replicas.filter((x) => x.state !== REPLICA_STATE.released);
+            const hosts = live.map((x) => x.host);
             expect(new Set(hosts).size).toBe(hosts.length);
             const accts = hosts.map((x) => ACCOUNT[x]).filter(Boolean);
             expect(new Set(accts).size).toBe(accts.length);
-            const valid = Array.from({ length: n }, (_, r) => r).filter((r) => h[`o${r}`] === 'V');
+            const valid = h.replicas.filter((x) => x.outcome === OUTCOME.valid);
             validResults += valid.length;
-            if (h.st === 'valid') {
-              expect(valid.length).toBeGreaterThanOrEqual(Math.floor(Number(h.q) / 2) + 1);
-              for (const r of valid) expect(h[`res${r}`]).toBe(h[`res${h.canon}`]);
+            if (h.state === UNIT_STATE.valid) {
+              expect(valid.length).toBeGreaterThanOrEqual(Math.floor(h.quorum / 2) + 1);
+              for (const x of valid) expect(x.raw).toBe(h.replicas[h.canon!].raw);
               // Identical wrong results can outvote (that is what collusion is); without them the answer is honest.
-              if (!lied.has(u)) expect(JSON.parse(h[`res${h.canon}`])).toEqual(honest(u));
+              if (!lied.has(u)) expect(h.canonical).toEqual(honest(u));
             } else {
               expect(valid).toEqual([]);
             }

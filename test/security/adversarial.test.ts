@@ -13,6 +13,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OUTCOME, REPLICA_STATE, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
+import { readUnitHash } from '../helpers/unit-hash.js';
 import { OPS_PER_COBBLESTONE } from '../../coordinator/validator.js';
 import { encryptBlock } from '../../workunits/keysearch/kind.js';
 import { getKind } from '../../workunits/index.js';
@@ -105,8 +107,8 @@ describe('hostile volunteers', () => {
         const plan = kind.plan(params);
         if (!plan.ok) throw new Error(plan.error.message);
         for (let u = 0; u < UNITS; u++) {
-          const h = await redis.hgetall(`${prefix}:job:${id}:u:${u}`);
-          expect(h.st, `${name} unit ${u}`).toBe('valid');
+          const h = await readUnitHash(redis, prefix, id, u);
+          expect(h.state, `${name} unit ${u}`).toBe(UNIT_STATE.valid);
           const canon = JSON.parse(await redis.hget(`${prefix}:job:${id}:canon`, String(u)) ?? 'null');
           const truth = (await honestResult('keysearch', kind.unit(params, plan.value, u))) as { keys: number; digest: string; found: Array<{ key: string; target: number }> };
           // Ringers add (shuffled) targets, never change the keys tried: the digest must match, and so must
@@ -117,13 +119,13 @@ describe('hostile volunteers', () => {
           if (!right) wrongCanonical++;
           unitsChecked++;
           const holders = new Set<string>();
-          for (let r = 0; r < Number(h.n); r++) {
-            holders.add(h[`h${r}`]);
-            if (!lies.has(`${id}.${u}.${r}`) || h[`s${r}`] !== 'R') continue;
+          for (const x of h.replicas) {
+            holders.add(x.host);
+            if (!lies.has(`${id}.${u}.${x.r}`) || x.state !== REPLICA_STATE.reported) continue;
             liesStored++;
             liesByJob[name] = (liesByJob[name] ?? 0) + 1;
-            storedBy.set(h[`h${r}`], (storedBy.get(h[`h${r}`]) ?? 0) + 1);
-            if (h[`o${r}`] === 'V') liesCredited++;
+            storedBy.set(x.host, (storedBy.get(x.host) ?? 0) + 1);
+            if (x.outcome === OUTCOME.valid) liesCredited++;
           }
           if (liars.slice(1).every((l) => holders.has(l.hostId!))) pairedUnits++;
         }

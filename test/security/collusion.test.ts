@@ -9,6 +9,8 @@ import type { WorkUnit } from '../../protocol/index.js';
 import { honestResult } from '../helpers/compute.js';
 import { adminToken, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
 import { waitFor } from '../helpers/processes.js';
+import { readUnitHash } from '../helpers/unit-hash.js';
+import { OUTCOME, UNIT, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
 import { FakeWorker } from '../helpers/fake-worker.js';
 import { api, keyJobParams } from './support.js';
 
@@ -45,14 +47,11 @@ async function take(w: FakeWorker, jobId: string, answer: (u: WorkUnit) => Promi
   return u;
 }
 
-const unitState = async (jobId: string) => {
-  const h = await coord.services.redis.hgetall(coord.services.keys.key('unit', { job: jobId, unit: 0 }));
-  return { st: h.st, canon: h.canon === undefined ? null : JSON.parse(h[`res${h.canon}`]), h };
-};
+const unitState = (jobId: string) => readUnitHash(coord.services.redis, coord.services.keys.prefix, jobId, 0);
 const honest = (u: WorkUnit) => honestResult('keysearch', u.spec);
 /** Validation runs just after the ack: wait until the unit wants another replica, or is decided. */
-const wantsMore = (jobId: string) => waitFor('the validator to ask for another replica', async () => Number((await unitState(jobId)).h.need) >= 1);
-const decided = (jobId: string) => waitFor('the unit to be validated', async () => ((await unitState(jobId)).st === 'valid' ? unitState(jobId) : undefined));
+const wantsMore = (jobId: string) => waitFor('the validator to ask for another replica', async () => Number((await unitState(jobId)).raw[UNIT.need]) >= 1);
+const decided = (jobId: string) => waitFor('the unit to be validated', async () => ((await unitState(jobId)).state === UNIT_STATE.valid ? unitState(jobId) : undefined));
 
 describe('colluding pairs', () => {
   it('LIMIT: two unlinked hosts agreeing on a wrong result win a plain 2-quorum', async () => {
@@ -61,7 +60,7 @@ describe('colluding pairs', () => {
     const u = (await take(a, job, collude))!;
     expect(await take(b, job, collude)).not.toBeNull();
     const s = await decided(job);
-    expect(s.canon).toEqual(collude(u));
+    expect(s.canonical).toEqual(collude(u));
     a.close();
     b.close();
   });
@@ -77,8 +76,8 @@ describe('colluding pairs', () => {
     expect(await take(b, job, collude)).toBeNull();
     await take(h2, job, honest);
     const s = await decided(job);
-    expect(s.canon).toEqual(await honest(u));
-    expect(s.h.o0).toBe('I');
+    expect(s.canonical).toEqual(await honest(u));
+    expect(s.replicas[0].outcome).toBe(OUTCOME.invalid);
     for (const w of [a, b, h1, h2]) w.close();
   });
 
@@ -93,8 +92,8 @@ describe('colluding pairs', () => {
     await wantsMore(job);
     await take(h2, job, honest);
     const s = await decided(job);
-    expect(s.canon).toEqual(await honest(u));
-    expect([s.h.o0, s.h.o1]).toEqual(['I', 'I']);
+    expect(s.canonical).toEqual(await honest(u));
+    expect([s.replicas[0].outcome, s.replicas[1].outcome]).toEqual([OUTCOME.invalid, OUTCOME.invalid]);
     for (const w of [a, b, h1, h2]) w.close();
   });
 });

@@ -14,7 +14,9 @@ import vm from 'node:vm';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoordinatorMessage, ERRORS } from '../../protocol/index.js';
+import { REPLICA_STATE } from '../../coordinator/store/unit-layout.js';
+import { readUnitHash } from '../helpers/unit-hash.js';
+import { CoordinatorMessage, ERRORS, parseLeaseId } from '../../protocol/index.js';
 import { adminToken, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
 import { FakeWorker } from '../helpers/fake-worker.js';
 import { waitFor } from '../helpers/processes.js';
@@ -72,7 +74,7 @@ async function runScenario(seed: number, index: number, whileOpen?: () => void |
   const { replies, orderedClose, transportClose } = oracle(fs, ctx);
   const mayClose = orderedClose !== null || transportClose !== null;
   const ws = new WebSocket(coord.wsUrl, { maxPayload: 64 << 20 });
-  const got: CoordinatorMessage[] = [];
+  const got: Answer[] = [];
   let closed: number | null = null;
   await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
   const settled = new Promise<void>((resolve) => {
@@ -80,7 +82,7 @@ async function runScenario(seed: number, index: number, whileOpen?: () => void |
     ws.on('message', (d) => {
       // A reply outside the protocol is kept as such, so it fails below with the seed, not as a throw here.
       const m = CoordinatorMessage.safeParse(JSON.parse(d.toString()));
-      if (!m.success) got.push({ type: 'error', code: 'NOT_A_PROTOCOL_MESSAGE', message: d.toString().slice(0, 300) });
+      if (!m.success) got.push({ type: 'outside the protocol', raw: d.toString().slice(0, 300) });
       else if (m.data.type !== 'cancel' && m.data.type !== 'credit') got.push(m.data);
       check();
     });
@@ -112,7 +114,11 @@ async function runScenario(seed: number, index: number, whileOpen?: () => void |
   }
 }
 
-function matches(e: Reply, m: CoordinatorMessage): boolean {
+/** What the coordinator said: a protocol message, or something outside the protocol (always a failure). */
+type Answer = CoordinatorMessage | { type: 'outside the protocol'; raw: string };
+
+function matches(e: Reply, m: Answer): boolean {
+  if (m.type === 'outside the protocol') return false;
   if (e.reply === 'error') return m.type === 'error' && m.code === e.code && m.code in ERRORS;
   if (e.reply === 'work') return m.type === 'work' || m.type === 'no_work';
   if (e.reply === 'ack') return m.type === 'ack' && m.items.every((i) => i.status === 'rejected' && i.error !== undefined && i.error.code in ERRORS);
@@ -179,9 +185,9 @@ describe('protocol fuzzer', () => {
     expect(coord.services.progress.size).toBe(0);
     await waitFor('closed connections to leave the registry', async () => coord.services.registry.size === 1, 5_000);
     for (const id of base.foreignLeases) {
-      const [, unit, r] = id.split('.');
-      const h = await coord.services.redis.hmget(coord.services.keys.key('unit', { job: id.split('.')[0], unit }), `h${r}`, `s${r}`);
-      expect(h).toEqual([holder.hostId, 'L']);
+      const { jobId, unit, replica } = parseLeaseId(id);
+      const r = (await readUnitHash(coord.services.redis, coord.services.keys.prefix, jobId, unit)).replicas[replica];
+      expect([r.host, r.state]).toEqual([holder.hostId, REPLICA_STATE.leased]);
     }
   }, 180_000);
 

@@ -8,6 +8,7 @@
  * of channels with a margin as wide as the widest drift, so a signal near an edge is seen whole.
  */
 import { z } from 'zod';
+import type { ErrorCode } from '../../protocol/index.js';
 import { isSupportedLength, MAX_FFT } from './fft.js';
 import { filterbankSpectraCount, parseFilterbankHeader } from './filterbank.js';
 import { chirpLimitAt, PRESETS, type Preset, type PresetName } from './presets.js';
@@ -121,7 +122,7 @@ export interface Settings extends Preset {
 
 export type DetectorName = 'spike' | 'gaussian' | 'pulse' | 'triplet' | 'autocorr';
 
-export type SettingsOutcome = { ok: true; value: Settings } | { ok: false; code: string; message: string };
+export type SettingsOutcome = { ok: true; value: Settings } | { ok: false; code: ErrorCode; message: string };
 
 const DEFAULT_OPS_PER_UNIT = 1e11;
 const DEFAULT_TAYLOR_DRIFT = 10; // turboSETI's default maximum drift, Hz/s
@@ -149,7 +150,7 @@ export function resolveSettings(p: FftscanParams): SettingsOutcome {
   const detectors = new Set<DetectorName>(p.detectors ?? (isSeti ? ['spike', 'gaussian', 'pulse', 'triplet', 'autocorr'] : ['spike']));
   const needSeti = [...detectors].filter((d) => d !== 'spike');
   if (needSeti.length && !isSeti) {
-    return { ok: false, code: 'FFTSCAN_DETECTORS', message: `${needSeti.join(', ')} need the setiathome preset on a baseband recording (--preset setiathome)` };
+    return { ok: false, code: 'BAD_PARAMS', message: `${needSeti.join(', ')} need the setiathome preset on a baseband recording (--preset setiathome)` };
   }
   let seti: Settings['seti'] = null;
   if (isSeti) {

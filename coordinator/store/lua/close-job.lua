@@ -15,14 +15,14 @@ redis.call('ZREM', k_sched(), jid)
 redis.call('DEL', k_need(jid))
 local out = {}
 for _, lid in ipairs(redis.call('SMEMBERS', k_jobLeases(jid))) do
-  local _, idx, r = string.match(lid, '^([^.]+)%.(%d+)%.(%d+)$')
+  local _, idx, r = parse_lease(lid)
   local uk = k_unit(jid, idx)
-  local host = redis.call('HGET', uk, 'h' .. r)
+  local host = redis.call('HGET', uk, R_HOST .. r)
   redis.call('ZREM', k_leases(), lid)
   if host then redis.call('SREM', k_hostLeases(host), lid) end
-  if redis.call('HGET', uk, 's' .. r) == 'L' then
-    redis.call('HSET', uk, 's' .. r, 'X')
-    redis.call('HINCRBY', uk, 'out', -1)
+  if redis.call('HGET', uk, R_STATE .. r) == RS_LEASED then
+    redis.call('HSET', uk, R_STATE .. r, RS_RELEASED)
+    redis.call('HINCRBY', uk, U_OUT, -1)
   end
   out[#out + 1] = lid
   out[#out + 1] = host or ''

@@ -10,16 +10,14 @@
 local host, acct, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local count, kinds, maxJobs = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 local out, got, rnd = {}, 0, 8
--- A host that handed a replica back gets that unit again only after this long (another host first).
-local HANDBACK_COOLDOWN_MS = 10 * 60 * 1000
 local sawJob, sawKind, sawBlocked = false, false, false
 
 local function issue(jid, uk, idx, delayMs)
-  local r = redis.call('HINCRBY', uk, 'n', 1) - 1
+  local r = redis.call('HINCRBY', uk, U_REPLICAS, 1) - 1
   local deadline = now + delayMs
-  redis.call('HSET', uk, 'h' .. r, host, 'a' .. r, acct, 's' .. r, 'L', 'd' .. r, deadline, 'H:' .. host, r)
-  if acct ~= '' then redis.call('HSET', uk, 'A:' .. acct, r) end
-  redis.call('HINCRBY', uk, 'out', 1)
+  redis.call('HSET', uk, R_HOST .. r, host, R_ACCOUNT .. r, acct, R_STATE .. r, RS_LEASED, R_DEADLINE .. r, deadline, M_HOST .. host, r)
+  if acct ~= '' then redis.call('HSET', uk, M_ACCOUNT .. acct, r) end
+  redis.call('HINCRBY', uk, U_OUT, 1)
   bump(uk)
   local lid = jid .. '.' .. idx .. '.' .. r
   redis.call('ZADD', k_leases(), deadline, lid)
@@ -48,11 +46,11 @@ local function serve(jid, quota)
   for _, idx in ipairs(needs) do
     if got >= limit then break end
     local uk = k_unit(jid, idx)
-    local handedBack = tonumber(redis.call('HGET', uk, 'RH:' .. host) or '0')
-    if redis.call('HEXISTS', uk, 'H:' .. host) == 0 and (acct == '' or redis.call('HEXISTS', uk, 'A:' .. acct) == 0)
+    local handedBack = tonumber(redis.call('HGET', uk, M_HANDED_BACK .. host) or '0')
+    if redis.call('HEXISTS', uk, M_HOST .. host) == 0 and (acct == '' or redis.call('HEXISTS', uk, M_ACCOUNT .. acct) == 0)
       and now - handedBack > HANDBACK_COOLDOWN_MS then
       issue(jid, uk, idx, delayMs)
-      if redis.call('HINCRBY', uk, 'need', -1) <= 0 then redis.call('ZREM', k_need(jid), idx) end
+      if redis.call('HINCRBY', uk, U_NEED, -1) <= 0 then redis.call('ZREM', k_need(jid), idx) end
     else
       sawBlocked = true
     end
@@ -72,7 +70,7 @@ local function serve(jid, quota)
       if r >= 1 / cv then uq, ut = 1, 1 end
     end
     local uk = k_unit(jid, idx)
-    redis.call('HSET', uk, 'st', 'open', 'q', uq, 'n', 0, 'need', ut - 1, 'ok', 0, 'err', 0, 'out', 0, 'v', 0)
+    redis.call('HSET', uk, U_STATE, US_OPEN, U_QUORUM, uq, U_REPLICAS, 0, U_NEED, ut - 1, U_REPORTED, 0, U_ERRORS, 0, U_OUT, 0, U_VERSION, 0)
     redis.call('HINCRBY', jk, 'inProgress', 1)
     issue(jid, uk, idx, delayMs)
     if ut > 1 then redis.call('ZADD', k_need(jid), idx, idx) end

@@ -1,16 +1,14 @@
--- Shared helpers, included at the top of every script after the generated key prelude.
--- Unit hash fields: st (open|valid|failed|cancelled), q (quorum), n (replicas created), need (replicas
--- wanted, not yet issued), ok (results reported), err (errors), out (replicas leased and not back), v
--- (version, bumped on every change), canon (replica of the canonical result); per replica r: h<r> host,
--- a<r> account, s<r> state (L leased, R reported, E error, T no reply by deadline, X released/cancelled),
--- d<r> deadline ms, res<r> result JSON, c<r> cpu s, o<r> outcome (V valid, I invalid); H:<host> and
--- A:<account> mark who already has a replica of this unit; RH:<host> is when that host handed one back
--- (its H:/A: marks are then lifted, and lease.lua waits out a cool-down before offering it the unit).
-
-local HALF_LIFE_MS = 7 * 86400 * 1000
+-- Shared helpers, included at the top of every script after the generated prelude (key functions k_*,
+-- and the unit hash's layout and shared constants: U_*, R_*, M_*, RS_*, O_*, US_*, from
+-- coordinator/store/unit-layout.ts, which documents every field).
 
 local function bump(uk)
-  redis.call('HINCRBY', uk, 'v', 1)
+  redis.call('HINCRBY', uk, U_VERSION, 1)
+end
+
+-- A lease id is <job>.<unit>.<replica> (protocol/common.ts).
+local function parse_lease(lid)
+  return string.match(lid, '^([^.]+)%.(%d+)%.(%d+)$')
 end
 
 -- Put a job back among those with work to hand out, keeping its pass (never ahead of the current field).
@@ -43,16 +41,21 @@ local function job_settled(jid)
   return tonumber(c[1] or 0) + tonumber(c[2] or 0) >= tonumber(c[3] or 0)
 end
 
+-- The one way a job is marked ready for assembly: its id in `settled` (drained into BullMQ by every
+-- coordinator's transitioner). Returns true when the job is settled now.
 local function note_settled(jid)
   local st = redis.call('HGET', k_job(jid), 'state')
   if (st == 'queued' or st == 'running') and job_settled(jid) then redis.call('SADD', k_settled(), jid) end
+  return redis.call('SISMEMBER', k_settled(), jid) == 1
 end
 
-local function fail_unit(jid, uk, idx, reason)
-  redis.call('HSET', uk, 'st', 'failed', 'need', 0)
+-- A unit failed for good. `code` is a registered error code, `message` says why; kept as
+-- {code, message} JSON in the job's `failed` hash.
+local function fail_unit(jid, uk, idx, code, message)
+  redis.call('HSET', uk, U_STATE, US_FAILED, U_NEED, 0)
   bump(uk)
   redis.call('ZREM', k_need(jid), idx)
-  redis.call('HSET', k_failed(jid), idx, reason)
+  redis.call('HSET', k_failed(jid), idx, cjson.encode({ code = code, message = message }))
   redis.call('HINCRBY', k_job(jid), 'unitsFailed', 1)
   redis.call('HINCRBY', k_job(jid), 'inProgress', -1)
   stat('units_failed')
@@ -61,15 +64,15 @@ end
 
 -- One more replica is wanted; fail the unit instead when BOINC's max_total_results would be passed.
 local function want_more(jid, uk, idx, reason)
-  local u = redis.call('HMGET', uk, 'n', 'need', 'out', 'st')
-  if u[4] ~= 'open' then return end
+  local u = redis.call('HMGET', uk, U_REPLICAS, U_NEED, U_OUT, U_STATE)
+  if u[4] ~= US_OPEN then return end
   local maxTotal = tonumber(redis.call('HGET', k_job(jid), 'maxTotalResults') or '10')
   local n, need, out = tonumber(u[1] or 0), tonumber(u[2] or 0), tonumber(u[3] or 0)
   if n + need >= maxTotal then
-    if out == 0 and need == 0 then fail_unit(jid, uk, idx, reason .. '; too many total results') end
+    if out == 0 and need == 0 then fail_unit(jid, uk, idx, 'UNIT_ERROR', reason .. '; too many total results') end
     return
   end
-  redis.call('HINCRBY', uk, 'need', 1)
+  redis.call('HINCRBY', uk, U_NEED, 1)
   bump(uk)
   redis.call('ZADD', k_need(jid), idx, idx)
   ensure_sched(jid)
@@ -88,7 +91,7 @@ end
 local function add_credit(key, zkey, member, credit, now)
   local h = redis.call('HMGET', key, 'racE', 'racT')
   local e, t = tonumber(h[1] or 0), tonumber(h[2] or now)
-  e = e * math.pow(2, -(now - t) / HALF_LIFE_MS) + credit
+  e = e * math.pow(2, -(now - t) / CREDIT_HALF_LIFE_MS) + credit
   redis.call('HSET', key, 'racE', tostring(e), 'racT', now)
   redis.call('HINCRBYFLOAT', key, 'credit', credit)
   redis.call('ZINCRBY', zkey, credit, member)
@@ -105,28 +108,28 @@ local function grant(host, acct, credit, now)
   stat('credit', credit)
 end
 
--- A replica comes back without a result: no reply by its deadline ('T') or handed back ('X').
--- Returns true when the replica was still out.
+-- A replica comes back without a result: no reply by its deadline (RS_NO_REPLY) or handed back
+-- (RS_RELEASED). Returns true when the replica was still out.
 local function replica_gone(lid, newState, reason)
-  local jid, idx, r = string.match(lid, '^([^.]+)%.(%d+)%.(%d+)$')
+  local jid, idx, r = parse_lease(lid)
   if not jid then redis.call('ZREM', k_leases(), lid); return false end
   local uk = k_unit(jid, idx)
-  local host = redis.call('HGET', uk, 'h' .. r)
+  local host = redis.call('HGET', uk, R_HOST .. r)
   drop_lease(jid, lid, host)
-  if redis.call('HGET', uk, 's' .. r) ~= 'L' then return false end
-  redis.call('HSET', uk, 's' .. r, newState)
-  redis.call('HINCRBY', uk, 'out', -1)
+  if redis.call('HGET', uk, R_STATE .. r) ~= RS_LEASED then return false end
+  redis.call('HSET', uk, R_STATE .. r, newState)
+  redis.call('HINCRBY', uk, U_OUT, -1)
   bump(uk)
-  if newState == 'X' then
+  if newState == RS_RELEASED then
     -- A hand-back produced no result, so the unit may come back to this host (and account) later:
     -- otherwise a unit every current host handed back would wait forever for a new one.
     local t = redis.call('TIME')
-    local acct = redis.call('HGET', uk, 'a' .. r)
-    redis.call('HDEL', uk, 'H:' .. host)
-    if acct and acct ~= '' then redis.call('HDEL', uk, 'A:' .. acct) end
-    redis.call('HSET', uk, 'RH:' .. host, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+    local acct = redis.call('HGET', uk, R_ACCOUNT .. r)
+    redis.call('HDEL', uk, M_HOST .. host)
+    if acct and acct ~= '' then redis.call('HDEL', uk, M_ACCOUNT .. acct) end
+    redis.call('HSET', uk, M_HANDED_BACK .. host, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
   end
-  if newState == 'T' then
+  if newState == RS_NO_REPLY then
     reset_trust(host, redis.call('HGET', k_job(jid), 'kind'))
     redis.call('HINCRBY', k_host(host), 'nTimeout', 1)
     stat('results_timeout')

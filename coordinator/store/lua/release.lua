@@ -3,9 +3,9 @@
 -- Reads/writes: as sweep.lua.   Returns: number of replicas released.
 local host, n = ARGV[2], 0
 for i = 3, #ARGV do
-  local jid, idx, r = string.match(ARGV[i], '^([^.]+)%.(%d+)%.(%d+)$')
-  if jid and redis.call('HGET', k_unit(jid, idx), 'h' .. r) == host then
-    if replica_gone(ARGV[i], 'X', 'released by its host') then n = n + 1 end
+  local jid, idx, r = parse_lease(ARGV[i])
+  if jid and redis.call('HGET', k_unit(jid, idx), R_HOST .. r) == host then
+    if replica_gone(ARGV[i], RS_RELEASED, 'released by its host') then n = n + 1 end
   end
 end
 return n

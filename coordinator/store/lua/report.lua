@@ -1,59 +1,87 @@
 -- Record results (or errors) returned by one host. A result is taken only from the host the replica
 -- was leased to, once; a late one (past its deadline) is still taken and compared later.
 -- ARGV: prefix, hostId, nowMs, n, then per item: jobId, unit, replica, kind ('R' result | 'E' error),
---       payload (result JSON or error text), cpuS
+--       payload (result JSON, or for an error {code, message} JSON), cpuS
 -- Reads/writes: job:{job}, job:{job}:u:{unit}, leases, job:{job}:leases, host:{host}:leases,
--- host:{host}, validate, need, sched, failed, stats.
+-- host:{host}, host:{host}:daily, validate, need, sched, failed, settled, stats.
 -- Returns per item: status, where status is 'ok' | 'check' (quorum reached or late: validate it) |
 -- an error code (UNKNOWN_LEASE, LEASE_NOT_YOURS, DUPLICATE_RESULT, JOB_CANCELLED).
+--
+-- Errors: kinds are deterministic, so when as many hosts as the unit's quorum report the same final
+-- error code (one that retrying cannot fix, FINAL_CODES), the input itself is at fault and the unit
+-- fails at once; otherwise it fails after maxErrorResults errors (BOINC's max_error_results).
 local host, now, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local res = {}
+
+local function error_code(payload)
+  local ok, e = pcall(cjson.decode, payload)
+  if ok and type(e) == 'table' and type(e.code) == 'string' then return e.code, tostring(e.message or '') end
+  return 'UNIT_ERROR', payload
+end
+
+-- How many error replicas of the unit report this code.
+local function same_errors(uk, code)
+  local count = 0
+  local nrep = tonumber(redis.call('HGET', uk, U_REPLICAS) or '0')
+  for r = 0, nrep - 1 do
+    if redis.call('HGET', uk, R_STATE .. r) == RS_ERROR then
+      local c = error_code(redis.call('HGET', uk, R_RESULT .. r) or '')
+      if c == code then count = count + 1 end
+    end
+  end
+  return count
+end
+
 for i = 0, n - 1 do
   local b = 5 + i * 6
   local jid, idx, r, what, payload, cpu = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
   local jk, uk = k_job(jid), k_unit(jid, idx)
   local jstate = redis.call('HGET', jk, 'state')
-  local owner = redis.call('HGET', uk, 'h' .. r)
-  local s = redis.call('HGET', uk, 's' .. r)
+  local owner = redis.call('HGET', uk, R_HOST .. r)
+  local s = redis.call('HGET', uk, R_STATE .. r)
   local status
   if not jstate or not owner then
     status = (jstate == 'cancelled' or jstate == 'done' or jstate == 'failed') and 'JOB_CANCELLED' or 'UNKNOWN_LEASE'
   elseif owner ~= host then
     status = 'LEASE_NOT_YOURS'
-  elseif s == 'R' or s == 'E' then
+  elseif s == RS_REPORTED or s == RS_ERROR then
     status = 'DUPLICATE_RESULT'
-  elseif s == 'X' or jstate == 'cancelled' then
+  elseif s == RS_RELEASED or jstate == 'cancelled' then
     status = 'JOB_CANCELLED'
   else
     local lid = jid .. '.' .. idx .. '.' .. r
-    if s == 'L' then
-      redis.call('HINCRBY', uk, 'out', -1)
+    if s == RS_LEASED then
+      redis.call('HINCRBY', uk, U_OUT, -1)
       drop_lease(jid, lid, host)
     end
-    redis.call('HSET', uk, 'c' .. r, cpu, 't' .. r, now)
-    local st = redis.call('HGET', uk, 'st')
+    redis.call('HSET', uk, R_CPU .. r, cpu, R_REPORTED_AT .. r, now)
+    local st = redis.call('HGET', uk, U_STATE)
     if what == 'R' then
-      redis.call('HSET', uk, 's' .. r, 'R', 'res' .. r, payload)
-      local ok = redis.call('HINCRBY', uk, 'ok', 1)
+      redis.call('HSET', uk, R_STATE .. r, RS_REPORTED, R_RESULT .. r, payload)
+      local ok = redis.call('HINCRBY', uk, U_REPORTED, 1)
       bump(uk)
       stat('results_reported')
-      if (st == 'open' and ok >= tonumber(redis.call('HGET', uk, 'q'))) or st == 'valid' then
+      if (st == US_OPEN and ok >= tonumber(redis.call('HGET', uk, U_QUORUM))) or st == US_VALID then
         redis.call('ZADD', k_validate(), now, jid .. '.' .. idx)
         status = 'check'
       else
         status = 'ok'
       end
     else
-      redis.call('HSET', uk, 's' .. r, 'E', 'res' .. r, payload)
-      local err = redis.call('HINCRBY', uk, 'err', 1)
+      redis.call('HSET', uk, R_STATE .. r, RS_ERROR, R_RESULT .. r, payload)
+      local err = redis.call('HINCRBY', uk, U_ERRORS, 1)
       bump(uk)
       stat('results_error')
       redis.call('HINCRBY', k_host(host), 'nError', 1)
       host_day(host, 'e', 1, now)
       reset_trust(host, redis.call('HGET', jk, 'kind'))
-      if st == 'open' then
-        if err >= tonumber(redis.call('HGET', jk, 'maxErrorResults') or '3') then
-          fail_unit(jid, uk, idx, 'too many error results (last: ' .. string.sub(payload, 1, 200) .. ')')
+      if st == US_OPEN then
+        local code, message = error_code(payload)
+        local q = tonumber(redis.call('HGET', uk, U_QUORUM) or '1')
+        if FINAL_CODES[code] and same_errors(uk, code) >= math.max(q, 1) then
+          fail_unit(jid, uk, idx, code, message)
+        elseif err >= tonumber(redis.call('HGET', jk, 'maxErrorResults') or '3') then
+          fail_unit(jid, uk, idx, 'UNIT_ERROR', 'too many error results (last: ' .. code .. ': ' .. string.sub(message, 1, 200) .. ')')
         else
           want_more(jid, uk, idx, 'error results')
         end

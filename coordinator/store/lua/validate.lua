@@ -11,19 +11,19 @@
 -- unit is done, or a decisive result arrived; the job id is also in `settled` for crash safety).
 local jid, idx, v, now, action = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
 local jk, uk = k_job(jid), k_unit(jid, idx)
-if redis.call('HGET', uk, 'v') ~= v then return 'stale' end
+if redis.call('HGET', uk, U_VERSION) ~= v then return 'stale' end
 redis.call('ZREM', k_validate(), jid .. '.' .. idx)
 local kind = redis.call('HGET', jk, 'kind')
-local st = redis.call('HGET', uk, 'st')
+local st = redis.call('HGET', uk, U_STATE)
 
 local function outcomes(from, credit, ops)
   for i = from, #ARGV, 2 do
     local r, o = ARGV[i], ARGV[i + 1]
-    if not redis.call('HGET', uk, 'o' .. r) then
-      redis.call('HSET', uk, 'o' .. r, o)
-      local host, acct = redis.call('HGET', uk, 'h' .. r), redis.call('HGET', uk, 'a' .. r)
+    if not redis.call('HGET', uk, R_OUTCOME .. r) then
+      redis.call('HSET', uk, R_OUTCOME .. r, o)
+      local host, acct = redis.call('HGET', uk, R_HOST .. r), redis.call('HGET', uk, R_ACCOUNT .. r)
       local hk = k_host(host)
-      if o == 'V' then
+      if o == O_VALID then
         grant(host, acct, credit, now)
         redis.call('HINCRBY', hk, 'nValid', 1)
         host_day(host, 'v', 1, now)
@@ -42,10 +42,10 @@ local function outcomes(from, credit, ops)
 end
 
 if action == 'valid' then
-  if st ~= 'open' then return 'stale' end
+  if st ~= US_OPEN then return 'stale' end
   local canon, credit, items, ops = ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-  redis.call('HSET', uk, 'st', 'valid', 'canon', canon, 'need', 0)
-  redis.call('HSET', k_canon(jid), idx, redis.call('HGET', uk, 'res' .. canon))
+  redis.call('HSET', uk, U_STATE, US_VALID, U_CANON, canon, U_NEED, 0)
+  redis.call('HSET', k_canon(jid), idx, redis.call('HGET', uk, R_RESULT .. canon))
   redis.call('ZREM', k_need(jid), idx)
   redis.call('HINCRBY', jk, 'unitsDone', 1)
   redis.call('HINCRBY', jk, 'inProgress', -1)
@@ -58,14 +58,13 @@ elseif action == 'late' then
   outcomes(9, tonumber(ARGV[7]), tonumber(ARGV[8]))
   return 'ok'
 elseif action == 'more' then
-  if st ~= 'open' then return 'stale' end
+  if st ~= US_OPEN then return 'stale' end
   outcomes(10, tonumber(ARGV[8]), tonumber(ARGV[9]))
   want_more(jid, uk, idx, ARGV[7])
 elseif action == 'fail' then
-  if st ~= 'open' then return 'stale' end
+  if st ~= US_OPEN then return 'stale' end
   outcomes(10, tonumber(ARGV[8]), tonumber(ARGV[9]))
-  fail_unit(jid, uk, idx, ARGV[7])
+  fail_unit(jid, uk, idx, 'UNIT_ERROR', ARGV[7])
 end
-note_settled(jid)
-if redis.call('SISMEMBER', k_settled(), jid) == 1 then return 'settled' end
+if note_settled(jid) then return 'settled' end
 return 'ok'

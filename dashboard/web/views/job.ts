@@ -38,7 +38,7 @@ function render(doc: JobDoc, redacted: boolean): Array<HTMLElement | null> {
       doc.failedUnits.length
         ? h('div', { class: 'scroll' }, h('table', { 'data-testid': 'failed-units' },
           h('thead', null, h('tr', null, h('th', { class: 'num' }, 'unit'), h('th', null, 'why'))),
-          h('tbody', null, doc.failedUnits.map((f) => h('tr', null, h('td', { class: 'num' }, f.unit), h('td', null, f.reason))))))
+          h('tbody', null, doc.failedUnits.map((f) => h('tr', null, h('td', { class: 'num' }, f.unit), h('td', null, `${f.code}: ${f.reason}`))))))
         : h('p', { class: 'muted' }, 'None.')),
   ];
 }

@@ -1,4 +1,4 @@
-/** The WebSocket gateway against a real coordinator, a real Redis and real sockets. */
+/** The WebSocket connection (connection.ts) against a real coordinator, a real Redis and real sockets. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../protocol/index.js';
 import { startTestCoordinator, type TestCoordinator } from '../test/helpers/coordinator.js';

@@ -5,8 +5,8 @@
  * for a few seconds per coordinator, so many open dashboards cost one read.
  */
 import type { Redis } from 'ioredis';
-import type { Keys } from '../../../coordinator/store/keys.js';
-import type { Leaderboard, LeaderRow } from '../../../protocol/index.js';
+import type { Keys } from '../store/keys.js';
+import type { Leaderboard, LeaderRow } from '../../protocol/index.js';
 import { recentAverageCredit } from './credit.js';
 
 export const RECENT_POOL = 10_000;

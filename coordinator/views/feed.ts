@@ -4,7 +4,7 @@
  * state (bus event) pushes at once. EventSource reconnects by itself, which is why SSE and not a socket.
  */
 import type { ServerResponse } from 'node:http';
-import type { DashboardEvent } from '../../../protocol/index.js';
+import type { DashboardEvent } from '../../protocol/index.js';
 
 export const FEED_PERIOD_MS = 2_000;
 /** How long a browser waits before reconnecting after the stream drops. */

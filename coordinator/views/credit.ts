@@ -1,10 +1,12 @@
 /**
  * Recent average credit (BOINC's RAC). The Lua side keeps a decayed sum per host, account and team
- * (racE, decayed with a 7-day half-life up to racT, see lib.lua add_credit); read at `now` it becomes
+ * (racE, decayed with the shared half-life up to racT, see lib.lua add_credit); read at `now` it becomes
  * credit per day: racE * 2^(-(now - racT)/H) * ln2 / H_days.
  */
-const HALF_LIFE_DAYS = 7;
-const HALF_LIFE_MS = HALF_LIFE_DAYS * 86_400_000;
+import { SHARED } from '../store/unit-layout.js';
+
+const HALF_LIFE_MS = SHARED.CREDIT_HALF_LIFE_MS;
+const HALF_LIFE_DAYS = HALF_LIFE_MS / 86_400_000;
 
 export function recentAverageCredit(racE: string | number | null | undefined, racT: string | number | null | undefined, now: number): number {
   const e = Number(racE ?? 0) || 0;

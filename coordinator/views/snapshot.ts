@@ -4,11 +4,11 @@
  * progress for all, names only of public jobs.
  */
 import type { Redis } from 'ioredis';
-import { ANONYMOUS, viewJob } from '../../../coordinator/auth.js';
-import type { GridNow, GridReader } from '../../../coordinator/history.js';
-import type { JobStore } from '../../../coordinator/job-store.js';
-import type { Keys } from '../../../coordinator/store/keys.js';
-import { jobFraction, type DashboardEvent, type GridStats, type JobDoc, type JobSummary } from '../../../protocol/index.js';
+import { ANONYMOUS, viewJob } from '../auth.js';
+import type { GridNow, GridReader } from '../history.js';
+import type { JobStore } from '../job-store.js';
+import type { Keys } from '../store/keys.js';
+import { jobFraction, type DashboardEvent, type GridStats, type JobDoc, type JobSummary } from '../../protocol/index.js';
 import { latestPoint } from './history-view.js';
 
 /** Jobs listed on the dashboard, newest first. */

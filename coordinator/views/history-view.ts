@@ -4,9 +4,9 @@
  * for a while the chart gets a null point, so the line breaks instead of pretending.
  */
 import type { Redis } from 'ioredis';
-import { DAY, HOUR, MINUTE5, SAMPLE_MS, parseSamples, rate, type Sample } from '../../../coordinator/history.js';
-import type { Keys } from '../../../coordinator/store/keys.js';
-import type { History, HistoryPoint, HistoryRange } from '../../../protocol/index.js';
+import { DAY, HOUR, MINUTE5, SAMPLE_MS, parseSamples, rate, type Sample } from '../history.js';
+import type { Keys } from '../store/keys.js';
+import type { History, HistoryPoint, HistoryRange } from '../../protocol/index.js';
 
 export const RANGES: Record<HistoryRange, { spanMs: number; stepMs: number }> = {
   hour: { spanMs: HOUR, stepMs: SAMPLE_MS },

@@ -3,9 +3,9 @@
  * facts leave the store: never the secret hash, never the account key.
  */
 import type { Redis } from 'ioredis';
-import { ACTIVE_HOST_MS } from '../../../coordinator/history.js';
-import type { Keys } from '../../../coordinator/store/keys.js';
-import type { HostDetail, HostList, HostSummary } from '../../../protocol/index.js';
+import { ACTIVE_HOST_MS } from '../history.js';
+import type { Keys } from '../store/keys.js';
+import type { HostDetail, HostList, HostSummary } from '../../protocol/index.js';
 import { recentAverageCredit } from './credit.js';
 
 const num = (v: string | undefined): number => Number(v ?? 0) || 0;

@@ -4,12 +4,12 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DashboardEvent, GridStats, History, HostDetail, HostList, Leaderboard } from '../../../protocol/index.js';
-import { makeDemoJob } from '../../../workunits/keysearch/kind.js';
-import { adminHeaders, startTestCoordinator, type TestCoordinator } from '../../../test/helpers/coordinator.js';
-import { redisUrl } from '../../../test/helpers/redis.js';
-import { webBuilt } from './assets.js';
-import { toPoints } from './history-view.js';
+import { DashboardEvent, GridStats, History, HostDetail, HostList, Leaderboard } from '../../protocol/index.js';
+import { makeDemoJob } from '../../workunits/keysearch/kind.js';
+import { adminHeaders, startTestCoordinator, type TestCoordinator } from '../../test/helpers/coordinator.js';
+import { redisUrl } from '../../test/helpers/redis.js';
+import { webBuilt } from '../views/assets.js';
+import { toPoints } from '../views/history-view.js';
 
 let coord: TestCoordinator;
 const raw = new Redis(redisUrl());

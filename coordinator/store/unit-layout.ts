@@ -1,0 +1,98 @@
+/**
+ * The layout of a unit's hash (`job:{job}:u:{unit}`) and the constants that TypeScript and Lua share,
+ * named here and nowhere else. Like the keys (keys.ts), they are generated into the Lua prelude
+ * (`luaLayoutPrelude`), so a field name, a state letter or a constant cannot mean one thing in a script
+ * and another in the coordinator. docs/architecture.md describes each field.
+ */
+import { ERRORS, KIND_ERROR_CODES } from '../../protocol/index.js';
+import type { InputRef } from '../../workunits/index.js';
+
+/** Fields of the unit as a whole. */
+export const UNIT = {
+  /** open | valid | failed */
+  state: 'st',
+  /** replicas that must agree (min_quorum; 1 for a trusted host's solo unit) */
+  quorum: 'q',
+  /** replicas created so far; replica numbers are 0..n-1 */
+  replicas: 'n',
+  /** replicas wanted and not yet issued */
+  need: 'need',
+  /** results reported */
+  reported: 'ok',
+  /** error results reported */
+  errors: 'err',
+  /** replicas leased and not back */
+  out: 'out',
+  /** version, bumped on every change: the validator's optimistic concurrency */
+  version: 'v',
+  /** replica number of the canonical result */
+  canon: 'canon',
+} as const;
+
+/** Per-replica fields: the name is the prefix followed by the replica number (`h0`, `s1`, ...). */
+export const REPLICA = {
+  host: 'h',
+  account: 'a',
+  /** a REPLICA_STATE letter */
+  state: 's',
+  /** report deadline, epoch ms */
+  deadline: 'd',
+  /** the result JSON, or for an error the {code, message} JSON */
+  result: 'res',
+  /** CPU seconds the host reported */
+  cpu: 'c',
+  /** when the result or error arrived, epoch ms */
+  reportedAt: 't',
+  /** an OUTCOME letter, written once */
+  outcome: 'o',
+} as const;
+
+/** Marks of who already has a replica (`H:<host>`, `A:<account>`) and when a host handed one back (`RH:<host>`). */
+export const MARK = { host: 'H:', account: 'A:', handedBack: 'RH:' } as const;
+
+export const REPLICA_STATE = { leased: 'L', reported: 'R', error: 'E', noReply: 'T', released: 'X' } as const;
+export type ReplicaState = (typeof REPLICA_STATE)[keyof typeof REPLICA_STATE];
+
+export const OUTCOME = { valid: 'V', invalid: 'I' } as const;
+export type OutcomeLetter = (typeof OUTCOME)[keyof typeof OUTCOME];
+
+export const UNIT_STATE = { open: 'open', valid: 'valid', failed: 'failed' } as const;
+
+/** Constants both sides use. */
+export const SHARED = {
+  /** Recent average credit decays with BOINC's 7-day half-life. */
+  CREDIT_HALF_LIFE_MS: 7 * 86_400_000,
+  /** A host that handed a replica back gets that unit again only after this long (other hosts first). */
+  HANDBACK_COOLDOWN_MS: 10 * 60_000,
+} as const;
+
+export const replicaField = (field: keyof typeof REPLICA, r: number | string): string => `${REPLICA[field]}${r}`;
+
+/** The field of `job:{job}:slices` that holds one input slice's sha256. */
+export const sliceField = (ref: InputRef): string => `${ref.sha256}:${ref.offset}:${ref.length}`;
+
+const upper = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+/**
+ * Lua locals built from the tables above: `U_STATE = 'st'`, `R_HOST = 'h'` (used as `R_HOST .. r`),
+ * `M_HOST = 'H:'`, `RS_LEASED = 'L'`, `O_VALID = 'V'`, `US_OPEN = 'open'`, each SHARED constant, and
+ * FINAL_CODES, the set of kinds' error codes that retrying cannot fix.
+ */
+export function luaLayoutPrelude(): string {
+  const lines: string[] = [];
+  const emit = (prefix: string, table: Record<string, string | number>) => {
+    for (const [name, value] of Object.entries(table)) lines.push(`local ${prefix}${prefix ? upper(name) : name} = ${JSON.stringify(value)}`);
+  };
+  emit('U_', UNIT);
+  emit('R_', REPLICA);
+  emit('M_', MARK);
+  emit('RS_', REPLICA_STATE);
+  emit('O_', OUTCOME);
+  emit('US_', UNIT_STATE);
+  emit('', SHARED);
+  // Error codes that mean the unit's input is bad, whoever computes it (report.lua fails such a unit once
+  // its quorum of hosts agree on the code).
+  const final = KIND_ERROR_CODES.filter((c) => !ERRORS[c].retry).map((c) => `${c} = true`);
+  lines.push(`local FINAL_CODES = { ${final.join(', ')} }`);
+  return lines.join('\n');
+}
