@@ -15,7 +15,7 @@
  * here it is peak_power_thresh / 3 from the start, so a unit's result does not depend on what ran before.
  */
 import { lnUpperGamma } from './gamma.js';
-import type { GaussSpec } from './params.js';
+import type { GaussSpec } from './types.js';
 import { detExp } from './synthetic.js';
 
 export interface GaussFit {

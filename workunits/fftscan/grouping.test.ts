@@ -7,13 +7,13 @@ import type { Candidate, Detection } from './types.js';
 const runJob = runFftscanJob;
 
 describe('one signal, one candidate (issue 15)', () => {
-  it('three tones in 64 s of cf32 SigMF at 65,536 samples/s, --fft-size 65536 --max-drift 4: three candidates', () => {
+  it('three tones in 64 s of cf32 SigMF at 65,536 samples/s, --fft-size 65536 --max-drift 4: three candidates', async () => {
     const bytes = tonesData();
     const source = {
       format: 'sigmf', sha256: 'e'.repeat(64), datatype: 'cf32_le', dataOffset: 0, sampleRateHz: TONES_RATE,
       centreFrequencyHz: TONES_CENTRE_HZ, sampleCount: bytes.length / 8,
     };
-    const { plan, results, answer } = runJob({ source, fftSize: 65536, maxDrift: 4 }, bytes);
+    const { plan, results, answer } = await runJob({ source, fftSize: 65536, maxDrift: 4 }, bytes);
     expect(plan.unitsTotal).toBe(2); // two 32 s stretches: each tone crosses a unit border
     // Thousands of detections (every trial chirp near each tone, leaking bins, 127 spectra) ...
     expect(answer.detectionsFound).toBeGreaterThan(5000);
@@ -41,21 +41,21 @@ describe('one signal, one candidate (issue 15)', () => {
     expect(answer.best.spike?.snr).toBe(answer.candidates[0].snr);
   }, 60_000);
 
-  it('a weak signal is kept beside a strong one with thousands of detections, even at maxHitsPerUnit 2', () => {
+  it('a weak signal is kept beside a strong one with thousands of detections, even at maxHitsPerUnit 2', async () => {
     const source = {
       format: 'synthetic', seed: 3, sampleRateHz: 16384, centreFrequencyHz: 1e9, sampleCount: 1 << 20,
       signals: [{ offsetHz: -3000.2, driftHzPerS: 0, amplitude: 0.5 }, { offsetHz: 2500.5, driftHzPerS: 0.3, amplitude: 0.05 }],
     };
-    const { answer } = runJob({ source, fftSize: 16384, maxDrift: 2, maxHitsPerUnit: 2 });
+    const { answer } = await runJob({ source, fftSize: 16384, maxDrift: 2, maxHitsPerUnit: 2 });
     expect(answer.detectionsFound).toBeGreaterThan(2000);
     expect(answer.candidates).toHaveLength(2);
     expect(answer.candidates[1].frequencyHz - 1e9).toBeCloseTo(2500.5, 0);
     expect(answer.candidates[1].driftHzPerS).toBeCloseTo(0.3, 1);
   }, 30_000);
 
-  it('noise alone: no candidate at the default threshold', () => {
+  it('noise alone: no candidate at the default threshold', async () => {
     const source = { format: 'synthetic', seed: 11, sampleRateHz: 65536, centreFrequencyHz: 1e9, sampleCount: 1 << 22, signals: [] };
-    const { answer } = runJob({ source, fftSize: 65536, maxDrift: 1 });
+    const { answer } = await runJob({ source, fftSize: 65536, maxDrift: 1 });
     // 5 trial chirps x 127 spectra x 65,535 bins = 4.2e7 trials at e^-20 = 2.1e-9 each: 0.09 expected.
     expect(answer.candidates).toEqual([]);
     expect(answer.best.spike!.snr).toBeLessThan(20);

@@ -15,7 +15,9 @@ import { chirpLimitAt, PRESETS, type Preset, type PresetName } from './presets.j
 import { SETI_DEFAULT_ANALYSIS, setiChirpIndices, setiPlan, type SetiLengthPlan, type SetiPlan } from './setiathome.js';
 import { minChirpStep } from './spikes.js';
 import { chirpWork } from './work.js';
-import type { BasebandSource, Candidate, Detection, FilSource, SetiAnalysis, Source } from './types.js';
+import type {
+  BasebandSource, Candidate, Detection, DetectorSpec as DetectorSpecT, FilSource, GaussSpec as GaussSpecT, SetiAnalysis, Source,
+} from './types.js';
 
 const sha = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lower-case hex digits');
 const count = z.number().int().nonnegative();
@@ -184,25 +186,22 @@ export function resolveSettings(p: FftscanParams): SettingsOutcome {
   };
 }
 
-const GaussSpec = z.object({
+const GaussSpec: z.ZodType<GaussSpecT> = z.object({
   potLength: z.number().int().positive(), sigma: positive, tOffsetStart: count, tOffsetStop: count,
   powerThresh: positive, peakPowerThresh: positive, chiSqThresh: positive, nullChiSqThresh: nonNegative,
   rebin: z.number().int().positive(),
 });
-export type GaussSpec = z.infer<typeof GaussSpec>;
 const FoldSpec = z.object({ potLength: z.number().int().positive(), overlap: count });
 
-/** The searches a baseband unit runs on each de-chirped spectrum and power-over-time array. */
-export const DetectorSpec = z.object({
-  /** Spikes (false at lengths shorter than the threshold in bins, as SETI@home skips them). */
+/** The searches a baseband unit runs (types.ts DetectorSpec). */
+export const DetectorSpec: z.ZodType<DetectorSpecT> = z.object({
   spikes: z.boolean(),
   autocorr: z.object({ threshold: positive }).nullable(),
   gauss: GaussSpec.nullable(),
-  /** Pulses on trial chirps with |position| a multiple of `every`. */
   pulse: z.object({ every: z.number().int().positive(), thresh: positive, displayThresh: positive, fold: FoldSpec }).nullable(),
   triplet: z.object({ thresh: positive, fold: FoldSpec }).nullable(),
 });
-export type DetectorSpec = z.infer<typeof DetectorSpec>;
+export type DetectorSpec = DetectorSpecT;
 
 /**
  * The trial chirps' grid at one length: `stride` (position p is rate index p x stride: a drift of

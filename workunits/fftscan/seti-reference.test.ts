@@ -7,6 +7,7 @@
  * bench/seti-reference.ts; the spike windows are in spikes.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { yieldNow } from '../../test/helpers/fftscan-job.js';
 import { readFixture } from '../../test/helpers/fixtures.js';
 import type { Kernel } from '../kind.js';
 import kernelDefault from './kernel.js';
@@ -25,16 +26,16 @@ if (!planned.ok) throw new Error(planned.error.message);
 const units = Array.from({ length: planned.value.unitsTotal }, (_, i) => fftscan.unit(p, planned.value, i) as BasebandUnit);
 
 /** The plan's unit at this length, narrowed to grid positions [from, from + count); resumed half way once. */
-function runWindow(fftLength: number, from: number, count: number): { unit: BasebandUnit; result: Result } {
+async function runWindow(fftLength: number, from: number, count: number): Promise<{ unit: BasebandUnit; result: Result }> {
   const unit = { ...units.find((u) => u.fftLength === fftLength)!, chirpFrom: from, chirpCount: count };
   let s = kernel.init(unit, bytes);
   // Past the FFT blocks into the power-over-time searches, checkpoint (JSON, as a worker writes it),
   // and resume from it: the waterfall is rebuilt, the result is the same.
   // (The searches are the last few per cent of these windows' items.)
-  while (!kernel.step(s, 1) && kernel.progress(s) < 0.95);
+  for (let k = 1; !kernel.step(s, 1) && kernel.progress(s) < 0.95; k++) if (k % 256 === 0) await yieldNow();
   expect(kernel.progress(s)).toBeLessThan(1);
   s = kernel.init(unit, bytes, JSON.parse(JSON.stringify(kernel.checkpoint(s))));
-  while (!kernel.step(s, 97));
+  while (!kernel.step(s, 97)) await yieldNow();
   return { unit, result: kernel.result(s) };
 }
 
@@ -53,8 +54,8 @@ describe('SETI@home reference unit: Gaussians, triplets, autocorrelation and the
     ['Gaussians 49.4516 Hz/s', 16384, 6909, 1],
   ];
   for (const [name, L, from, count] of windows) {
-    it(`${name} (FFT ${L})`, () => {
-      const { unit, result } = runWindow(L, from, count);
+    it(`${name} (FFT ${L})`, async () => {
+      const { unit, result } = await runWindow(L, from, count);
       const rates = unitChirpIndices(unit).map((i) => i * unit.minChirpStep);
       const inWindow = OFFICIAL_DETECTIONS.filter((o) => o.fftLength === L && rates.some((r) => Math.abs(r - o.driftHzPerS) < 1e-6));
       expect(inWindow.length).toBeGreaterThan(0);
@@ -67,8 +68,8 @@ describe('SETI@home reference unit: Gaussians, triplets, autocorrelation and the
     }, 60_000);
   }
 
-  it('the best pulse (below its threshold) at -30.6910 Hz/s, FFT 512', () => {
-    const { result } = runWindow(512, -134, 1);
+  it('the best pulse (below its threshold) at -30.6910 Hz/s, FFT 512', async () => {
+    const { result } = await runWindow(512, -134, 1);
     expect(result.detections.filter((d) => d.type === 'pulse')).toEqual([]);
     const best = result.best.pulse!;
     expect(matches(OFFICIAL_BEST_PULSE, best, geometry)).toBe(true);

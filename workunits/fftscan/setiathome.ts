@@ -21,7 +21,7 @@
  */
 import { inverseLnUpperGamma } from './gamma.js';
 import { detLog } from './synthetic.js';
-import type { SetiAnalysis } from './types.js';
+import type { FoldSpec, GaussSpec, SetiAnalysis } from './types.js';
 
 /** The reference work unit's analysis_cfg: the setiathome preset's settings for other recordings. */
 export const SETI_DEFAULT_ANALYSIS: SetiAnalysis = {
@@ -36,27 +36,6 @@ export const SETI_DEFAULT_ANALYSIS: SetiAnalysis = {
 
 const f32 = Math.fround;
 
-/** Gaussian fit settings at one FFT length. */
-export interface GaussPlan {
-  potLength: number;
-  /** Beam sigma in PoT bins, and the offsets of the sliding fit: [tOffsetStart, tOffsetStop). */
-  sigma: number;
-  tOffsetStart: number;
-  tOffsetStop: number;
-  powerThresh: number;
-  peakPowerThresh: number;
-  chiSqThresh: number;
-  nullChiSqThresh: number;
-  /** Spectra per PoT bin (the chi-square's rebinning factor). */
-  rebin: number;
-}
-
-/** Pulse and triplet settings at one FFT length: PoT segments of one beam crossing, overlapping. */
-export interface FoldPlan {
-  potLength: number;
-  overlap: number;
-}
-
 export interface SetiLengthPlan {
   fftLength: number;
   /** Chirp step here before rounding to the grid, Hz/s; positions 0 ..= `positions` of each sign. */
@@ -64,11 +43,11 @@ export interface SetiLengthPlan {
   positions: number;
   spikes: boolean;
   autocorr: boolean;
-  gauss: GaussPlan | null;
+  gauss: GaussSpec | null;
   /** Pulses on no trial chirp, on every other one (|position| even), or on all. */
   pulseEvery: 0 | 1 | 2;
   triplet: boolean;
-  fold: FoldPlan;
+  fold: FoldSpec;
 }
 
 export interface SetiPlan {
@@ -105,7 +84,7 @@ function positionsWithin(step: number, limit: number): number {
 }
 
 /** Pulse PoT length and overlap at a PoT of `full` spectra (the client's GetPulsePoTLen). */
-function foldPlan(cfg: SetiAnalysis, full: number, durationF: number, beamRate: number): FoldPlan {
+function foldPlan(cfg: SetiAnalysis, full: number, durationF: number, beamRate: number): FoldSpec {
   const binRate = full / durationF;
   const binsPerBeam = beamRate * durationF < cfg.pulseBeams || beamRate === 0 ? full : binRate / beamRate;
   const round = (v: number) => Math.trunc(v + 0.5);

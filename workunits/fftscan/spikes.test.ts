@@ -61,8 +61,8 @@ describe('spike search on synthetic signals', () => {
     ],
   };
 
-  it('recovers injected tones within one bin and one drift step, across units', () => {
-    const { plan, answer } = runJob({ source, fftSizes: [L], maxDrift: 1.2, opsPerUnit: 2e8 });
+  it('recovers injected tones within one bin and one drift step, across units', async () => {
+    const { plan, answer } = await runJob({ source, fftSizes: [L], maxDrift: 1.2, opsPerUnit: 2e8 });
     expect(plan.unitsTotal).toBeGreaterThan(1);
     const bin = fs / L, step = 0.5 * (fs / L) ** 2;
     for (const sig of source.signals) {

@@ -136,6 +136,38 @@ export interface SetiAnalysis {
   beamWidthDeg: number;
 }
 
+/** SETI@home's Gaussian fit at one FFT length (setiathome.ts). */
+export interface GaussSpec {
+  potLength: number;
+  /** Beam sigma in PoT elements; fits slide over offsets [tOffsetStart, tOffsetStop). */
+  sigma: number;
+  tOffsetStart: number;
+  tOffsetStop: number;
+  powerThresh: number;
+  peakPowerThresh: number;
+  chiSqThresh: number;
+  nullChiSqThresh: number;
+  /** Spectra summed into each PoT element (the chi-square's rebinning factor). */
+  rebin: number;
+}
+
+/** Pulse and triplet PoT segments: one beam crossing of spectra, overlapping. */
+export interface FoldSpec {
+  potLength: number;
+  overlap: number;
+}
+
+/** The searches a baseband unit runs on each de-chirped spectrum and power-over-time array. */
+export interface DetectorSpec {
+  /** Spikes (false at lengths shorter than the threshold in bins, as SETI@home skips them). */
+  spikes: boolean;
+  autocorr: { threshold: number } | null;
+  gauss: GaussSpec | null;
+  /** Pulses on trial chirps with |position| a multiple of `every`. */
+  pulse: { every: number; thresh: number; displayThresh: number; fold: FoldSpec } | null;
+  triplet: { thresh: number; fold: FoldSpec } | null;
+}
+
 /** A SETI@home work unit: the whole file is the input (it is small); the kernel decodes it. */
 export interface SahSource extends BasebandInfo {
   format: 'sah';

@@ -5,7 +5,7 @@
  * pulses and triplets. Items are what a kernel slice counts, a checkpoint records and progress reports,
  * so a slice never holds more than one bin's folding however long the recording.
  */
-import type { DetectorSpec } from './params.js';
+import type { DetectorSpec } from './types.js';
 
 const fftOps = (l: number): number => 5 * l * Math.log2(l);
 
