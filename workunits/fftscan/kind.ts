@@ -95,7 +95,7 @@ const fftscan: Kind<FftscanParams, UnitSpec, Result, Answer> = {
     const finite = (d: { snr: number; frequencyHz: number; driftHzPerS: number; timeS: number }) =>
       Number.isFinite(d.snr) && Number.isFinite(d.frequencyHz) && Number.isFinite(d.driftHzPerS) && Number.isFinite(d.timeS);
     return result.signals.length <= unit.maxHits && result.detections.length <= unit.maxHits
-      && result.signals.every((c) => finite(c) && c.snr > c.threshold) && result.detections.every(finite)
+      && result.signals.every((c) => finite(c) && c.snr >= c.threshold) && result.detections.every(finite)
       && result.detections.length <= result.detectionCount;
   },
 
