@@ -239,20 +239,24 @@ export class BasebandScan {
   };
 
   private foldItem(j: number, w: ChirpWork, f: number): void {
-    const d = this.u.detectors, L = this.L, fs = this.src.sampleRateHz;
+    const d = this.u.detectors, L = this.L;
     const nseg = w.segments.length;
     const bin = 1 + Math.floor(f / nseg), t0 = w.segments[f % nseg];
-    const fold = (d.pulse ?? d.triplet)!.fold;
-    const len = Math.min(fold.potLength, this.starts.length);
+    const len = Math.min((d.pulse ?? d.triplet)!.fold.potLength, this.starts.length);
     if (this.seg.length !== len) this.seg = new Float32Array(len);
-    const wf = this.waterfall!;
-    for (let i = 0; i < len; i++) this.seg[i] = wf[(t0 + i) * L + bin];
-    const at = (bins: number) => (this.u.blockFrom + (t0 + bins + 0.5) * L) / fs;
+    const wf = this.waterfall!, seg = this.seg;
+    for (let i = 0, at = t0 * L + bin; i < len; i++, at += L) seg[i] = wf[at];
+    const at = this.foldAt;
+    at.j = j;
+    at.bin = bin;
+    at.t0 = t0;
     if (w.triplet) {
-      for (const t of findTriplets(this.seg, d.triplet!.thresh)) {
+      const found = findTriplets(seg, d.triplet!.thresh);
+      for (let k = 0; k < found.length; k++) {
+        const t = found[k];
         const det: Detection = {
-          ...this.detection('triplet', j, bin, at(t.midpoint)), snr: t.power, power: t.power, meanPower: t.meanPower,
-          periodS: (t.period * L) / fs, threshold: d.triplet!.thresh,
+          ...this.detection('triplet', j, bin, this.segmentTime(t.midpoint)), snr: t.power, power: t.power, meanPower: t.meanPower,
+          periodS: (t.period * L) / this.src.sampleRateHz, threshold: d.triplet!.thresh,
         };
         this.found.add(det);
         this.found.offerBest('triplet', det);
@@ -262,16 +266,30 @@ export class BasebandScan {
       const p = d.pulse!;
       this.pulsePlan ??= new PulsePlan(len, new PulseThresholds(p.thresh, p.displayThresh));
       this.folder ??= new WasmFolder(len);
-      const timeS = at(Math.trunc(len / 2));
-      const asDetection = (k: PulseFold): Detection => ({
-        ...this.detection('pulse', j, bin, timeS), snr: k.snr, power: k.power - 1, meanPower: k.meanPower, score: k.score,
-        threshold: k.threshold, periodS: (k.period * L) / fs,
-      });
-      const reported = findPulse(this.seg, this.pulsePlan, p.displayThresh, this.folder, (k) => {
-        const cur = this.found.bestOf('pulse');
-        if (!cur || k.score > cur.score!) this.found.offerBest('pulse', asDetection(k));
-      });
-      if (reported) this.found.add(asDetection(reported));
+      const reported = findPulse(seg, this.pulsePlan, p.displayThresh, this.folder, this.onPulse);
+      if (reported) this.found.add(this.pulseDetection(reported));
     }
   }
+
+  /** Chirp, bin and first spectrum of the segment being searched (for the callbacks below). */
+  private readonly foldAt = { j: 0, bin: 0, t0: 0 };
+
+  /** Time of a position (in spectra, from the segment's start) in the segment being searched. */
+  private segmentTime(bins: number): number {
+    return (this.u.blockFrom + (this.foldAt.t0 + bins + 0.5) * this.L) / this.src.sampleRateHz;
+  }
+
+  private pulseDetection(k: PulseFold): Detection {
+    const { j, bin } = this.foldAt, len = this.seg.length;
+    return {
+      ...this.detection('pulse', j, bin, this.segmentTime(Math.trunc(len / 2))), snr: k.snr, power: k.power - 1, meanPower: k.meanPower,
+      score: k.score, threshold: k.threshold, periodS: (k.period * this.L) / this.src.sampleRateHz,
+    };
+  }
+
+  /** A fold above its display level: the best pulse, when it beats the best so far. */
+  private readonly onPulse = (k: PulseFold): void => {
+    const cur = this.found.bestOf('pulse');
+    if (!cur || k.score > cur.score!) this.found.offerBest('pulse', this.pulseDetection(k));
+  };
 }

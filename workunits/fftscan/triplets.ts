@@ -17,6 +17,10 @@ export interface Triplet {
   midpoint: number;
 }
 
+const NONE: Triplet[] = [];
+/** Positions of the pulses of the current segment (reused: this runs for every bin and segment). */
+let above = new Int32Array(64);
+
 /** Every triplet in segment `x`, in SETI@home's order (pairs of pulses by position). */
 export function findTriplets(x: Float32Array, thresh: number): Triplet[] {
   const len = x.length;
@@ -24,12 +28,21 @@ export function findTriplets(x: Float32Array, thresh: number): Triplet[] {
   for (let i = 0; i < len; i++) total += x[i];
   const mean = Math.fround(total / len);
   const cut = Math.fround(thresh * mean);
-  const above: number[] = [];
-  for (let i = 0; i < len; i++) if (x[i] >= cut) above.push(i);
+  let count = 0;
+  for (let i = 0; i < len; i++) {
+    if (x[i] >= cut) {
+      if (count === above.length) {
+        const grown = new Int32Array(2 * count);
+        grown.set(above);
+        above = grown;
+      }
+      above[count++] = i;
+    }
+  }
+  if (count <= 2) return NONE;
   const out: Triplet[] = [];
-  if (above.length <= 2) return out;
-  for (let i = 0; i < above.length - 1; i++) {
-    for (let n = i + 1; n < above.length; n++) {
+  for (let i = 0; i < count - 1; i++) {
+    for (let n = i + 1; n < count; n++) {
       const a = above[i], b = above[n];
       const mid = (a + b) / 2, floorMid = Math.floor(mid);
       let peak = Math.max(x[a], x[b]);
