@@ -5,8 +5,10 @@
  * is the score; the delay is reported as k / sample rate, as SETI@home does. A signal whose power repeats
  * across the band (an echo: a copy of itself delayed by tau) shows as a peak at that delay.
  *
- * The DCT runs on the wasm FFT: v_n = x_2n, v_(N-1-n) = x_(2n+1), V = FFT(v), Y_k = 2 Re(e^(-i pi k / 2N) V_k),
- * with the twiddles from `cisCycles` (double add/sub/mul only), so every host gets the same bits.
+ * The DCT runs on the wasm FFT at half the length (the spectrum is real): v_n = x_2n, v_(N-1-n) =
+ * x_(2n+1); z_m = v_2m + i v_(2m+1), Z = FFT_(N/2)(z); V_k = (Z_k + conj Z_(N/2-k)) / 2 - i e^(-2 pi i k/N)
+ * (Z_k - conj Z_(N/2-k)) / 2; Y_k = 2 Re(e^(-i pi k / 2N) V_k). Twiddles come from `cisCycles` (double
+ * add/sub/mul only) and the arithmetic is IEEE double in a fixed order, so every host gets the same bits.
  */
 import { cisCycles, Fft } from './fft.js';
 
@@ -20,38 +22,54 @@ export interface AutocorrPeak {
 /** DCT-II and peak search for spectra of one length; keeps its own FFT plan and twiddles. */
 export class Autocorrelator {
   private readonly plan: Fft;
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
+  /** e^(-2 pi i k / N) and e^(-i pi k / 2N), k < N/2. */
+  private readonly twRe: Float64Array;
+  private readonly twIm: Float64Array;
+  private readonly shRe: Float64Array;
+  private readonly shIm: Float64Array;
   private readonly sq: Float64Array;
 
   constructor(readonly n: number) {
-    this.plan = new Fft(n);
     const half = n / 2;
-    this.cos = new Float64Array(half);
-    this.sin = new Float64Array(half);
+    this.plan = new Fft(half);
+    this.twRe = new Float64Array(half);
+    this.twIm = new Float64Array(half);
+    this.shRe = new Float64Array(half);
+    this.shIm = new Float64Array(half);
     this.sq = new Float64Array(half);
     const cs = new Float64Array(2);
     for (let k = 0; k < half; k++) {
+      cisCycles(-k / n, cs);
+      this.twRe[k] = cs[0];
+      this.twIm[k] = cs[1];
       cisCycles(-k / (4 * n), cs);
-      this.cos[k] = cs[0];
-      this.sin[k] = cs[1];
+      this.shRe[k] = cs[0];
+      this.shIm[k] = cs[1];
     }
   }
 
   /** The squared autocorrelation's peak over delays 1 .. N/2 - 1 of power spectrum `p` (length n). */
   peak(p: Float32Array): AutocorrPeak {
     const { n, plan } = this;
-    const half = n / 2;
-    for (let i = 0; i < half; i++) {
-      plan.re[i] = p[2 * i];
-      plan.re[n - 1 - i] = p[2 * i + 1];
+    const half = n / 2, quarter = n / 4;
+    // z_m = v_2m + i v_(2m+1), with v the even elements ascending and then the odd ones descending.
+    for (let m = 0; m < quarter; m++) {
+      plan.re[m] = p[4 * m];
+      plan.im[m] = p[4 * m + 2];
+      plan.re[half - 1 - m] = p[4 * m + 3];
+      plan.im[half - 1 - m] = p[4 * m + 1];
     }
-    plan.im.fill(0);
-    const v = plan.forward();
+    const z = plan.forward();
     let total = 0;
     for (let k = 0; k < half; k++) {
-      // Y_k = 2 Re((cos - i sin)(V_k)), the twiddle being e^(-i pi k / 2N) = cis(-k / 4N cycles).
-      const y = Math.fround(2 * (this.cos[k] * v.re[k] - this.sin[k] * v.im[k]));
+      const c = k === 0 ? 0 : half - k;
+      const ar = z.re[k], ai = z.im[k], br = z.re[c], bi = -z.im[c];
+      // Even and odd parts of the real sequence's spectrum at k.
+      const er = 0.5 * (ar + br), ei = 0.5 * (ai + bi);
+      const or = 0.5 * (ai - bi), oi = -0.5 * (ar - br);
+      const vr = er + (this.twRe[k] * or - this.twIm[k] * oi);
+      const vi = ei + (this.twRe[k] * oi + this.twIm[k] * or);
+      const y = Math.fround(2 * (this.shRe[k] * vr - this.shIm[k] * vi));
       const s = Math.fround(y * y);
       this.sq[k] = s;
       total += s;
