@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TONES, TONES_CENTRE_HZ, TONES_RATE, tonesData } from '../../test/helpers/tones.js';
 import { runFftscanJob } from '../../test/helpers/fftscan-job.js';
-import { Grouper, mergeSignals, singleSignal, type GroupScale } from './grouping.js';
+import { Grouper, mergeSignals, sameSignal, singleSignal, type GroupScale } from './grouping.js';
 import type { Candidate, Detection } from './types.js';
 
 const runJob = runFftscanJob;
@@ -110,5 +110,30 @@ describe('mergeSignals', () => {
     expect(a.merged.map((c) => [c.snr, c.detections])).toEqual([[60, 1], [50, 3], [25, 1]]);
     expect(a.indexOf).toEqual([1, 1, 1, 2, 0]);
     expect(a.merged[1]).toMatchObject({ startS: 0, endS: 64, driftHzPerS: 0.5 });
+  });
+
+  it('compares only signals whose reach overlaps, and misses no pair that is one signal', () => {
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const list = Array.from({ length: 300 }, () => {
+      const t0 = rnd() * 60, t1 = t0 + rnd() * 20;
+      const c = sig(1000 + rnd() * 6000, (rnd() - 0.5) * 4, t0, t1, 21 + rnd() * 10, rnd() < 0.5 ? 1024 : 16384);
+      return { ...c, driftErrHzPerS: rnd() * 0.05, bandwidthHz: rnd() * 5 };
+    });
+    const bin = (c: Candidate) => 16384 / c.fftLength!, gap = (c: Candidate) => (2 * c.fftLength!) / 16384;
+    // Every pair, the slow way.
+    const parent = list.map((_, i) => i);
+    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+    for (let i = 0; i < list.length; i++) {
+      for (let j = i + 1; j < list.length; j++) {
+        if (sameSignal(list[i], list[j], bin, Math.max(gap(list[i]), gap(list[j])))) parent[Math.max(find(i), find(j))] = Math.min(find(i), find(j));
+      }
+    }
+    const { indexOf } = mergeSignals(list, bin, gap);
+    expect(new Set(indexOf).size).toBeLessThan(list.length - 50);
+    expect(new Set(indexOf).size).toBeGreaterThan(10);
+    for (let i = 0; i < list.length; i++) {
+      for (let j = i + 1; j < list.length; j++) expect(indexOf[i] === indexOf[j]).toBe(find(i) === find(j));
+    }
   });
 });

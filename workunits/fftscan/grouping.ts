@@ -351,16 +351,23 @@ export function mergeSignals(
     while (parent[i] !== i) i = parent[i] = parent[parent[i]];
     return i;
   };
-  // Sorting by start time lets each signal look only at those that start before it ends (plus the gap).
-  const order = list.map((_, i) => i).sort((i, j) => list[i].startS - list[j].startS || i - j);
+  // Each signal's reach in position (frequency, or delay) over its span and the gap either side, with
+  // every tolerance `sameSignal` allows: two signals can be one only where their reaches overlap. A sweep
+  // over the reaches sorted by their low edge compares only those pairs.
   const maxGap = list.reduce((m, c) => Math.max(m, gapS(c)), 0);
-  for (let x = 0; x < order.length; x++) {
-    const a = list[order[x]];
-    for (let y = x + 1; y < order.length; y++) {
-      const b = list[order[y]];
-      if (b.startS - a.endS > maxGap) break;
+  const far = list.reduce((m, c) => Math.max(m, (c.endS - c.startS) / 2), 0) + maxGap;
+  const reach = list.map((c, i) => {
+    const t0 = c.startS - maxGap, t1 = c.endS + maxGap;
+    const slack = c.bandwidthHz / 2 + 2 * binHz(c) + (byDelay(c.type) ? 0 : 2 * c.driftErrHzPerS * far);
+    const a = positionAt(c, t0), b = positionAt(c, t1);
+    return { i, lo: Math.min(a, b) - slack, hi: Math.max(a, b) + slack };
+  }).sort((x, y) => x.lo - y.lo || x.i - y.i);
+  for (let x = 0; x < reach.length; x++) {
+    const a = list[reach[x].i];
+    for (let y = x + 1; y < reach.length && reach[y].lo <= reach[x].hi; y++) {
+      const b = list[reach[y].i];
       if (sameSignal(a, b, binHz, Math.max(gapS(a), gapS(b)))) {
-        const ra = find(order[x]), rb = find(order[y]);
+        const ra = find(reach[x].i), rb = find(reach[y].i);
         if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
       }
     }
