@@ -13,13 +13,13 @@ import type { BasebandSource, Candidate, Detection, FilSource } from './types.js
 export interface Answer {
   /** Signals, strongest first (snr / threshold), at most maxCandidates. */
   candidates: Candidate[];
-  /** reportDetections: every detection, strongest first; `signal` indexes `candidates`. */
+  /** reportDetections: the detections (at most maxCandidates), strongest first; `signal` indexes `candidates`. */
   detections?: Detection[];
   /** The best detection of each type, even below its threshold. */
   best: Best;
   /** Signals found but not in `candidates`: over a unit's maxHitsPerUnit or the answer's maxCandidates. */
   dropped: number;
-  /** Detections above the threshold in all units, and those not listed (over a unit's maxHitsPerUnit). */
+  /** Detections above the threshold in all units, and those not listed (over maxHitsPerUnit or maxCandidates). */
   detectionsFound: number;
   droppedDetections: number;
   unitsMerged: number;
@@ -89,7 +89,10 @@ export function assembleAnswer(
         list.push(g === undefined || g >= kept.length ? rest : { ...rest, signal: g });
       }
     });
-    answer.detections = list.sort(detectionOrder);
+    // As many detections as signals at most: the strongest, the rest counted.
+    list.sort(detectionOrder);
+    answer.droppedDetections += Math.max(0, list.length - opts.maxCandidates);
+    answer.detections = list.slice(0, opts.maxCandidates);
   }
   return answer;
 }
