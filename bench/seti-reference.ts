@@ -77,14 +77,14 @@ function runPart(k: number, n: number, lengths: number[] | null, out: string | u
   const mine = Array.from({ length: plan.unitsTotal }, (_, i) => i).filter((i) => i % n === k)
     .filter((i) => !lengths || lengths.includes((fftscan.unit(p, plan, i) as BasebandUnit).fftLength))
     .filter((i) => !units.some((u) => u.index === i));
-  for (const index of mine) {
+  for (const [n, index] of mine.entries()) {
     const u = fftscan.unit(p, plan, index) as BasebandUnit;
     const t = performance.now();
     const s = kernel.init(u, bytes);
     while (!kernel.step(s, 1 << 12));
     const run = { index, fftLength: u.fftLength, result: kernel.result(s), seconds: (performance.now() - t) / 1000, ops: fftscan.ops(u) };
     units.push(run);
-    console.error(`unit ${index} (${units.length}/${mine.length}): FFT ${u.fftLength}, ${u.chirpCount} chirps, ${run.result.detections.length} detections, ${run.seconds.toFixed(0)} s`);
+    console.error(`unit ${index} (${n + 1} of ${mine.length} to run): FFT ${u.fftLength}, ${u.chirpCount} chirps, ${run.result.detections.length} detections, ${run.seconds.toFixed(0)} s`);
     if (out) writeFileSync(out, JSON.stringify({ part: `${k}/${n}`, units, seconds: (performance.now() - t0) / 1000 }));
   }
   return { part: `${k}/${n}`, units, seconds: (performance.now() - t0) / 1000 };
