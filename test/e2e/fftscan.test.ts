@@ -1,12 +1,13 @@
 /**
  * End to end with real processes: redis + a coordinator + two workers (each job's units validated by two
  * hosts). The signal scan on the filterbank sample submitted with the CLI, the SETI@home reference unit
- * narrowed to the chirps around its best official spike, and a seeded synthetic tone; the answers'
- * candidates and the waterfall pictures served for them.
+ * narrowed to the chirps around its best official spike, a seeded synthetic tone, and issue 15's three
+ * tones (a SigMF recording written here and submitted with the CLI); the answers' candidates and the
+ * waterfall pictures served for them.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Keys } from '../../coordinator/store/keys.js';
@@ -17,6 +18,7 @@ import { sahSource } from '../../workunits/fftscan/sah.js';
 import { taylorSearch } from '../../workunits/fftscan/taylor.js';
 import type { Candidate } from '../../workunits/fftscan/types.js';
 import { fixturePath } from '../helpers/fixtures.js';
+import { TONES, TONES_CENTRE_HZ, TONES_RATE, writeTonesSigmf } from '../helpers/tones.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import {
   ROOT, cli, startCoordinatorProcess, startWorkerProcess, submitJob, tokenHeaders, waitForJobEnd, type Proc,
@@ -37,6 +39,7 @@ beforeAll(async () => {
   url = coord.url;
 });
 
+// Timeouts are generous: the workers compute at nice 19 on a machine other test files keep busy.
 // Each test gets two fresh workers. A worker estimates a unit's run time from the speed it measured on
 // the kind's earlier units, and fftscan's drift units (tiny, overhead-bound) make a spike unit look far
 // too slow: a worker that has just done the filterbank job hands the reference unit back as unable to
@@ -90,10 +93,16 @@ async function expectSvg(jobId: string, n: number, c: Candidate): Promise<string
 }
 
 function expectCandidateShape(c: Candidate): void {
-  expect(Object.keys(c).sort()).toEqual(expect.arrayContaining(['driftHzPerS', 'frequencyHz', 'snr', 'timeS', 'type']));
-  for (const k of ['frequencyHz', 'driftHzPerS', 'snr', 'timeS'] as const) expect(Number.isFinite(c[k]), k).toBe(true);
-  expect(['spike', 'drift']).toContain(c.type);
+  expect(Object.keys(c).sort()).toEqual(expect.arrayContaining([
+    'bandwidthHz', 'detections', 'driftErrHzPerS', 'driftHzPerS', 'endHz', 'endS', 'frequencyHz', 'snr', 'startHz', 'startS', 'threshold', 'timeS', 'type',
+  ]));
+  for (const k of ['frequencyHz', 'driftHzPerS', 'snr', 'timeS', 'startS', 'endS', 'startHz', 'endHz'] as const) expect(Number.isFinite(c[k]), k).toBe(true);
+  expect(c.snr).toBeGreaterThan(c.threshold);
+  expect(c.detections).toBeGreaterThanOrEqual(1);
+  expect(['spike', 'drift', 'gaussian', 'pulse', 'triplet', 'autocorr']).toContain(c.type);
 }
+
+const track = (c: { frequencyHz: number; driftHzPerS: number; snr: number }) => [c.frequencyHz, c.driftHzPerS, c.snr];
 
 describe('signal scan end to end', () => {
   it('scans the filterbank sample submitted with the CLI; drifts strongest first, with pictures', async () => {
@@ -103,16 +112,17 @@ describe('signal scan end to end', () => {
     const doc = JSON.parse(sub.stdout) as JobDoc;
     expect(doc).toMatchObject({ kind: 'fftscan', state: 'done', public: false });
     const result = doc.result as { candidates: Candidate[]; dropped: number; unitsMerged: number; failedUnits: number[] };
+    expect(result).not.toHaveProperty('detections'); // only the setiathome preset lists every detection
     expect(result).toMatchObject({ dropped: 0, unitsMerged: doc.progress.unitsTotal, failedUnits: [] });
     const { candidates } = result;
     expect(Array.isArray(candidates)).toBe(true);
     expect(candidates.length).toBeGreaterThan(0);
     candidates.forEach(expectCandidateShape);
-    for (const c of candidates) expect(c).toMatchObject({ type: 'drift', timeS: 0 });
+    for (const c of candidates) expect(c).toMatchObject({ type: 'drift', timeS: 0, detections: 1 });
     for (let i = 1; i < candidates.length; i++) expect(candidates[i - 1].snr).toBeGreaterThanOrEqual(candidates[i].snr);
     // The grid's answer is the Taylor search of the whole file (one unit covers its 1024 channels).
     const direct = taylorSearch(readFilterbank(new Uint8Array(readFileSync(join(ROOT, FIL_ARG)))), { maxDriftHzPerS: 10, snrThreshold: 6 });
-    expect(candidates).toEqual(direct);
+    expect(candidates.map(track)).toEqual(direct.map(track));
     await expectValidatedByTwoHosts(doc.id, doc.progress.unitsTotal);
 
     await expectSvg(doc.id, 0, candidates[0]);
@@ -134,7 +144,7 @@ describe('signal scan end to end', () => {
     expect(none.status).toBe(404);
     expect(((await none.json()) as { error: { message: string } }).error.message).toContain('jobs of kind keysearch have no pictures');
     await fetch(`${url}/api/jobs/${keys}`, { method: 'DELETE', headers: tokenHeaders() });
-  }, 90_000);
+  }, 300_000);
 
   it('finds the best official spike of the SETI@home reference unit (narrowed chirp grid)', async () => {
     // The full analysis is 2.7e12 FLOP. This one: FFT 131072 only, and chirp resolution 27 x 0.333, so
@@ -148,17 +158,22 @@ describe('signal scan end to end', () => {
     expect(sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     const id = await submitJob(url, {
       kind: 'fftscan', name: 'seti reference, narrowed',
-      params: { source: sahSource(bytes, sha256), fftSize: 131072, maxDrift: 5.3, chirpResolution: 0.333 * 27 },
+      // Spikes only: the other four searches have their own tests (seti-reference.test.ts).
+      params: { source: sahSource(bytes, sha256), fftSize: 131072, maxDrift: 5.3, chirpResolution: 0.333 * 27, detectors: ['spike'] },
     });
     const early = await picture(id, 0);
     expect(early.status).toBe(404);
     expect(((await early.json()) as { error: { message: string } }).error.message).toMatch(/pictures exist once it is done/);
 
-    const doc = await waitForJobEnd(url, id, 90_000);
+    const doc = await waitForJobEnd(url, id, 240_000);
     expect(doc.state).toBe('done');
     const best = SETIATHOME_REFERENCE_SPIKES.reduce((a, b) => (b.snr > a.snr ? b : a));
     expect(best).toMatchObject({ frequencyHz: 1418918910.9886, driftHzPerS: 5.2905, snr: 23.7865 });
-    const top = (doc.result as { candidates: Candidate[] }).candidates[0];
+    const result = doc.result as { candidates: Candidate[]; detections: Array<Candidate & { signal?: number }> };
+    const top = result.candidates[0];
+    // The setiathome preset (the default for .sah) also lists the detections, each with its signal.
+    expect(result.detections.length).toBeGreaterThanOrEqual(result.candidates.length);
+    expect(result.detections.filter((d) => d.signal === 0).map((d) => d.snr)).toContain(top.snr);
     expectCandidateShape(top);
     const fs = sahSource(bytes, sha256).sampleRateHz;
     expect(top).toMatchObject({ type: 'spike', fftLength: 131072 });
@@ -169,7 +184,7 @@ describe('signal scan end to end', () => {
 
     const svg = await expectSvg(id, 0, top);
     expect(svg).toContain('FFT 131072, de-chirped');
-  }, 90_000);
+  }, 300_000);
 
   it('finds a seeded synthetic tone within one bin and one drift step', async () => {
     const fs = 65536, L = 16384, centre = 1.42e9;
@@ -183,7 +198,7 @@ describe('signal scan end to end', () => {
         fftSize: L, maxDrift: 20, chirpResolution: 1,
       },
     });
-    const doc = await waitForJobEnd(url, id, 60_000);
+    const doc = await waitForJobEnd(url, id, 240_000);
     expect(doc.state).toBe('done');
     const { candidates } = doc.result as { candidates: Candidate[] };
     candidates.forEach(expectCandidateShape);
@@ -196,5 +211,29 @@ describe('signal scan end to end', () => {
 
     // No recording is stored: the coordinator regenerates the samples from the seed to draw it.
     await expectSvg(id, 0, top);
-  }, 90_000);
+  }, 300_000);
+
+  it('issue 15: three tones in a 64 s cf32 SigMF recording, --fft-size 65536 --max-drift 4, are three candidates', async () => {
+    const meta = writeTonesSigmf();
+    try {
+      const sub = await cli(['submit', 'fftscan', meta, '--coordinator', url, '--fft-size', '65536', '--max-drift', '4', '--wait', '--json']);
+      expect(sub.code, sub.stderr).toBe(0);
+      const doc = JSON.parse(sub.stdout) as JobDoc;
+      expect(doc).toMatchObject({ kind: 'fftscan', state: 'done' });
+      const result = doc.result as { candidates: Candidate[]; dropped: number; detectionsFound: number };
+      expect(result.detectionsFound).toBeGreaterThan(5000);
+      expect(result.dropped).toBe(0);
+      expect(result.candidates).toHaveLength(3);
+      result.candidates.forEach(expectCandidateShape);
+      for (const tone of TONES) {
+        const c = result.candidates.find((x) => Math.abs(x.frequencyHz - TONES_CENTRE_HZ - tone.offsetHz) <= TONES_RATE / 65536);
+        expect(c, `tone at ${tone.offsetHz} Hz`).toBeDefined();
+        // Within one trial step (0.5 Hz/s); the steady tone says 0.
+        expect(Math.abs(c!.driftHzPerS - tone.driftHzPerS)).toBeLessThanOrEqual(0.5);
+      }
+      await expectValidatedByTwoHosts(doc.id, doc.progress.unitsTotal);
+    } finally {
+      rmSync(dirname(meta), { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -1,34 +1,54 @@
 /**
  * Do two results of one unit agree? The kernel is deterministic, so replicas normally match bit for
  * bit; the tolerance is for hosts that differ anyway (another engine's f32 rounding in a future kernel,
- * a different version of a decoder). Hits agree when they are of the same type and FFT length, within a
- * bin in frequency, a trial step in drift and a block in time, with scores within 1%. A hit within 1%
- * of the threshold (or of the weakest hit kept, when a unit had to drop hits) may be missing from the
- * other replica: rounding can put it on either side of the cut.
+ * a different version of a decoder). Signals and detections agree when they are of the same type and
+ * FFT length, within a bin in frequency, a trial step in drift and a block in time, with scores within
+ * 1%. One within 1% of its threshold (or of the weakest kept, when a unit had to drop some) may be
+ * missing from the other replica: rounding can put it on either side of the cut. The best-of of each
+ * type must be there in both, its score within 1% (a near tie may pick another detection).
  */
 import { tolerances, type Result, type UnitSpec } from './params.js';
-import type { Candidate } from './types.js';
+import type { Detection } from './types.js';
 
 export const SCORE_TOLERANCE = 0.01;
 
-function matches(a: Candidate, b: Candidate, tol: ReturnType<typeof tolerances>): boolean {
+type Tol = ReturnType<typeof tolerances>;
+
+const near = (a: number, b: number): boolean => Math.abs(a - b) <= SCORE_TOLERANCE * Math.max(Math.abs(a), Math.abs(b));
+
+function matches(a: Detection, b: Detection, tol: Tol): boolean {
   return a.type === b.type
     && (a.fftLength ?? 0) === (b.fftLength ?? 0)
     && Math.abs(a.frequencyHz - b.frequencyHz) <= tol.binHz * 1.0001
     && Math.abs(a.driftHzPerS - b.driftHzPerS) <= tol.driftStep * 1.0001
     && Math.abs(a.timeS - b.timeS) <= tol.timeS
-    && Math.abs(a.snr - b.snr) <= SCORE_TOLERANCE * Math.max(Math.abs(a.snr), Math.abs(b.snr));
+    && Math.abs((a.periodS ?? 0) - (b.periodS ?? 0)) <= tol.timeS
+    && Math.abs((a.delayS ?? 0) - (b.delayS ?? 0)) <= tol.timeS
+    && near(a.snr, b.snr);
 }
 
-/** Every hit of `a` that is clearly above the cut has a partner in `b`. */
-function covered(a: Result, b: Result, cut: number, tol: ReturnType<typeof tolerances>): boolean {
-  return a.hits.every((h) => h.snr <= cut || b.hits.some((g) => matches(h, g, tol)));
+/** Every entry of `a` clearly above its cut has a partner in `b`. */
+function covered(a: Detection[], b: Detection[], cut: (d: Detection) => number, tol: Tol): boolean {
+  return a.every((h) => h.snr <= cut(h) || b.some((g) => matches(h, g, tol)));
+}
+
+function agree(a: Detection[], b: Detection[], droppedA: number, droppedB: number, threshold: (d: Detection) => number, tol: Tol): boolean {
+  const weakest = (list: Detection[], dropped: number) => (dropped > 0 && list.length ? list[list.length - 1].snr / (threshold(list[list.length - 1]) || 1) : 0);
+  const floor = Math.max(weakest(a, droppedA), weakest(b, droppedB));
+  const cut = (d: Detection) => Math.max(threshold(d), floor * threshold(d)) * (1 + SCORE_TOLERANCE);
+  return covered(a, b, cut, tol) && covered(b, a, cut, tol);
 }
 
 export function compareResults(a: Result, b: Result, unit: UnitSpec): boolean {
   if (a.work !== b.work) return false;
   const tol = tolerances(unit);
-  const weakest = (r: Result) => (r.dropped > 0 && r.hits.length ? r.hits[r.hits.length - 1].snr : 0);
-  const cut = Math.max(unit.threshold, weakest(a), weakest(b)) * (1 + SCORE_TOLERANCE);
-  return covered(a, b, cut, tol) && covered(b, a, cut, tol);
+  const threshold = (d: Detection) => d.threshold ?? unit.threshold;
+  if (!agree(a.signals, b.signals, a.dropped, b.dropped, threshold, tol)) return false;
+  if (!agree(a.detections, b.detections, a.droppedDetections, b.droppedDetections, threshold, tol)) return false;
+  for (const type of ['spike', 'gaussian', 'pulse', 'triplet', 'autocorr'] as const) {
+    const x = a.best[type], y = b.best[type];
+    if (!x !== !y) return false;
+    if (x && y && !(near(x.snr, y.snr) && near(x.score ?? 0, y.score ?? 0))) return false;
+  }
+  return true;
 }

@@ -13,7 +13,7 @@
  * `r4s` is scalar (only N = 8 needs it). Twiddles per p are [w1r, w1i, w2r, w2i, w3r, w3i] (r4q, r4s)
  * or the same six as vectors of four consecutive p (r4p).
  */
-import { assemble, I, lanes32, T, type Code, type Func } from './wasm/emit.js';
+import { assemble, I, lanes32, locals, T, type Code, type Func } from './wasm/emit.js';
 
 const flat = (...parts: Code[]): Code => parts.flat();
 const get = I.get;
@@ -53,18 +53,6 @@ const scalar: Ops = {
   width: 4,
   type: T.f32,
 };
-
-/** Hands out local indices after the parameters. */
-function locals(nParams: number) {
-  const types: T[] = [];
-  return {
-    types,
-    take(t: T): number {
-      types.push(t);
-      return nParams + types.length - 1;
-    },
-  };
-}
 
 /**
  * The radix-4 butterfly on locals a[0..3] (re) and b[0..3] (im); leaves y_k in yr[k], yi[k] (k = 0..3),

@@ -1,29 +1,42 @@
 /**
- * The signal-scan kernel, run in a worker thread. A spike unit's work items are (trial chirp, FFT
- * block) pairs in a fixed order, so a checkpoint is just how many are done plus the hits so far; a
- * drift unit is one Taylor search. Decoding, smoothing and the search are deterministic, so every
- * host returns the same bits for a unit.
+ * The signal-scan kernel, run in a worker thread. A baseband unit's work is a fixed sequence of items
+ * (FFT blocks, Gaussian bins, pulse/triplet segments per trial chirp: work.ts, baseband-scan.ts), so a
+ * checkpoint is how many are done plus what was found so far; a drift unit is one Taylor search.
+ * Decoding, smoothing and the searches are deterministic, so every host returns the same bits for a unit.
  */
+import { z } from 'zod';
 import type { Kernel } from '../kind.js';
-import { fftPlan } from './fft.js';
+import { BasebandScan, basebandScales, scanItems } from './baseband-scan.js';
 import { readFilterbank } from './filterbank.js';
-import { blockStarts, Checkpoint, hitOrder, unitOps, type BasebandUnit, type Result, type TaylorUnit, type UnitSpec } from './params.js';
+import { Findings, FindingsState } from './findings.js';
+import type { GroupScale } from './grouping.js';
+import { tolerances, unitOps, type BasebandUnit, type Result, type TaylorUnit, type UnitSpec } from './params.js';
 import { decodeSah } from './sah.js';
-import { decodeSamples, parseDatatype } from './sigmf.js';
-import { baselineSmooth, dechirpInto, splitComplex, spectrumSpikes, type Baseband } from './spikes.js';
+import { decodeSamples } from './sigmf.js';
+import { baselineSmooth, splitComplex, type Baseband } from './spikes.js';
 import { generateSynthetic, specFromSource } from './synthetic.js';
 import { taylorSearch } from './taylor.js';
-import type { BasebandSource, Candidate, FilSource, SigmfSource, Spectrogram } from './types.js';
+import type { BasebandSource, FilSource, SignalType, SigmfSource, Spectrogram } from './types.js';
 
 interface State {
   unit: UnitSpec;
   input: Uint8Array | undefined;
   done: number;
   total: number;
-  hits: Candidate[];
-  dropped: number;
-  x?: Baseband;
-  starts?: number[];
+  found: Findings;
+  scan?: BasebandScan;
+}
+
+const Checkpoint = z.object({ done: z.number().int().nonnegative(), found: FindingsState });
+type Checkpoint = z.infer<typeof Checkpoint>;
+
+/** How detections of each type are grouped in this unit (grouping.ts). */
+function scalesOf(u: UnitSpec): Partial<Record<SignalType, GroupScale>> {
+  if (u.mode === 'spike') return basebandScales(u);
+  const tol = tolerances(u);
+  const src = u.source as FilSource;
+  const span = src.nTime * src.dtS;
+  return { drift: { type: 'drift', binHz: tol.binHz, blockS: span, gapS: 0, slotS: span, driftStep: tol.driftStep, threshold: u.threshold, whole: true } };
 }
 
 export class FftscanInputError extends Error {
@@ -51,32 +64,6 @@ function loadBaseband(u: BasebandUnit, input: Uint8Array | undefined): Baseband 
   return x;
 }
 
-/** Keeps the strongest `max` hits; the rest are counted, so pruning early or late gives one answer. */
-function prune(s: State, max: number): void {
-  if (s.hits.length <= max) return;
-  s.hits.sort(hitOrder);
-  s.dropped += s.hits.length - max;
-  s.hits.length = max;
-}
-
-function stepSpikes(s: State, u: BasebandUnit, budget: number): void {
-  const src = u.source as BasebandSource;
-  const x = s.x!, starts = s.starts!;
-  const plan = fftPlan(u.fftLength);
-  const realInput = src.format === 'sigmf' && !parseDatatype(src.datatype).isComplex;
-  const opts = { ...src, threshold: u.threshold, spikesPerSpectrum: u.spikesPerSpectrum, realInput };
-  const end = Math.min(s.total, s.done + budget);
-  for (; s.done < end; s.done++) {
-    const j = Math.floor(s.done / starts.length);
-    const b = starts[s.done % starts.length];
-    const rate = (u.chirpFrom + j * u.chirpStride) * u.minChirpStep;
-    dechirpInto(plan, x, b, rate, src.sampleRateHz);
-    const p = plan.power();
-    spectrumSpikes(p, u.fftLength, rate, (b + u.fftLength / 2) / src.sampleRateHz, opts, s.hits, plan.stats());
-  }
-  if (s.hits.length > 4 * u.maxHits) prune(s, u.maxHits);
-}
-
 function runTaylor(s: State, u: TaylorUnit): void {
   const src = u.source as FilSource;
   if (!s.input) throw new FftscanInputError('a filterbank unit needs its input bytes');
@@ -87,7 +74,7 @@ function runTaylor(s: State, u: TaylorUnit): void {
   const sub: Spectrogram = { ...full, data, nChan: w, fch1Hz: full.fch1Hz + u.readFrom * full.dfHz };
   for (const h of taylorSearch(sub, { maxDriftHzPerS: u.maxDriftHzPerS, snrThreshold: u.threshold })) {
     const ch = Math.round((h.frequencyHz - src.fch1Hz) / src.dfHz);
-    if (ch >= u.chanFrom && ch < u.chanTo) s.hits.push(h);
+    if (ch >= u.chanFrom && ch < u.chanTo) s.found.add(h);
   }
   s.done = 1;
 }
@@ -97,19 +84,26 @@ const kernel: Kernel<UnitSpec, State, Result> = {
 
   init(unit, input, checkpoint) {
     const cp = checkpoint === undefined ? undefined : Checkpoint.parse(checkpoint);
-    const s: State = { unit, input, done: cp?.done ?? 0, total: 1, hits: cp?.hits ?? [], dropped: cp?.dropped ?? 0 };
+    const report = unit.mode === 'spike' && unit.reportDetections;
+    const found = new Findings(scalesOf(unit), unit.maxHits, report, cp?.found);
+    const s: State = { unit, input, done: cp?.done ?? 0, total: 1, found };
     if (unit.mode === 'spike') {
-      s.starts = blockStarts(unit);
-      s.total = s.starts.length * unit.chirpCount;
-      if (s.done < s.total) s.x = loadBaseband(unit, input);
+      // A finished unit's checkpoint needs no samples.
+      const done = cp?.done ?? 0;
+      const scan = new BasebandScan(unit, done > 0 && done >= scanItems(unit) ? null : loadBaseband(unit, input), found);
+      s.scan = scan;
+      s.total = scan.total;
     }
     return s;
   },
 
   step(s, budget) {
     if (s.done >= s.total) return true;
-    if (s.unit.mode === 'spike') stepSpikes(s, s.unit, Math.max(1, Math.floor(budget)));
-    else runTaylor(s, s.unit);
+    if (s.unit.mode === 'spike') {
+      const to = Math.min(s.total, s.done + Math.max(1, Math.floor(budget)));
+      s.scan!.run(s.done, to);
+      s.done = to;
+    } else runTaylor(s, s.unit);
     return s.done >= s.total;
   },
 
@@ -117,16 +111,12 @@ const kernel: Kernel<UnitSpec, State, Result> = {
 
   opsDone(s) {
     if (s.unit.mode !== 'spike') return s.done * unitOps(s.unit);
-    return s.done * 5 * s.unit.fftLength * Math.log2(s.unit.fftLength);
+    return s.scan!.opsBefore(s.done);
   },
 
-  checkpoint: (s): Checkpoint => ({ done: s.done, hits: s.hits, dropped: s.dropped }),
+  checkpoint: (s): Checkpoint => ({ done: s.done, found: s.found.state() }),
 
-  result(s) {
-    prune(s, s.unit.maxHits);
-    s.hits.sort(hitOrder);
-    return { hits: s.hits, dropped: s.dropped, work: s.unit.mode === 'spike' ? s.done : (s.unit.source as FilSource).nTime };
-  },
+  result: (s): Result => s.found.result(s.unit.mode === 'spike' ? s.done : (s.unit.source as FilSource).nTime),
 };
 
 export default kernel;

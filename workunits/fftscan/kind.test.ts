@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../../test/helpers/fixtures.js';
 import fftscan from './kind.js';
-import { filSource, type BasebandUnit, type Result } from './params.js';
+import { filSource, tolerances, unitChirpIndices, type BasebandUnit, type Result } from './params.js';
+import { singleSignal } from './grouping.js';
+import { sahSource } from './sah.js';
 import type { Candidate, SahSource } from './types.js';
 
-const sah: SahSource = {
-  format: 'sah', sha256: 'a'.repeat(64), byteLength: 361549, sampleRateHz: 9765.62,
-  centreFrequencyHz: 1418916015.62, sampleCount: 1048576, negativeBandFraction: 1 / 16,
-};
+const sah: SahSource = sahSource(readFixture('seti_reference_work_unit.sah'), 'a'.repeat(64));
 
 function planOf(params: unknown) {
   const p = fftscan.params.parse(params);
@@ -26,7 +25,7 @@ describe('plan and units', () => {
       const u = fftscan.unit(p, plan, i) as BasebandUnit;
       expect(fftscan.input!(p, u)).toEqual({ sha256: sah.sha256, offset: 0, length: sah.byteLength });
       const list = perLength.get(u.fftLength) ?? [];
-      for (let j = 0; j < u.chirpCount; j++) list.push(u.chirpFrom + j * u.chirpStride);
+      list.push(...unitChirpIndices(u));
       perLength.set(u.fftLength, list);
     }
     expect([...perLength.keys()]).toEqual(Array.from({ length: 15 }, (_, i) => 8 << i));
@@ -38,8 +37,10 @@ describe('plan and units', () => {
     expect(perLength.get(32768)!.length).toBe(2 * Math.floor(50 / (16 * 0.0018485194431)) + 1);
     let ops = 0;
     for (let i = 0; i < plan.unitsTotal; i++) ops += fftscan.ops(fftscan.unit(p, plan, i));
-    expect(ops).toBeGreaterThan(2e12);
-    expect(ops).toBeLessThan(5e12);
+    // 4.5e12 of FFTs (the finer chirp grid where Gaussians and pulses are searched) and as much again
+    // in the other four searches (SETI@home's own operation counts for the folds).
+    expect(ops).toBeGreaterThan(8e12);
+    expect(ops).toBeLessThan(1.2e13);
   });
 
   it('cuts long recordings into stretches whose FFT blocks overlap by half a block at the seams', () => {
@@ -65,11 +66,13 @@ describe('plan and units', () => {
 describe('compare and assemble', () => {
   const { p, plan } = planOf({ source: sah });
   const unit = fftscan.unit(p, plan, plan.unitsTotal - 1) as BasebandUnit;
-  const hit = (snr: number, bin: number, chirp: number, t = 6.71): Candidate => ({
-    frequencyHz: 1418916015.62 + (bin * 9765.62) / unit.fftLength, driftHzPerS: chirp * unit.minChirpStep * unit.chirpStride,
+  const hit = (snr: number, bin: number, chirp: number, t = 6.71): Candidate => singleSignal({
+    frequencyHz: 1418916015.62 + (bin * 9765.62) / unit.fftLength, driftHzPerS: chirp * tolerances(unit).driftStep,
     snr, timeS: t, type: 'spike', fftLength: unit.fftLength,
+  }, 22, unit.fftLength / 9765.62);
+  const res = (signals: Candidate[]): Result => ({
+    signals, detections: [], best: {}, dropped: 0, detectionCount: signals.length, droppedDetections: 0, work: 8,
   });
-  const res = (hits: Candidate[]): Result => ({ hits, dropped: 0, work: 8 });
 
   it('accepts identical results and small score differences', () => {
     const a = res([hit(30, 100, 1), hit(25, 2000, -3)]);
@@ -90,14 +93,23 @@ describe('compare and assemble', () => {
     expect(fftscan.compare(a, res([hit(30, 100, 1)]), unit)).toBe(true);
   });
 
-  it('merges units, drops duplicates from overlaps, strongest first', () => {
+  it('merges units: one track seen by two units (neighbouring chirps, the same bin) is one signal', () => {
     const r1 = res([hit(25, 10, 1), hit(40, 20, 2)]);
-    const r2 = res([hit(25, 10, 1), hit(30, 10, 2)]);
+    const r2 = res([hit(25, 10, 1), hit(30, 10, 2), hit(23, 400, 2, 20.1)]);
     const u = fftscan.unit(p, plan, plan.unitsTotal - 1);
     const answer = fftscan.assemble(p, plan, [{ index: plan.unitsTotal - 1, result: r1 }, { index: plan.unitsTotal - 1, result: r2 }], [3]);
-    expect(answer.candidates.map((c) => c.snr)).toEqual([40, 30, 25]);
+    expect(answer.candidates.map((c) => [c.snr, c.detections])).toEqual([[40, 1], [30, 3], [23, 1]]);
     expect(answer.failedUnits).toEqual([3]);
+    expect(answer.detections).toEqual([]);
     expect(u).toEqual(unit);
+  });
+
+  it('caps the answer by signal strength and counts what it left out', () => {
+    const many = res(Array.from({ length: 30 }, (_, i) => hit(23 + i, 100 + 50 * i, 0)));
+    const q = fftscan.params.parse({ source: sah, maxCandidates: 5 });
+    const answer = fftscan.assemble(q, plan, [{ index: plan.unitsTotal - 1, result: { ...many, dropped: 2 } }], []);
+    expect(answer.candidates.map((c) => c.snr)).toEqual([52, 51, 50, 49, 48]);
+    expect(answer.dropped).toBe(25 + 2);
   });
 });
 

@@ -33,7 +33,8 @@ const filBytes = (f: FilSource): number => f.dataOffset + (f.nTime * f.nChan * f
 
 const fftscan: Kind<FftscanParams, UnitSpec, Result, Answer> = {
   name: 'fftscan',
-  version: 1,
+  // 2: results are grouped signals, detections and best-ofs (issue 15), not a flat list of hits.
+  version: 2,
   title: 'Radio signal search: SETI@home-style chirped FFT spikes, or Taylor-tree drifts in a spectrogram',
   opsUnit: 'FLOP: 5 N log2 N per complex FFT of length N (spike search); 2 additions per tree node (drift search)',
   params: FftscanParams,
@@ -91,11 +92,18 @@ const fftscan: Kind<FftscanParams, UnitSpec, Result, Answer> = {
   compare: compareResults,
 
   check(unit, result) {
-    return result.hits.length <= unit.maxHits && result.hits.every((h) => h.snr > unit.threshold && Number.isFinite(h.frequencyHz));
+    const finite = (d: { snr: number; frequencyHz: number; driftHzPerS: number; timeS: number }) =>
+      Number.isFinite(d.snr) && Number.isFinite(d.frequencyHz) && Number.isFinite(d.driftHzPerS) && Number.isFinite(d.timeS);
+    return result.signals.length <= unit.maxHits && result.detections.length <= unit.maxHits
+      && result.signals.every((c) => finite(c) && c.snr >= c.threshold) && result.detections.every(finite)
+      && result.detections.length <= result.detectionCount;
   },
 
   assemble(p, _plan, results, failed) {
-    return assembleAnswer(results.map((r) => ({ result: r.result, unit: unitAt(p, r.index) })), failed);
+    const s = settingsOf(p);
+    return assembleAnswer(results.map((r) => ({ result: r.result, unit: unitAt(p, r.index) })), failed, {
+      maxCandidates: s.maxCandidates, reportDetections: s.reportDetections && isBaseband(p.source),
+    });
   },
 
   // A waterfall plot around each candidate of the answer (picture.ts), served at /api/jobs/:id/pictures/:n.

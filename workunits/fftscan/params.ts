@@ -12,8 +12,12 @@ import type { ErrorCode } from '../../protocol/index.js';
 import { isSupportedLength, MAX_FFT } from './fft.js';
 import { filterbankLayout } from './filterbank.js';
 import { chirpLimitAt, PRESETS, type Preset, type PresetName } from './presets.js';
+import { SETI_DEFAULT_ANALYSIS, setiChirpIndices, setiPlan, type SetiLengthPlan, type SetiPlan } from './setiathome.js';
 import { minChirpStep } from './spikes.js';
-import type { BasebandSource, Candidate, FilSource, Source } from './types.js';
+import { chirpWork } from './work.js';
+import type {
+  BasebandSource, Candidate, Detection, DetectorSpec as DetectorSpecT, FilSource, GaussSpec as GaussSpecT, SetiAnalysis, Source,
+} from './types.js';
 
 const sha = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lower-case hex digits');
 const count = z.number().int().nonnegative();
@@ -24,10 +28,23 @@ const baseband = {
   negativeBandFraction: z.number().min(0).max(1).optional(),
 };
 
+const positive = z.number().positive();
+const nonNegative = z.number().nonnegative();
+const SetiAnalysisSchema: z.ZodType<SetiAnalysis> = z.strictObject({
+  spikeThresh: positive, autocorrThresh: positive, autocorrFftLen: z.number().int().positive(),
+  gaussNullChiSqThresh: nonNegative, gaussChiSqThresh: positive, gaussPowerThresh: positive, gaussPeakPowerThresh: positive,
+  gaussPotLength: z.number().int().min(8).max(4096),
+  pulseThresh: positive, pulseDisplayThresh: z.number().positive().max(1), pulseMax: z.number().int().positive(),
+  pulseMin: z.number().int().positive(), pulseFftMax: z.number().int().positive(), pulseBeams: positive,
+  tripletThresh: positive, tripletMin: z.number().int().positive(), tripletMax: z.number().int().positive(),
+  potOverlapFactor: z.number().min(0).max(0.99), potTOffset: nonNegative, potMinSlew: nonNegative, potMaxSlew: nonNegative,
+  angleRangeDeg: nonNegative, beamWidthDeg: positive,
+});
+
 // Strict, as every schema of what a user submits: an unknown key (a typo such as `fft_size`) is
 // refused, naming the nearest known key, instead of being dropped while a default is used.
 export const SourceSchema: z.ZodType<Source> = z.discriminatedUnion('format', [
-  z.strictObject({ format: z.literal('sah'), sha256: sha, byteLength: count, ...baseband }),
+  z.strictObject({ format: z.literal('sah'), sha256: sha, byteLength: count, ...baseband, analysis: SetiAnalysisSchema.optional() }),
   z.strictObject({
     format: z.literal('sigmf'), sha256: sha, datatype: z.string().min(2), dataOffset: count,
     numChannels: z.number().int().positive().optional(), channel: count.optional(), ...baseband,
@@ -72,9 +89,21 @@ export const FftscanParams = z.strictObject({
   threshold: z.number().positive().optional(),
   chirpResolution: z.number().positive().max(10).optional(),
   spikesPerSpectrum: z.number().int().min(0).max(1000).optional(),
-  /** The strongest hits a unit returns (the rest are counted in `dropped`). */
+  /** The strongest signals a unit returns (the rest are counted in `dropped`). */
   maxHitsPerUnit: z.number().int().positive().max(100_000).optional(),
-  /** Target size of one unit in FFT FLOPs (5 N log2 N per transform). */
+  /** The strongest signals the answer keeps, after grouping across units (the rest are counted in `dropped`). */
+  maxCandidates: z.number().int().positive().max(1_000_000).optional(),
+  /**
+   * Also report every detection, each tagged with its signal (default: true for the setiathome preset,
+   * whose reference comparison is detection by detection).
+   */
+  reportDetections: z.boolean().optional(),
+  /**
+   * Which searches run (default: all five for the setiathome preset, spikes for default). Gaussians,
+   * pulses, triplets and autocorrelations need the setiathome preset.
+   */
+  detectors: z.array(z.enum(['spike', 'gaussian', 'pulse', 'triplet', 'autocorr'])).min(1).optional(),
+  /** Target size of one unit in operations (5 N log2 N per FFT, plus the searches' own). */
   opsPerUnit: z.number().positive().optional(),
   /** Samples per time stretch (baseband) or channels per unit (filterbank). */
   unitSamples: z.number().int().positive().optional(),
@@ -86,12 +115,19 @@ export type FftscanParams = z.infer<typeof FftscanParams>;
 export interface Settings extends Preset {
   preset: PresetName;
   maxHits: number;
+  maxCandidates: number;
+  reportDetections: boolean;
   opsPerUnit: number;
   unitSamples: number;
   channelsPerUnit: number;
   /** Chirp grid step (Hz/s): rates are integer multiples of it. */
   minChirpStep: number;
+  detectors: Set<DetectorName>;
+  /** The setiathome preset on baseband: SETI@home's plan (chirp grid per length, the four PoT searches). */
+  seti: { analysis: SetiAnalysis; plan: SetiPlan } | null;
 }
+
+export type DetectorName = 'spike' | 'gaussian' | 'pulse' | 'triplet' | 'autocorr';
 
 export type SettingsOutcome = { ok: true; value: Settings } | { ok: false; code: ErrorCode; message: string };
 
@@ -117,6 +153,20 @@ export function resolveSettings(p: FftscanParams): SettingsOutcome {
   const smoothing = preset.smoothing && !isFil && preset.smoothing.chunk <= n ? preset.smoothing : null;
   const align = Math.max(lmax, smoothing?.chunk ?? 1);
   const unitSamples = Math.ceil((p.unitSamples ?? Math.max(1 << 21, 16 * lmax)) / align) * align;
+  const isSeti = presetName === 'setiathome' && !isFil;
+  const detectors = new Set<DetectorName>(p.detectors ?? (isSeti ? ['spike', 'gaussian', 'pulse', 'triplet', 'autocorr'] : ['spike']));
+  const needSeti = [...detectors].filter((d) => d !== 'spike');
+  if (needSeti.length && !isSeti) {
+    return { ok: false, code: 'BAD_PARAMS', message: `${needSeti.join(', ')} need the setiathome preset on a baseband recording (--preset setiathome)` };
+  }
+  let seti: Settings['seti'] = null;
+  if (isSeti) {
+    // SETI@home's work unit is one stretch: its power-over-time searches look at one stretch at a time.
+    const analysis = (src.format === 'sah' && src.analysis) || SETI_DEFAULT_ANALYSIS;
+    const plan = setiPlan(analysis, Math.min(unitSamples, n), src.sampleRateHz, preset.fftLengths.filter((l) => l <= n), usable,
+      (L) => chirpLimitAt(chirpLimits, L), chirpResolution);
+    seti = { analysis, plan };
+  }
   return {
     ok: true,
     value: {
@@ -124,28 +174,58 @@ export function resolveSettings(p: FftscanParams): SettingsOutcome {
       fftLengths: usable,
       chirpLimits: isFil ? [{ limitHzPerS: p.maxDrift ?? DEFAULT_TAYLOR_DRIFT, maxFftLength: Infinity }] : chirpLimits,
       chirpResolution,
-      threshold: p.threshold ?? (isFil ? DEFAULT_TAYLOR_SNR : preset.threshold),
+      threshold: p.threshold ?? (isFil ? DEFAULT_TAYLOR_SNR : seti ? seti.analysis.spikeThresh : preset.threshold),
       spikesPerSpectrum: p.spikesPerSpectrum ?? preset.spikesPerSpectrum,
       hopFraction: preset.hopFraction,
       smoothing,
       maxHits: p.maxHitsPerUnit ?? 1000,
+      maxCandidates: p.maxCandidates ?? 1000,
+      reportDetections: p.reportDetections ?? preset.reportDetections,
       opsPerUnit: p.opsPerUnit ?? DEFAULT_OPS_PER_UNIT,
       unitSamples,
       channelsPerUnit: p.channelsPerUnit ?? 1 << 16,
-      minChirpStep: isFil ? 0 : minChirpStep(chirpResolution, src.sampleRateHz, Math.min(lmax, MAX_FFT)),
+      minChirpStep: isFil ? 0 : seti ? seti.plan.minChirpStep : minChirpStep(chirpResolution, src.sampleRateHz, Math.min(lmax, MAX_FFT)),
+      detectors,
+      seti,
     },
   };
 }
+
+const GaussSpec: z.ZodType<GaussSpecT> = z.object({
+  potLength: z.number().int().positive(), sigma: positive, tOffsetStart: count, tOffsetStop: count,
+  powerThresh: positive, peakPowerThresh: positive, chiSqThresh: positive, nullChiSqThresh: nonNegative,
+  rebin: z.number().int().positive(),
+});
+const FoldSpec = z.object({ potLength: z.number().int().positive(), overlap: count });
+
+/** The searches a baseband unit runs (types.ts DetectorSpec). */
+export const DetectorSpec: z.ZodType<DetectorSpecT> = z.object({
+  spikes: z.boolean(),
+  autocorr: z.object({ threshold: positive }).nullable(),
+  gauss: GaussSpec.nullable(),
+  pulse: z.object({ every: z.number().int().positive(), thresh: positive, displayThresh: positive, fold: FoldSpec }).nullable(),
+  triplet: z.object({ thresh: positive, fold: FoldSpec }).nullable(),
+});
+export type DetectorSpec = DetectorSpecT;
+
+/**
+ * The trial chirps' grid at one length: `stride` (position p is rate index p x stride: a drift of
+ * `chirpResolution` bins per block) or SETI@home's (`seti.ts`: p accumulated steps, rounded to the grid).
+ */
+const ChirpGrid = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('stride'), stride: z.number().int().positive() }),
+  z.object({ kind: z.literal('seti'), stepHzPerS: positive }),
+]);
 
 /** One unit of a baseband job: one FFT length, a run of trial chirps, a stretch of samples. */
 export const BasebandUnit = z.object({
   mode: z.literal('spike'),
   source: SourceSchema,
   fftLength,
-  /** Trial chirps: rate = (chirpFrom + j * chirpStride) * minChirpStep for j < chirpCount. */
+  /** Trial chirps: positions chirpFrom .. chirpFrom + chirpCount - 1 of `grid`; rate = index x minChirpStep. */
   chirpFrom: z.number().int(),
-  chirpStride: z.number().int().positive(),
   chirpCount: z.number().int().positive(),
+  grid: ChirpGrid,
   minChirpStep: z.number().nonnegative(),
   /** FFT blocks start at blockFrom, blockFrom + hop, ... while < blockTo (global sample indices). */
   blockFrom: count,
@@ -158,8 +238,19 @@ export const BasebandUnit = z.object({
   threshold: z.number().positive(),
   spikesPerSpectrum: z.number().int().nonnegative(),
   maxHits: z.number().int().positive(),
+  reportDetections: z.boolean(),
+  detectors: DetectorSpec,
 });
 export type BasebandUnit = z.infer<typeof BasebandUnit>;
+
+/** Rate indices (rate = index x minChirpStep) of grid positions from .. from + count - 1. */
+export function gridIndices(grid: BasebandUnit['grid'], minChirpStep: number, from: number, count: number): number[] {
+  if (grid.kind === 'seti') return setiChirpIndices(grid.stepHzPerS, minChirpStep, from, count);
+  return Array.from({ length: count }, (_, j) => (from + j) * grid.stride);
+}
+
+/** The rate indices of a unit's trial chirps, in its order. */
+export const unitChirpIndices = (u: BasebandUnit): number[] => gridIndices(u.grid, u.minChirpStep, u.chirpFrom, u.chirpCount);
 
 /** One unit of a filterbank job: report drifts starting in [chanFrom, chanTo), reading a margin around. */
 export const TaylorUnit = z.object({
@@ -178,33 +269,63 @@ export type TaylorUnit = z.infer<typeof TaylorUnit>;
 export const UnitSpec = z.discriminatedUnion('mode', [BasebandUnit, TaylorUnit]);
 export type UnitSpec = z.infer<typeof UnitSpec>;
 
-export const CandidateSchema: z.ZodType<Candidate> = z.object({
+const signalType = z.enum(['spike', 'drift', 'gaussian', 'pulse', 'triplet', 'autocorr']);
+const detectionFields = {
+  type: signalType,
   frequencyHz: z.number(),
   driftHzPerS: z.number(),
   snr: z.number(),
   timeS: z.number(),
-  type: z.enum(['spike', 'drift']),
   fftLength: z.number().int().optional(),
+  power: z.number().optional(),
+  score: z.number().optional(),
+  threshold: z.number().optional(),
+  periodS: z.number().optional(),
+  delayS: z.number().optional(),
+  chiSquare: z.number().optional(),
+  nullChiSquare: z.number().optional(),
+  meanPower: z.number().optional(),
+};
+
+export const DetectionSchema: z.ZodType<Detection> = z.object({ ...detectionFields, signal: z.number().int().optional() });
+
+export const CandidateSchema: z.ZodType<Candidate> = z.object({
+  ...detectionFields,
+  driftErrHzPerS: z.number().nonnegative(),
+  threshold: z.number(),
+  startS: z.number(),
+  endS: z.number(),
+  startHz: z.number(),
+  endHz: z.number(),
+  bandwidthHz: z.number().nonnegative(),
+  detections: z.number().int().positive(),
 });
 
+/** The best detection of each type, even below its threshold (SETI@home's best_spike, best_gaussian ...). */
+export const BestSchema = z.object({
+  spike: DetectionSchema.optional(),
+  gaussian: DetectionSchema.optional(),
+  pulse: DetectionSchema.optional(),
+  triplet: DetectionSchema.optional(),
+  autocorr: DetectionSchema.optional(),
+});
+export type Best = z.infer<typeof BestSchema>;
+
 export const Result = z.object({
-  /** Strongest first (see `hitOrder`), at most maxHits. */
-  hits: z.array(CandidateSchema),
-  /** Hits above the threshold beyond maxHits, not returned. */
+  /** The unit's signals (its detections grouped), strongest first (`candidateOrder`), at most maxHits. */
+  signals: z.array(CandidateSchema),
+  /** reportDetections: every detection, strongest first, `signal` = index in `signals` (absent if dropped). */
+  detections: z.array(DetectionSchema),
+  best: BestSchema,
+  /** Signals beyond maxHits, not returned. */
   dropped: count,
-  /** FFT blocks (spike) or spectrogram rows (drift) processed. */
+  /** Detections above the threshold in the unit, and those left out of `detections` (over maxHits). */
+  detectionCount: count,
+  droppedDetections: count,
+  /** Work items done (baseband: FFT blocks, Gaussian bins, pulse/triplet segments) or spectrogram rows (drift). */
   work: count,
 });
 export type Result = z.infer<typeof Result>;
-
-export const Checkpoint = z.object({ done: count, hits: z.array(CandidateSchema), dropped: count });
-export type Checkpoint = z.infer<typeof Checkpoint>;
-
-/** A total order on hits (strongest first), so truncation and merging give the same answer everywhere. */
-export function hitOrder(a: Candidate, b: Candidate): number {
-  return b.snr - a.snr || (a.fftLength ?? 0) - (b.fftLength ?? 0) || a.driftHzPerS - b.driftHzPerS
-    || a.timeS - b.timeS || a.frequencyHz - b.frequencyHz;
-}
 
 export const isBaseband = (s: Source): s is BasebandSource => s.format !== 'fil';
 export type { FilSource };
@@ -213,27 +334,50 @@ export type { FilSource };
 export interface LengthPlan {
   fftLength: number;
   hop: number;
-  /** Chirp indices run -k*stride .. k*stride in steps of stride (2k + 1 chirps). */
+  /** Trial chirp positions run -k .. k (2k + 1 chirps) on `grid`. */
   k: number;
-  stride: number;
+  grid: BasebandUnit['grid'];
+  detectors: DetectorSpec;
   chirpsPerUnit: number;
   chirpGroups: number;
 }
 
-const fftOps = (l: number): number => 5 * l * Math.log2(l);
+/** The searches at one length: spikes only, or SETI@home's plan for it with the chosen detectors. */
+function detectorsAt(s: Settings, lp: SetiLengthPlan | undefined): DetectorSpec {
+  const on = (d: DetectorName) => s.detectors.has(d);
+  if (!s.seti || !lp) return { spikes: on('spike'), autocorr: null, gauss: null, pulse: null, triplet: null };
+  const a = s.seti.analysis;
+  return {
+    spikes: on('spike') && lp.spikes,
+    autocorr: on('autocorr') && lp.autocorr ? { threshold: a.autocorrThresh } : null,
+    gauss: on('gaussian') ? lp.gauss : null,
+    pulse: on('pulse') && lp.pulseEvery ? { every: lp.pulseEvery, thresh: a.pulseThresh, displayThresh: a.pulseDisplayThresh, fold: lp.fold } : null,
+    triplet: on('triplet') && lp.triplet ? { thresh: a.tripletThresh, fold: lp.fold } : null,
+  };
+}
 
 export function lengthPlans(src: BasebandSource, s: Settings): LengthPlan[] {
   const lmax = s.fftLengths[s.fftLengths.length - 1];
   return s.fftLengths.map((fftLength) => {
-    const stride = (lmax / fftLength) ** 2;
-    const limit = chirpLimitAt(s.chirpLimits, fftLength);
-    // The epsilon keeps a limit that is an exact multiple of the step (in decimal) inside the range.
-    const k = s.minChirpStep > 0 ? Math.floor(limit / (stride * s.minChirpStep) + 1e-9) : 0;
+    const seti = s.seti?.plan.lengths.find((l) => l.fftLength === fftLength);
+    let k: number, grid: BasebandUnit['grid'];
+    if (seti) {
+      k = seti.positions;
+      grid = { kind: 'seti', stepHzPerS: seti.stepHzPerS };
+    } else {
+      const stride = (lmax / fftLength) ** 2;
+      // The epsilon keeps a limit that is an exact multiple of the step (in decimal) inside the range.
+      k = s.minChirpStep > 0 ? Math.floor(chirpLimitAt(s.chirpLimits, fftLength) / (stride * s.minChirpStep) + 1e-9) : 0;
+      grid = { kind: 'stride', stride };
+    }
+    const detectors = detectorsAt(s, seti);
     const hop = fftLength * s.hopFraction;
     const blocks = Math.max(1, Math.floor(Math.min(s.unitSamples, src.sampleCount) / hop));
     const chirps = 2 * k + 1;
-    const chirpsPerUnit = Math.max(1, Math.min(chirps, Math.floor(s.opsPerUnit / (blocks * fftOps(fftLength)))));
-    return { fftLength, hop, k, stride, chirpsPerUnit, chirpGroups: Math.ceil(chirps / chirpsPerUnit) };
+    // Pulses may run on every other chirp: size units by the average of two neighbours.
+    const perChirp = (chirpWork(detectors, fftLength, blocks, 0).ops + chirpWork(detectors, fftLength, blocks, 1).ops) / 2;
+    const chirpsPerUnit = Math.max(1, Math.min(chirps, Math.floor(s.opsPerUnit / perChirp)));
+    return { fftLength, hop, k, grid, detectors, chirpsPerUnit, chirpGroups: Math.ceil(chirps / chirpsPerUnit) };
   });
 }
 
@@ -258,10 +402,11 @@ export function basebandUnit(src: BasebandSource, s: Settings, index: number): B
     const chunk = s.smoothing?.chunk ?? 1;
     return {
       mode: 'spike', source: src, fftLength: L,
-      chirpFrom: first * lp.stride, chirpStride: lp.stride, chirpCount, minChirpStep: s.minChirpStep,
+      chirpFrom: first, chirpCount, grid: lp.grid, minChirpStep: s.minChirpStep,
       blockFrom, blockTo, hop: lp.hop,
       dataFrom: blockFrom, dataTo: Math.min(n, Math.ceil(Math.min(n, lastBlock + L) / chunk) * chunk),
       smoothing: s.smoothing, threshold: s.threshold, spikesPerSpectrum: s.spikesPerSpectrum, maxHits: s.maxHits,
+      reportDetections: s.reportDetections, detectors: lp.detectors,
     };
   }
   throw new RangeError(`unit index ${index} out of range`);
@@ -293,10 +438,13 @@ export function taylorUnit(src: FilSource, s: Settings, index: number): TaylorUn
   };
 }
 
+export const unitBlocks = (u: BasebandUnit): number => (u.blockTo > u.blockFrom ? Math.ceil((u.blockTo - u.blockFrom) / u.hop) : 0);
+
 export function unitOps(u: UnitSpec): number {
   if (u.mode === 'spike') {
-    const blocks = u.blockTo > u.blockFrom ? Math.ceil((u.blockTo - u.blockFrom) / u.hop) : 0;
-    return u.chirpCount * blocks * fftOps(u.fftLength);
+    let ops = 0;
+    for (let j = 0; j < u.chirpCount; j++) ops += chirpWork(u.detectors, u.fftLength, unitBlocks(u), u.chirpFrom + j).ops;
+    return ops;
   }
   const src = u.source as FilSource;
   let rows = 1;
@@ -311,7 +459,7 @@ export function tolerances(u: UnitSpec): { binHz: number; driftStep: number; tim
     const src = u.source as BasebandSource;
     return {
       binHz: src.sampleRateHz / u.fftLength,
-      driftStep: Math.max(u.chirpStride * u.minChirpStep, 1e-12),
+      driftStep: Math.max(u.grid.kind === 'seti' ? u.grid.stepHzPerS : u.grid.stride * u.minChirpStep, 1e-12),
       timeS: u.fftLength / src.sampleRateHz,
     };
   }

@@ -8,11 +8,17 @@ import { filSource, type FftscanParams } from './params.js';
 import { basebandWindow, filWindow, PICTURE_MARGIN_CHANNELS, picture, pictureInput } from './picture.js';
 import { SETIATHOME_REFERENCE_SPIKES } from './presets.js';
 import { sahSource } from './sah.js';
-import type { Candidate, FilSource } from './types.js';
+import { singleSignal } from './grouping.js';
+import type { FilSource } from './types.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** plan -> every unit through the kernel -> assemble, as the grid does it (one host). */
+/** An answer holding one candidate. */
+const answerWith = (c: Answer['candidates'][number]): Answer => ({
+  candidates: [c], best: {}, dropped: 0, detectionsFound: 1, droppedDetections: 0, unitsMerged: 1, failedUnits: [],
+});
+
 function answerOf(params: unknown, input?: Uint8Array): { p: FftscanParams; answer: Answer } {
   const p = fftscan.params.parse(params);
   const plan = fftscan.plan(p);
@@ -75,7 +81,8 @@ describe('fftscan pictures', () => {
     const { p, answer } = answerOf({ source, fftSize: L, maxDrift: 20, chirpResolution: 1 });
     const c = answer.candidates[0];
     expect(Math.abs(c.frequencyHz - (centre + 2344.4))).toBeLessThanOrEqual(fs / L);
-    expect(c.driftHzPerS).toBe(-16);
+    // The track fitted through the tone's spectra: -16 Hz/s to far better than the 16 Hz/s trial step.
+    expect(c.driftHzPerS).toBeCloseTo(-16, 6);
 
     expect(pictureInput(p, answer, 0)).toBeUndefined();
     const pic = picture(p, answer, 0, undefined)!;
@@ -146,8 +153,8 @@ describe('fftscan pictures', () => {
       format: 'fil', sha256: 'e'.repeat(64), dataOffset: 400, nTime: 4, nChan, fch1Hz: 8e9, dfHz: -2, dtS: 1, nbits: 32,
     };
     const at = 2 ** 24 + 5;
-    const c: Candidate = { frequencyHz: 8e9 - 2 * at, driftHzPerS: 0, snr: 30, timeS: 0, type: 'drift' };
-    const answer: Answer = { candidates: [c], dropped: 0, unitsMerged: 1, failedUnits: [] };
+    const c = singleSignal({ frequencyHz: 8e9 - 2 * at, driftHzPerS: 0, snr: 30, timeS: 0, type: 'drift' }, 25, 0);
+    const answer = answerWith(c);
     const p = fftscan.params.parse({ source });
     const ref = pictureInput(p, answer, 0)!;
     const width = 2 * PICTURE_MARGIN_CHANNELS + 1;
@@ -163,8 +170,8 @@ describe('fftscan pictures', () => {
     const best = SETIATHOME_REFERENCE_SPIKES.reduce((a, b) => (b.snr > a.snr ? b : a));
     const p = fftscan.params.parse({ source: sahSource(bytes, sha(bytes)), fftSize: 131072 });
     // Our search puts this spike in the first block (samples 0 .. 131071).
-    const c: Candidate = { ...best, timeS: 65536 / (p.source as { sampleRateHz: number }).sampleRateHz, type: 'spike' };
-    const answer: Answer = { candidates: [c], dropped: 0, unitsMerged: 1, failedUnits: [] };
+    const c = singleSignal({ ...best, timeS: 65536 / (p.source as { sampleRateHz: number }).sampleRateHz, type: 'spike' }, 22, 13.4);
+    const answer = answerWith(c);
     expect(pictureInput(p, answer, 0)).toEqual({ sha256: sha(bytes), offset: 0, length: bytes.length });
     const body = checkSvg(picture(p, answer, 0, bytes)!.body);
     expect(body).toContain('FFT 131072, de-chirped');

@@ -24,7 +24,7 @@ import { decodeSah } from './sah.js';
 import { decodeSamples, parseDatatype } from './sigmf.js';
 import { dechirpInto, splitComplex } from './spikes.js';
 import { generateSynthetic, specFromSource } from './synthetic.js';
-import type { BasebandSource, Candidate, FilSource, SigmfSource, Spectrogram } from './types.js';
+import type { BasebandSource, Candidate, Detection, FilSource, SigmfSource, Spectrogram } from './types.js';
 import { waterfallSvg } from './waterfall.js';
 
 /** The most bytes of a recording one picture reads. */
@@ -78,7 +78,7 @@ const sigmfFrame = (s: SigmfSource): number => {
 
 const floorPow2 = (n: number): number => 2 ** Math.floor(Math.log2(n));
 
-export function basebandWindow(p: FftscanParams, c: Candidate, maxBytes = PICTURE_MAX_BYTES): BasebandWindow {
+export function basebandWindow(p: FftscanParams, c: Detection, maxBytes = PICTURE_MAX_BYTES): BasebandWindow {
   const src = p.source as BasebandSource;
   const n = src.sampleCount;
   const fs = src.sampleRateHz;
@@ -97,11 +97,12 @@ export function basebandWindow(p: FftscanParams, c: Candidate, maxBytes = PICTUR
   const count = (rows - 1) * hop + fftLength;
   const centre = Math.round(c.timeS * fs);
   const from = Math.max(0, Math.min(n - count, centre - Math.floor(count / 2)));
-  const dechirp = c.driftHzPerS !== 0 && Math.abs(c.driftHzPerS) * fftLength * fftLength > fs * fs;
+  // More than one bin of drift per block (with a little slack: a fitted drift is not an exact grid value).
+  const dechirp = c.driftHzPerS !== 0 && Math.abs(c.driftHzPerS) * fftLength * fftLength > fs * fs * (1 + 1e-6);
   return { fftLength, hop, rows, from, count, dechirp };
 }
 
-export function filWindow(src: FilSource, c: Candidate, maxBytes = PICTURE_MAX_BYTES): FilWindow {
+export function filWindow(src: FilSource, c: Detection, maxBytes = PICTURE_MAX_BYTES): FilWindow {
   const B = src.nbits / 8;
   const chanOf = (hz: number) => Math.round((hz - src.fch1Hz) / src.dfHz);
   const start = chanOf(c.frequencyHz);
@@ -153,12 +154,12 @@ export function pictureInput(p: FftscanParams, answer: Answer, index: number): I
 
 const fmtHz = (v: number) => v.toFixed(4);
 
-function titleOf(index: number, c: Candidate, extra: string): string {
+function titleOf(index: number, c: Detection, extra: string): string {
   const score = c.type === 'spike' ? 'score' : 'SNR';
   return `#${index} ${fmtHz(c.frequencyHz)} Hz, ${c.driftHzPerS.toFixed(4)} Hz/s, ${score} ${c.snr.toFixed(2)}${extra}`;
 }
 
-function svg(spec: Spectrogram, title: string, mark: Candidate): Picture {
+function svg(spec: Spectrogram, title: string, mark: Detection): Picture {
   const half = ((spec.nChan - 1) / 2) * spec.dfHz;
   // Half a channel of slack each side keeps the outermost channel centres inside the plotted band.
   const body = waterfallSvg(spec, {
@@ -178,7 +179,7 @@ function basebandSamples(p: FftscanParams, w: BasebandWindow, input: Uint8Array 
   return iq;
 }
 
-function basebandPicture(p: FftscanParams, c: Candidate, index: number, input: Uint8Array | undefined): Picture {
+function basebandPicture(p: FftscanParams, c: Detection, index: number, input: Uint8Array | undefined): Picture {
   const src = p.source as BasebandSource;
   const fs = src.sampleRateHz;
   const w = basebandWindow(p, c);
@@ -190,7 +191,7 @@ function basebandPicture(p: FftscanParams, c: Candidate, index: number, input: U
   const duration = (w.rows * w.hop) / fs;
   const rate = w.dechirp ? c.driftHzPerS : 0;
   // De-chirped, the signal stays at the candidate's frequency; raw, it moves along f0 + drift * t.
-  const mark: Candidate = w.dechirp ? { ...c, driftHzPerS: 0 } : { ...c, frequencyHz: c.frequencyHz + c.driftHzPerS * tTop };
+  const mark: Detection = w.dechirp ? { ...c, driftHzPerS: 0 } : { ...c, frequencyHz: c.frequencyHz + c.driftHzPerS * tTop };
   const binOf = (hz: number) => Math.round((hz - src.centreFrequencyHz) / binHz);
   const k0 = binOf(mark.frequencyHz);
   const k1 = binOf(mark.frequencyHz + mark.driftHzPerS * duration);
@@ -215,7 +216,7 @@ function basebandPicture(p: FftscanParams, c: Candidate, index: number, input: U
   return svg(spec, titleOf(index, c, extra), mark);
 }
 
-function filPicture(src: FilSource, c: Candidate, index: number, input: Uint8Array | undefined): Picture {
+function filPicture(src: FilSource, c: Detection, index: number, input: Uint8Array | undefined): Picture {
   const w = filWindow(src, c);
   if (!input || input.length !== w.length) {
     throw new RangeError(`a filterbank picture needs ${w.length} bytes of the recording, got ${input?.length ?? 'none'}`);

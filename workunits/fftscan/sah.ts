@@ -9,7 +9,7 @@
  * usual exp(-i...) convention. We conjugate while decoding: every format then shares one convention,
  * and our forward-FFT search reports the same frequencies and chirp signs as the official client.
  */
-import type { SahSource } from './types.js';
+import type { SahSource, SetiAnalysis } from './types.js';
 
 export interface SahHeader {
   name: string;
@@ -29,6 +29,8 @@ export interface SahHeader {
     chirps: Array<{ limit: number; fftLengths: number[] }>;
     bsmoothBoxcarLength: number;
     bsmoothChunkSize: number;
+    /** Thresholds and lengths of the Gaussian, pulse, triplet and autocorrelation searches; telescope motion. */
+    seti: SetiAnalysis;
   };
 }
 
@@ -91,7 +93,40 @@ export function parseSahHeader(bytes: Uint8Array): SahHeader {
       chirps,
       bsmoothBoxcarLength: num(analysisXml, 'bsmooth_boxcar_length', 8192),
       bsmoothChunkSize: num(analysisXml, 'bsmooth_chunk_size', 32768),
+      seti: setiAnalysis(xml, analysisXml, num(subband, 'center')),
     },
+  };
+}
+
+/** The <analysis_cfg> fields of the other four searches (defaults: the reference unit's), and the beam. */
+function setiAnalysis(xml: string, a: string, subbandCentreHz: number): SetiAnalysis {
+  const receiver = /<receiver_cfg>([\s\S]*?)<\/receiver_cfg>/.exec(xml)?.[1] ?? '';
+  // SETI@home scales the beam width from the receiver's centre frequency to the subband's.
+  const beam = num(receiver, 'beam_width', 0.1) * ((num(receiver, 'center_freq', 1420) * 1e6) / subbandCentreHz);
+  return {
+    spikeThresh: num(a, 'spike_thresh', 22),
+    autocorrThresh: num(a, 'autocorr_thresh', 17.8),
+    autocorrFftLen: num(a, 'autocorr_fftlen', 131072),
+    gaussNullChiSqThresh: num(a, 'gauss_null_chi_sq_thresh', 2.1),
+    gaussChiSqThresh: num(a, 'gauss_chi_sq_thresh', 1.42),
+    gaussPowerThresh: num(a, 'gauss_power_thresh', 3),
+    gaussPeakPowerThresh: num(a, 'gauss_peak_power_thresh', 3.2),
+    gaussPotLength: num(a, 'gauss_pot_length', 64),
+    pulseThresh: num(a, 'pulse_thresh', 20),
+    pulseDisplayThresh: num(a, 'pulse_display_thresh', 0.5),
+    pulseMax: num(a, 'pulse_max', 40960),
+    pulseMin: num(a, 'pulse_min', 16),
+    pulseFftMax: num(a, 'pulse_fft_max', 8192),
+    pulseBeams: num(a, 'pulse_beams', 1),
+    tripletThresh: num(a, 'triplet_thresh', 8.25),
+    tripletMin: num(a, 'triplet_min', 16),
+    tripletMax: num(a, 'triplet_max', 131072),
+    potOverlapFactor: num(a, 'pot_overlap_factor', 0.5),
+    potTOffset: num(a, 'pot_t_offset', 1),
+    potMinSlew: num(a, 'pot_min_slew', 0.0021),
+    potMaxSlew: num(a, 'pot_max_slew', 0.0105),
+    angleRangeDeg: num(xml, 'true_angle_range', 0),
+    beamWidthDeg: beam,
   };
 }
 
@@ -169,5 +204,6 @@ export function sahSource(bytes: Uint8Array, sha256: string): SahSource {
     centreFrequencyHz: h.baseHz,
     sampleCount: h.nsamples,
     negativeBandFraction: 1 / (2 * h.ifftLen),
+    analysis: h.analysis.seti,
   };
 }

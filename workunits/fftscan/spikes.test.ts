@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runFftscanJob } from '../../test/helpers/fftscan-job.js';
 import { readFixture } from '../../test/helpers/fixtures.js';
 import type { Kernel } from '../kind.js';
 import kernelDefault from './kernel.js';
@@ -9,24 +10,11 @@ import { decodeSah, sahSource } from './sah.js';
 import { fftPlan } from './fft.js';
 import { chirpIndices, dechirp, dechirpInto, minChirpStep, prepareBaseband, scanChirps, splitComplex } from './spikes.js';
 import { generateSynthetic, specFromSource } from './synthetic.js';
-import type { Candidate, SyntheticSource } from './types.js';
+import type { Detection, SyntheticSource } from './types.js';
 
 const kernel = kernelDefault as Kernel<UnitSpec, unknown, Result>;
 
-/** Runs every unit of a job through the kernel and assembles the answer, as coordinator + workers would. */
-function runJob(params: unknown) {
-  const p = fftscan.params.parse(params);
-  const plan = fftscan.plan(p);
-  if (!plan.ok) throw new Error(plan.error.message);
-  const results = [];
-  for (let i = 0; i < plan.value.unitsTotal; i++) {
-    const u = fftscan.unit(p, plan.value, i);
-    const s = kernel.init(u, undefined);
-    while (!kernel.step(s, 64));
-    results.push({ index: i, result: kernel.result(s) });
-  }
-  return { plan: plan.value, answer: fftscan.assemble(p, plan.value, results, []) };
-}
+const runJob = (params: unknown) => runFftscanJob(params);
 
 describe('de-chirp', () => {
   it('wasm kernel and JavaScript reference give the same bits; the phase is -pi c t^2 from t = 0', () => {
@@ -73,8 +61,8 @@ describe('spike search on synthetic signals', () => {
     ],
   };
 
-  it('recovers injected tones within one bin and one drift step, across units', () => {
-    const { plan, answer } = runJob({ source, fftSizes: [L], maxDrift: 1.2, opsPerUnit: 2e8 });
+  it('recovers injected tones within one bin and one drift step, across units', async () => {
+    const { plan, answer } = await runJob({ source, fftSizes: [L], maxDrift: 1.2, opsPerUnit: 2e8 });
     expect(plan.unitsTotal).toBeGreaterThan(1);
     const bin = fs / L, step = 0.5 * (fs / L) ** 2;
     for (const sig of source.signals) {
@@ -127,7 +115,7 @@ describe('SETI@home reference unit (narrow chirp windows around the 13 official 
     const x = prepareBaseband(decodeSah(bytes), { boxcar: 8192, chunk: 32768 });
     const minStep = minChirpStep(0.333, src.sampleRateHz, 131072);
     const opts = { ...src, threshold: 22, spikesPerSpectrum: 1 };
-    const ours: Candidate[] = [];
+    const ours: Detection[] = [];
     for (const L of [32768, 131072]) {
       const stride = (131072 / L) ** 2;
       const grid = new Set(chirpIndices(L, 131072, 50, minStep));
@@ -140,7 +128,7 @@ describe('SETI@home reference unit (narrow chirp windows around the 13 official 
       for (let b = 0; b + L <= src.sampleCount; b += L) starts.push(b);
       ours.push(...scanChirps(x, L, [...windows], minStep, starts, opts));
     }
-    const match = (a: { frequencyHz: number; driftHzPerS: number; fftLength?: number; snr: number }, b: Candidate) =>
+    const match = (a: { frequencyHz: number; driftHzPerS: number; fftLength?: number; snr: number }, b: Detection) =>
       a.fftLength === b.fftLength
       && Math.abs(a.frequencyHz - b.frequencyHz) <= src.sampleRateHz / b.fftLength!
       && Math.abs(a.driftHzPerS - b.driftHzPerS) <= minStep * (131072 / b.fftLength!) ** 2

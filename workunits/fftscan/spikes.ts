@@ -12,7 +12,7 @@
  * `cisCycles`, the wasm FFT in f32, sums in a fixed order.
  */
 import { cisCycles, fftPlan, type Fft } from './fft.js';
-import type { Candidate } from './types.js';
+import type { Detection } from './types.js';
 
 export interface Baseband {
   re: Float32Array;
@@ -170,9 +170,9 @@ export function binFrequency(k: number, fftLength: number, g: SpikeGeometry): nu
  */
 export function searchChirp(
   x: Baseband, fftLength: number, rateHzPerS: number, blockStarts: number[], opts: SpikeOptions,
-): Candidate[] {
+): Detection[] {
   const plan = fftPlan(fftLength);
-  const out: Candidate[] = [];
+  const out: Detection[] = [];
   for (const b of blockStarts) {
     dechirpInto(plan, x, b, rateHzPerS, opts.sampleRateHz);
     const p = plan.power();
@@ -183,7 +183,7 @@ export function searchChirp(
 
 /** Appends the spikes of one power spectrum to `out`; `stats` (sum, peak over bins >= 1) if known. */
 export function spectrumSpikes(
-  p: Float32Array, fftLength: number, rateHzPerS: number, timeS: number, opts: SpikeOptions, out: Candidate[],
+  p: Float32Array, fftLength: number, rateHzPerS: number, timeS: number, opts: SpikeOptions, out: Detection[],
   stats?: { total: number; peak: number },
 ): void {
   let total = 0;
@@ -275,8 +275,8 @@ export function splitComplex(interleaved: Float32Array, offset = 0): Baseband {
 /** Every spike at one FFT length over the given chirp indices (rate = index * minStep) and blocks. */
 export function scanChirps(
   x: Baseband, fftLength: number, chirpIndices: number[], minStep: number, blockStarts: number[], opts: SpikeOptions,
-): Candidate[] {
-  const out: Candidate[] = [];
+): Detection[] {
+  const out: Detection[] = [];
   for (const c of chirpIndices) out.push(...searchChirp(x, fftLength, c * minStep, blockStarts, opts));
   return out;
 }

@@ -14,7 +14,7 @@
  * and SNR = (path sum - median) / std of the clipped values. Per start channel the best drift is kept;
  * then a hit survives only if no stronger hit lies within nTime channels on either side.
  */
-import type { Candidate, Spectrogram } from './types.js';
+import type { Detection, Spectrogram } from './types.js';
 
 export interface TaylorOptions {
   maxDriftHzPerS: number;
@@ -89,7 +89,7 @@ export function clippedStats(summed: Float64Array): { median: number; std: numbe
   return { median, std: Math.sqrt(ss / n) };
 }
 
-export function taylorSearch(spec: Spectrogram, opts: TaylorOptions): Candidate[] {
+export function taylorSearch(spec: Spectrogram, opts: TaylorOptions): Detection[] {
   const { nTime, nChan, data } = spec;
   if (data.length !== nTime * nChan || nTime < 1 || nChan < 1) {
     throw new RangeError(`spectrogram shape ${nTime}x${nChan} does not match ${data.length} values`);
@@ -139,7 +139,7 @@ export function taylorSearch(spec: Spectrogram, opts: TaylorOptions): Candidate[
     }
   }
 
-  const hits: Candidate[] = [];
+  const hits: Detection[] = [];
   const w = nTime;
   for (let c = 0; c < nChan; c++) {
     const s = bestSnr[c];

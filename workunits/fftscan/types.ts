@@ -4,20 +4,73 @@
  * holds types only and imports nothing.
  */
 
-/** One reported hit. Frequencies are absolute (sky) Hz, so hits from different units merge directly. */
-export interface Candidate {
-  /** Spike: the de-chirped bin's frequency, i.e. the signal's frequency at t = 0 of the recording. */
-  frequencyHz: number;
-  driftHzPerS: number;
-  /** Spike search: peak power / mean power of its spectrum. Taylor search: (path sum - median) / std. */
-  snr: number;
+/** What a search reports: narrowband spikes and drifts, and SETI@home's four power-over-time types. */
+export type SignalType = 'spike' | 'drift' | 'gaussian' | 'pulse' | 'triplet' | 'autocorr';
+
+/**
+ * One detection: a bin of one spectrum at one trial chirp above the threshold (spike), one Taylor path
+ * (drift), one fitted beam shape, folded pulse train, pulse triplet or autocorrelation peak. A strong
+ * signal gives many (every trial chirp near its drift, neighbouring bins, every spectrum it lasts);
+ * grouping.ts gathers them into one Candidate. Frequencies are absolute (sky) Hz.
+ */
+export interface Detection {
+  type: SignalType;
   /**
-   * Seconds from the recording's start: for a spike the middle of its FFT block (as SETI@home reports
-   * it), for a drift the start of the spectrogram.
+   * The de-chirped frequency: the signal's frequency at t = 0 of the recording if it drifts at
+   * `driftHzPerS` (SETI@home's `freq`). Autocorrelations have no frequency of their own: the band's centre.
    */
+  frequencyHz: number;
+  /** The trial chirp (drift) the detection was made at, Hz/s. */
+  driftHzPerS: number;
+  /**
+   * The type's score: spike peak / mean power; drift (path sum - median) / std; gaussian fitted peak /
+   * true mean; pulse SETI@home's folded SNR; triplet peak / mean power; autocorr peak / mean power.
+   */
+  snr: number;
+  /** Seconds from the recording's start: the middle of the spectrum, fit, fold or triplet. */
   timeS: number;
-  type: 'spike' | 'drift';
   fftLength?: number;
+  /** Peak power in SETI@home's normalisation (`peak_power` of its result file). */
+  power?: number;
+  /** SETI@home's own score where it has one: gaussian (chi-square based), pulse (SNR / threshold). */
+  score?: number;
+  /** Pulse: the SNR this fold had to exceed (it depends on the period and the number of folds). */
+  threshold?: number;
+  /** Pulse and triplet: repetition period, s. */
+  periodS?: number;
+  /** Autocorrelation: delay of the peak, s. */
+  delayS?: number;
+  /** Gaussian: chi-square of the beam-shape fit and of the flat (no signal) hypothesis. */
+  chiSquare?: number;
+  nullChiSquare?: number;
+  /** Gaussian, pulse, triplet: mean power of the power-over-time array the detection came from. */
+  meanPower?: number;
+  /** Index of the signal (the answer's candidate) this detection belongs to; set when reported. */
+  signal?: number;
+}
+
+/**
+ * One signal: the detections of one track (across spectra, trial chirps, neighbouring bins and FFT
+ * lengths) as one candidate, like turboSETI's hit grouping and find_event. The type, score, power and
+ * per-type fields are those of its strongest detection; frequency and drift describe the track.
+ */
+export interface Candidate extends Omit<Detection, 'signal'> {
+  /** The track's frequency at t = 0 (frequencyHz) and its drift: the best estimate the detections give. */
+  driftHzPerS: number;
+  /** One standard error of driftHzPerS, Hz/s. */
+  driftErrHzPerS: number;
+  /** The score a detection of this type must exceed; snr / threshold ranks signals of different types. */
+  threshold: number;
+  /** Time span the detections cover (whole spectra), s from the recording's start. */
+  startS: number;
+  endS: number;
+  /** The track's frequency at startS and endS. */
+  startHz: number;
+  endHz: number;
+  /** Width of the band the detections occupy around the track (leakage, smear at wrong trial chirps). */
+  bandwidthHz: number;
+  /** Detections gathered into this signal. */
+  detections: number;
 }
 
 /** Power versus time and frequency, time-major: data[t * nChan + c]. */
@@ -51,6 +104,70 @@ export interface BasebandInfo {
   negativeBandFraction?: number;
 }
 
+/**
+ * SETI@home's analysis settings as a work unit's <analysis_cfg> gives them (names as there, camelCase),
+ * plus the telescope's motion, which decides whether and how Gaussians and pulses are searched.
+ */
+export interface SetiAnalysis {
+  spikeThresh: number;
+  autocorrThresh: number;
+  autocorrFftLen: number;
+  gaussNullChiSqThresh: number;
+  gaussChiSqThresh: number;
+  gaussPowerThresh: number;
+  gaussPeakPowerThresh: number;
+  gaussPotLength: number;
+  pulseThresh: number;
+  pulseDisplayThresh: number;
+  pulseMax: number;
+  pulseMin: number;
+  pulseFftMax: number;
+  pulseBeams: number;
+  tripletThresh: number;
+  tripletMin: number;
+  tripletMax: number;
+  potOverlapFactor: number;
+  potTOffset: number;
+  potMinSlew: number;
+  potMaxSlew: number;
+  /** Sky angle the beam swept during the recording (data_desc/true_angle_range), degrees. */
+  angleRangeDeg: number;
+  /** Beam width at the recording's frequency (receiver beam_width scaled by centre_freq / subband centre), degrees. */
+  beamWidthDeg: number;
+}
+
+/** SETI@home's Gaussian fit at one FFT length (setiathome.ts). */
+export interface GaussSpec {
+  potLength: number;
+  /** Beam sigma in PoT elements; fits slide over offsets [tOffsetStart, tOffsetStop). */
+  sigma: number;
+  tOffsetStart: number;
+  tOffsetStop: number;
+  powerThresh: number;
+  peakPowerThresh: number;
+  chiSqThresh: number;
+  nullChiSqThresh: number;
+  /** Spectra summed into each PoT element (the chi-square's rebinning factor). */
+  rebin: number;
+}
+
+/** Pulse and triplet PoT segments: one beam crossing of spectra, overlapping. */
+export interface FoldSpec {
+  potLength: number;
+  overlap: number;
+}
+
+/** The searches a baseband unit runs on each de-chirped spectrum and power-over-time array. */
+export interface DetectorSpec {
+  /** Spikes (false at lengths shorter than the threshold in bins, as SETI@home skips them). */
+  spikes: boolean;
+  autocorr: { threshold: number } | null;
+  gauss: GaussSpec | null;
+  /** Pulses on trial chirps with |position| a multiple of `every`. */
+  pulse: { every: number; thresh: number; displayThresh: number; fold: FoldSpec } | null;
+  triplet: { thresh: number; fold: FoldSpec } | null;
+}
+
 /** A SETI@home work unit: the whole file is the input (it is small); the kernel decodes it. */
 export interface SahSource extends BasebandInfo {
   format: 'sah';
@@ -58,6 +175,8 @@ export interface SahSource extends BasebandInfo {
   sha256: string;
   /** File size in bytes. */
   byteLength: number;
+  /** The unit's own analysis settings and telescope motion (from its header). */
+  analysis?: SetiAnalysis;
 }
 
 /** A SigMF recording: sha256 and offsets refer to the .sigmf-data file. */

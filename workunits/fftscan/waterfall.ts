@@ -3,14 +3,14 @@
  * time (s) down, power on a viridis-like scale, candidate tracks drawn over it. Output depends only on
  * the inputs (fixed number formatting, no dates or ids), so it can be stored and compared.
  */
-import type { Candidate, Spectrogram } from './types.js';
+import type { Detection, Spectrogram } from './types.js';
 
 export interface WaterfallOptions {
   centerHz: number;
   halfWidthHz: number;
   title: string;
   /** Candidates whose tracks f(t) = frequencyHz + driftHzPerS * t are drawn (t from the first row). */
-  marks?: Candidate[];
+  marks?: Detection[];
   /** Caps on the drawn grid; cells are downsampled to fit (defaults 128 x 64, which keeps the SVG < 200 KB). */
   maxColumns?: number;
   maxRows?: number;

@@ -24,11 +24,18 @@ export const I = {
   mul: [0x6c] as Code,
   shl: [0x74] as Code,
   ltu: [0x49] as Code,
+  geu: [0x4f] as Code,
+  eq: [0x46] as Code,
+  i32load: (off = 0): Code => [0x28, 2, ...uleb(off)],
+  call: (f: number): Code => [0x10, ...uleb(f)],
+  if_: [0x04, 0x40] as Code,
+  and: [0x71] as Code,
   ne: [0x47] as Code,
   eqz: [0x45] as Code,
   f32load: (off = 0): Code => [0x2a, 2, ...uleb(off)],
   f32store: (off = 0): Code => [0x38, 2, ...uleb(off)],
   f32add: [0x92] as Code,
+  f32const0: [0x43, 0, 0, 0, 0] as Code,
   f32sub: [0x93] as Code,
   f32mul: [0x94] as Code,
   /** block/loop with an empty result type; br depth counts outwards from the innermost. */
@@ -48,6 +55,10 @@ export const I = {
   f32x4pmax: [0xfd, 0xeb, 0x01] as Code,
   f32x4extract: (lane: number): Code => [0xfd, 0x1f, lane],
   f64store: (off = 0): Code => [0x39, 3, ...uleb(off)],
+  f64load: (off = 0): Code => [0x2b, 3, ...uleb(off)],
+  load64splat: (off = 0): Code => [0xfd, 0x0a, 3, ...uleb(off)],
+  f64x2div: [0xfd, 0xf3, 0x01] as Code,
+  f64x2replace: (lane: number): Code => [0xfd, 0x22, lane],
   f32max: [0x97] as Code,
   f64add: [0xa0] as Code,
   f64x2add: [0xfd, 0xf0, 0x01] as Code,
@@ -65,6 +76,18 @@ export const I = {
 /** Byte lanes for i8x16.shuffle picking 32-bit lanes (0-3 from the first operand, 4-7 from the second). */
 export function lanes32(picks: [number, number, number, number]): number[] {
   return picks.flatMap((p) => [p * 4, p * 4 + 1, p * 4 + 2, p * 4 + 3]);
+}
+
+/** Hands out local indices after the parameters. */
+export function locals(nParams: number) {
+  const types: T[] = [];
+  return {
+    types,
+    take(t: T): number {
+      types.push(t);
+      return nParams + types.length - 1;
+    },
+  };
 }
 
 export interface Func {

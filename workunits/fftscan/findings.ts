@@ -1,0 +1,153 @@
+/**
+ * What a unit has found so far: its detections grouped into signals (one Grouper per type), the
+ * detections themselves when the unit reports them, and the best detection of each type even below
+ * its threshold. Plain data in and out (`state`), so a checkpoint carries it and a resumed unit ends
+ * with the same result.
+ */
+import { z } from 'zod';
+import { detectionOrder, Grouper, type GrouperState, type GroupScale } from './grouping.js';
+import { DetectionSchema, type Best, type Result } from './params.js';
+import type { Detection, SignalType } from './types.js';
+
+const count = z.number().int().nonnegative();
+
+/** Checkpoint form; the grouper state is validated by shape only (it is ours, written by `state`). */
+export const FindingsState = z.object({
+  groupers: z.record(z.string(), z.unknown()),
+  detections: z.array(z.object({ d: DetectionSchema, group: z.number().int() })),
+  droppedDetections: count,
+  detectionCount: count,
+  best: z.record(z.string(), DetectionSchema),
+  /** The best Gaussian is a reported one (SETI@home prefers those once it has one). */
+  gaussReported: z.boolean(),
+});
+export type FindingsState = z.infer<typeof FindingsState>;
+
+type BestType = keyof Best;
+
+/**
+ * Which of two detections is the better best-of, as SETI@home chooses: spikes, triplets and
+ * autocorrelations by score (peak / mean), Gaussians and pulses by their own score; ties to the first.
+ */
+export const betterBest: Record<BestType, (a: Detection, b: Detection) => boolean> = {
+  spike: (a, b) => a.snr > b.snr,
+  triplet: (a, b) => a.snr > b.snr,
+  autocorr: (a, b) => a.snr > b.snr,
+  gaussian: (a, b) => (a.score ?? -Infinity) > (b.score ?? -Infinity),
+  pulse: (a, b) => (a.score ?? -Infinity) > (b.score ?? -Infinity),
+};
+
+export class Findings {
+  private readonly groupers = new Map<SignalType, Grouper>();
+  private detections: Array<{ d: Detection; group: number }> = [];
+  private droppedDetections = 0;
+  private detectionCount = 0;
+  private readonly best: Best = {};
+  private gaussReported = false;
+
+  constructor(
+    private readonly scales: Partial<Record<SignalType, GroupScale>>,
+    private readonly maxHits: number,
+    private readonly report: boolean,
+    state?: FindingsState,
+  ) {
+    if (!state) return;
+    for (const [type, g] of Object.entries(state.groupers)) {
+      const scale = scales[type as SignalType];
+      if (scale) this.groupers.set(type as SignalType, new Grouper(scale, maxHits, g as GrouperState));
+    }
+    this.detections = state.detections.map((x) => ({ d: { ...x.d }, group: x.group }));
+    this.droppedDetections = state.droppedDetections;
+    this.detectionCount = state.detectionCount;
+    Object.assign(this.best, state.best);
+    this.gaussReported = state.gaussReported;
+  }
+
+  private grouper(type: SignalType): Grouper {
+    let g = this.groupers.get(type);
+    if (!g) {
+      const scale = this.scales[type];
+      if (!scale) throw new RangeError(`this unit has no grouping scale for ${type} detections`);
+      g = new Grouper(scale, this.maxHits);
+      this.groupers.set(type, g);
+    }
+    return g;
+  }
+
+  /** A detection above its threshold. */
+  add(d: Detection): void {
+    this.detectionCount++;
+    const group = this.grouper(d.type).add(d);
+    if (!this.report) return;
+    this.detections.push({ d, group });
+    // Keep the list bounded as it grows: the weakest go first, the same way whenever it is pruned.
+    if (this.detections.length > 4 * this.maxHits) this.pruneDetections();
+  }
+
+  /** A candidate for the type's best-of, above the threshold or not (`betterBest` decides). */
+  offerBest(type: BestType, d: Detection): void {
+    const cur = this.best[type];
+    if (!cur || betterBest[type](d, cur)) this.best[type] = d;
+  }
+
+  /** A Gaussian whose fit passed the chi-square test: a reported one beats any that was not. */
+  offerBestGaussian(d: Detection, reported: boolean): void {
+    if (!reported && this.gaussReported) return;
+    if (reported && !this.gaussReported) {
+      this.gaussReported = true;
+      this.best.gaussian = d;
+      return;
+    }
+    this.offerBest('gaussian', d);
+  }
+
+  hasReportedGaussian(): boolean {
+    return this.gaussReported;
+  }
+
+  bestOf(type: BestType): Detection | undefined {
+    return this.best[type];
+  }
+
+  private pruneDetections(): void {
+    this.detections.sort((a, b) => detectionOrder(a.d, b.d));
+    this.droppedDetections += Math.max(0, this.detections.length - this.maxHits);
+    this.detections.length = Math.min(this.detections.length, this.maxHits);
+  }
+
+  state(): FindingsState {
+    const groupers: Record<string, unknown> = {};
+    for (const [type, g] of this.groupers) groupers[type] = g.state();
+    return {
+      groupers, detections: this.detections, droppedDetections: this.droppedDetections,
+      detectionCount: this.detectionCount, best: this.best as Record<string, Detection>, gaussReported: this.gaussReported,
+    };
+  }
+
+  result(work: number): Result {
+    const all: Array<{ type: SignalType; id: number; c: Result['signals'][number] }> = [];
+    let pruned = 0;
+    for (const [type, g] of this.groupers) {
+      pruned += g.pruned;
+      for (const { id, candidate } of g.signals()) all.push({ type, id, c: candidate });
+    }
+    all.sort((a, b) => b.c.snr / b.c.threshold - a.c.snr / a.c.threshold || detectionOrder(a.c, b.c));
+    const kept = all.slice(0, this.maxHits);
+    const index = new Map(kept.map((x, i) => [`${x.type}:${x.id}`, i]));
+    this.pruneDetections();
+    const detections = this.detections.map(({ d, group }) => {
+      const root = this.grouper(d.type).rootOf(group);
+      const at = root < 0 ? undefined : index.get(`${d.type}:${root}`);
+      return at === undefined ? { ...d } : { ...d, signal: at };
+    });
+    return {
+      signals: kept.map((x) => x.c),
+      detections,
+      best: { ...this.best },
+      dropped: all.length - kept.length + pruned,
+      detectionCount: this.detectionCount,
+      droppedDetections: this.droppedDetections,
+      work,
+    };
+  }
+}
