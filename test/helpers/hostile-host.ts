@@ -203,7 +203,7 @@ ws.on('message', (data) => {
         else goSilent();
         return;
       }
-      queue = queue.then(() => work(msg.units)).catch((err: Error) => out({ event: 'crash', message: err.stack ?? err.message }));
+      queue = queue.then(() => work(msg.units)).catch((err: Error) => { out({ event: 'crash', message: err.stack ?? err.message }); });
       return;
     case 'ack':
       for (const i of msg.items) out({ event: 'ack', leaseId: i.leaseId, status: i.status, code: i.error?.code ?? null });
