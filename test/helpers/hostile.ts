@@ -5,9 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Behaviour } from './hostile-lies.js';
 import { ROOT, waitFor } from './processes.js';
 
-export type Behaviour = 'random' | 'sybil' | 'instant' | 'skip' | 'hide' | 'invent' | 'hoard';
+export type { Behaviour };
 
 export interface HostileEvent {
   hostId: string;
