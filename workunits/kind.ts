@@ -117,6 +117,12 @@ export interface Audit<U, R> {
   blockUnit(unit: U, b: number): U;
   /** Does `original` say about block `b` exactly what `recomputed` (the result of blockUnit(unit, b)) says? */
   agrees(unit: U, b: number, original: R, recomputed: R): boolean;
+  /**
+   * Blocks audited whatever the draw: those the result's claims rest on (an fftscan result's reported
+   * signals), so a claim is re-measured before it can enter the answer. Called only on a result that
+   * passed the kind's schema and `check`; the kind keeps the list bounded (at most `blocks(unit)`).
+   */
+  mustCheck?(unit: U, result: R): number[];
 }
 
 /**
