@@ -147,6 +147,8 @@ export function consistent(u: UnitSpec, r: Result): boolean {
   if (r.blocks.reduce((s, b) => s + b.detections, 0) !== r.detectionCount) return false;
   const report = u.mode === 'spike' && u.reportDetections;
   if (report ? r.detections.length + r.droppedDetections !== r.detectionCount : r.detections.length || r.droppedDetections) return false;
+  // Nothing is dropped from a list that is not full (findings.ts), so a short list cannot claim drops.
+  if ((r.dropped > 0 && r.signals.length !== u.maxHits) || (r.droppedDetections > 0 && r.detections.length !== u.maxHits)) return false;
   if (r.signals.length + r.dropped > r.detectionCount || r.signals.reduce((s, c) => s + c.detections, 0) > r.detectionCount) return false;
   if (!ordered(r.signals, candidateOrder) || !ordered(r.detections, detectionOrder)) return false;
   if (r.detections.some((d) => blockOf(rates, d) < 0 || (d.signal !== undefined && d.signal >= r.signals.length))) return false;

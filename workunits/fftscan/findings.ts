@@ -162,7 +162,9 @@ export class Findings {
       blocks: this.blocks.map((b) => ({ ...b })),
       detections,
       best: { ...this.best },
-      dropped: all.length - kept.length + pruned,
+      // Groups pruned on the way count as dropped only when the list is full: with room to spare, what
+      // was pruned was weaker than everything kept and is no signal beyond maxHits (audit.ts relies on it).
+      dropped: all.length - kept.length + (kept.length >= this.maxHits ? pruned : 0),
       detectionCount: this.detectionCount,
       droppedDetections: this.droppedDetections,
       work,
