@@ -66,7 +66,10 @@ export interface Kind<P = unknown, U = unknown, R = unknown, A = unknown> {
   readonly itemName?: string;
   /** How many of those items a unit holds (progress bars and rates); defaults to 1. */
   items?(unit: U): number;
-  /** Do two results agree? Exact for integer kinds, tolerant for floating point ones. */
+  /**
+   * Do two results agree? Exact wherever the computation is deterministic (both kinds today: WebAssembly
+   * kernels); a tolerance only where a kind truly cannot be bitwise, and then it must say why.
+   */
   compare(a: R, b: R, unit: U): boolean;
   /**
    * A result that settles the whole job (a key found): once validated, outstanding units are cancelled

@@ -6,7 +6,10 @@
  * so every host and the coordinator's verifier get the same bits, and equality is exact (no tolerance).
  * A chain (not one hash over a list) keeps a checkpoint small: it carries the last link and a count.
  */
-import { createHash } from 'node:crypto';
+// @noble/hashes (audited, dependency-free): a synchronous sha256 that runs in Node and in the browser
+// volunteer alike (dashboard/web/join runs this kernel too), where node:crypto is not there.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Detection } from './types.js';
 
 /** The digest of a block that found nothing. */
@@ -34,7 +37,7 @@ export function canonicalDetection(d: Detection): string {
 
 /** The next link of a block's chain: sha256(previous digest, the detection's canonical form). */
 export const chainDigest = (previous: string, d: Detection): string =>
-  createHash('sha256').update(previous).update('\n').update(canonicalDetection(d)).digest('hex');
+  bytesToHex(sha256(utf8ToBytes(`${previous}\n${canonicalDetection(d)}`)));
 
 /** A detection's committed fields, for exact comparison of a reported detection with a recomputed one. */
 export const sameDetection = (a: Detection, b: Detection): boolean => canonicalDetection(a) === canonicalDetection(b);
