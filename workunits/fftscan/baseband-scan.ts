@@ -145,7 +145,7 @@ export class BasebandScan {
       const stats = plan.stats();
       const out: Detection[] = [];
       spectrumSpikes(p, L, rate, timeS, { ...src, threshold: u.threshold, spikesPerSpectrum: u.spikesPerSpectrum, realInput: this.realInput() }, out, stats);
-      for (const s of out) this.found.add({ ...s, power: s.snr });
+      for (const s of out) this.found.add({ ...s, power: s.snr }, j);
       this.offerBestSpike(p, rate, timeS, stats);
     }
     if (d.autocorr) {
@@ -155,7 +155,7 @@ export class BasebandScan {
         type: 'autocorr', frequencyHz: this.bandCentre(), driftHzPerS: rate, snr: score, power: score, timeS,
         fftLength: L, delayS: lag / src.sampleRateHz, threshold: d.autocorr.threshold,
       };
-      if (score > d.autocorr.threshold) this.found.add(det);
+      if (score > d.autocorr.threshold) this.found.add(det, j);
       this.found.offerBest('autocorr', det);
     }
   }
@@ -234,7 +234,7 @@ export class BasebandScan {
       snr: f.peakPower / f.trueMean, power: f.peakPower, meanPower: f.trueMean, score: this.gauss!.score(f.chiSquare, f.nullChiSquare),
       chiSquare: f.chiSquare, nullChiSquare: f.nullChiSquare, threshold: spec.peakPowerThresh,
     };
-    if (f.reported) this.found.add(d);
+    if (f.reported) this.found.add(d, j);
     this.found.offerBestGaussian(d, f.reported);
   };
 
@@ -258,7 +258,7 @@ export class BasebandScan {
           ...this.detection('triplet', j, bin, this.segmentTime(t.midpoint)), snr: t.power, power: t.power, meanPower: t.meanPower,
           periodS: (t.period * L) / this.src.sampleRateHz, threshold: d.triplet!.thresh,
         };
-        this.found.add(det);
+        this.found.add(det, j);
         this.found.offerBest('triplet', det);
       }
     }
@@ -267,7 +267,7 @@ export class BasebandScan {
       this.pulsePlan ??= new PulsePlan(len, new PulseThresholds(p.thresh, p.displayThresh));
       this.folder ??= new WasmFolder(len);
       const reported = findPulse(seg, this.pulsePlan, p.displayThresh, this.folder, this.onPulse);
-      if (reported) this.found.add(this.pulseDetection(reported));
+      if (reported) this.found.add(this.pulseDetection(reported), j);
     }
   }
 

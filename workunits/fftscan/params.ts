@@ -311,9 +311,16 @@ export const BestSchema = z.object({
 });
 export type Best = z.infer<typeof BestSchema>;
 
+/** What a result commits to about one audit block (block-digest.ts): its digest and how many detections it made. */
+export const BlockCommit = z.object({ digest: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lower-case hex digits'), detections: count });
+
 export const Result = z.object({
   /** The unit's signals (its detections grouped), strongest first (`candidateOrder`), at most maxHits. */
   signals: z.array(CandidateSchema),
+  /** For each signal, the audit block holding its strongest detection: the verifier recomputes those blocks. */
+  peaks: z.array(count),
+  /** One commitment per audit block (`blockRates`), in block order. */
+  blocks: z.array(BlockCommit),
   /** reportDetections: every detection, strongest first, `signal` = index in `signals` (absent if dropped). */
   detections: z.array(DetectionSchema),
   best: BestSchema,
@@ -437,6 +444,13 @@ export function taylorUnit(src: FilSource, s: Settings, index: number): TaylorUn
     maxDriftHzPerS: maxDrift, threshold: s.threshold, maxHits: s.maxHits,
   };
 }
+
+/**
+ * The trial chirp (Hz/s) of each audit block: a baseband unit's blocks are its trial chirps, in order; a
+ * drift unit is one block (its Taylor search normalises by the whole window, so no slice of it stands
+ * alone) and has none.
+ */
+export const blockRates = (u: UnitSpec): number[] => (u.mode === 'spike' ? unitChirpIndices(u).map((i) => i * u.minChirpStep) : []);
 
 export const unitBlocks = (u: BasebandUnit): number => (u.blockTo > u.blockFrom ? Math.ceil((u.blockTo - u.blockFrom) / u.hop) : 0);
 
