@@ -54,6 +54,8 @@ export async function hostileScenario(grid: HostileGrid, name: string, hostile: 
   const liesStored = stored(verdict, lies).length;
   expect(liesJudgedValid(verdict, lies).map((x) => x.leaseId), `${name}: lies judged valid`).toEqual([]);
   expect(liesStored, `${name}: lies stored`).toBeGreaterThan(0);
+  // Every lie was one the kind's own check accepts: well formed, so only audits and replicas can tell.
+  expect(hosts.flatMap((h) => h.events).filter((e) => e.event === 'result' && String(e.how).includes('fails check')).map((e) => e.how), `${name}: lies that fail the check`).toEqual([]);
 
   for (const h of hosts) {
     const s = await standing(h.hostId!);

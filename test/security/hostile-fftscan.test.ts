@@ -6,9 +6,11 @@
  * the job is submitted, so they take what they can first.
  *
  * The recording: 64 s of seeded synthetic noise at 8,192 samples/s with three steady tones between bins
- * (16 units of 4 s at FFT length 4096). Scanned honestly it gives exactly three candidates, one per tone.
- * Liars say "nothing here", hide the strongest tone, invent a hit at a huge score (with `dropped` raised,
- * as issue 14's forgery), skip a tenth of the FFT blocks, or, as Sybils, send the same invented hit.
+ * (16 units of 4 s at FFT length 4096, 5 trial chirps each up to 4 Hz/s: 5 audit blocks). Scanned honestly
+ * it gives exactly three candidates, one per tone. Liars say "nothing here", hide the strongest tone,
+ * invent a hit at a huge score, skip a block and commit it as empty, or, as Sybils, send the same
+ * invented hit; every lie passes the kind's `check` (issue 14's forgery, a hit with `dropped: 1` beside a
+ * list that is not full, no longer does).
  *
  * Each scenario asserts (test/helpers/hostile-scenario.ts): the answer is exactly the three tones, every
  * unit's canonical result agrees with an honest computation, no lie ended judged valid, liars got no
@@ -45,16 +47,19 @@ afterAll(async () => {
   await grid?.stop();
 });
 
-/** Exactly one candidate per tone: within a bin of it, steady within a drift step, and nothing else. */
+/**
+ * Exactly one candidate per tone and nothing else: each candidate's band (startHz..endHz, a bin either
+ * side: a track fitted over 64 s may lean a little) holds exactly one tone, and it is steady within a
+ * drift step.
+ */
 function expectTones(doc: any, name: string): void {
   const candidates = doc.result.candidates as Candidate[];
-  const found = candidates.map((c) => ({ offsetHz: +(c.frequencyHz - CENTRE).toFixed(1), driftHzPerS: +c.driftHzPerS.toFixed(2) }));
+  const bin = RATE / FFT;
+  const found = candidates.map((c) => ({ fromHz: +(Math.min(c.startHz, c.endHz) - CENTRE).toFixed(1), toHz: +(Math.max(c.startHz, c.endHz) - CENTRE).toFixed(1), driftHzPerS: +c.driftHzPerS.toFixed(2) }));
   expect(candidates, `${name}: ${JSON.stringify(found)}`).toHaveLength(TONES.length);
-  for (const t of TONES) {
-    const c = candidates.find((x) => Math.abs(x.frequencyHz - CENTRE - t.offsetHz) <= RATE / FFT);
-    expect(c, `${name}: the tone at ${t.offsetHz} Hz in ${JSON.stringify(found)}`).toBeDefined();
-    expect(Math.abs(c!.driftHzPerS)).toBeLessThanOrEqual(0.5);
-  }
+  const holds = (f: (typeof found)[number], offsetHz: number) => offsetHz >= f.fromHz - bin && offsetHz <= f.toHz + bin;
+  for (const t of TONES) expect(found.filter((f) => holds(f, t.offsetHz)), `${name}: the tone at ${t.offsetHz} Hz in ${JSON.stringify(found)}`).toHaveLength(1);
+  for (const f of found) expect(Math.abs(f.driftHzPerS), `${name}: ${JSON.stringify(f)}`).toBeLessThanOrEqual(0.5);
 }
 
 function fftscan(samples = 1 << 19): ScenarioKind {
@@ -64,7 +69,7 @@ function fftscan(samples = 1 << 19): ScenarioKind {
     async submit() {
       const job = await grid.submitFftscan({
         source: { format: 'synthetic', seed: seed++, sampleRateHz: RATE, centreFrequencyHz: CENTRE, sampleCount: samples, signals: TONES },
-        fftSize: FFT, maxDrift: 1, opsPerUnit: 1e8, unitSamples: 1 << 15,
+        fftSize: FFT, maxDrift: 4, opsPerUnit: 1e8, unitSamples: 1 << 15,
       });
       return { id: job.id };
     },
@@ -90,7 +95,7 @@ describe('hostile hosts against a signal scan under the default policy', () => {
     await scenario('instant answerers', { behaviour: 'instant' });
   }, 180_000);
 
-  it('skippers: compute 90% of the FFT blocks and claim them all', async () => {
+  it('skippers: leave out a tenth of the blocks (trial chirps), commit them as empty and claim the work', async () => {
     await scenario('skippers', { behaviour: 'skip', skip: 0.1 });
   }, 180_000);
 
@@ -98,7 +103,7 @@ describe('hostile hosts against a signal scan under the default policy', () => {
     await scenario('hiders', { behaviour: 'hide' });
   }, 180_000);
 
-  it('inventors: compute honestly, add a hit at a huge score and say one signal was dropped', async () => {
+  it('inventors: compute honestly, add a hit at a huge score, counted in its block\'s commitment', async () => {
     await scenario('inventors', { behaviour: 'invent' });
   }, 180_000);
 
