@@ -7,6 +7,11 @@
  *
  *   node --import tsx test/helpers/hostile-host.ts --coordinator URL --behaviour B [--address 127.0.0.N]
  *        [--account KEY] [--honest-first N] [--skip 0.1] [--batch N] [--threads N] [--disconnect]
+ *        [--reprove N]
+ *
+ * --reprove N: one unit at a time, each result's credit awaited before the next request, and honest
+ * whenever fewer than N of its results in a row were judged valid: an attacker that lies only while
+ * trusted and earns its trust back after each catch (the trust benchmark measures its escape rate).
  *
  * random   computes, then corrupts the result at random (a lazy, broken or malicious host).
  * sybil    computes nothing; a wrong answer that is a function of the unit alone, so every Sybil sends
@@ -42,16 +47,18 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '8' },
     threads: { type: 'string', default: '2' },
     disconnect: { type: 'boolean', default: false },
+    reprove: { type: 'string' },
   },
 });
 const behaviour = args.behaviour as Behaviour;
 if (!args.coordinator || !BEHAVIOURS.includes(behaviour)) {
-  process.stderr.write(`usage: hostile-host.ts --coordinator URL --behaviour ${BEHAVIOURS.join('|')} [--address A] [--account KEY] [--honest-first N] [--skip S] [--batch N] [--threads N] [--disconnect]\n`);
+  process.stderr.write(`usage: hostile-host.ts --coordinator URL --behaviour ${BEHAVIOURS.join('|')} [--address A] [--account KEY] [--honest-first N] [--skip S] [--batch N] [--threads N] [--disconnect] [--reprove N]\n`);
   process.exit(2);
 }
 const honestFirst = Number(args['honest-first']);
 const skipFraction = Number(args.skip);
-const batch = Number(args.batch);
+const reprove = args.reprove === undefined ? null : Number(args.reprove);
+const batch = reprove === null ? Number(args.batch) : 1;
 const hostId = `hostile-${behaviour}-${randomBytes(6).toString('hex')}`;
 const out = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ hostId, ...event })}\n`);
 
@@ -70,6 +77,8 @@ const url = `${args.coordinator!.replace(/^http/, 'ws').replace(/\/$/, '')}/ws`;
 const ws = new WebSocket(url, { perMessageDeflate: false, ...(args.address ? { localAddress: args.address } : {}) });
 const send = (m: Record<string, unknown>) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m));
 let answered = 0;
+/** Results in a row judged valid (credit messages), for --reprove. */
+let streak = 0;
 let silent = false;
 let hoarded = 0;
 let beat: NodeJS.Timeout | undefined;
@@ -90,8 +99,8 @@ function goSilent(): void {
 async function work(units: Unit[]): Promise<void> {
   const items = [];
   for (const u of units) {
-    const { result, lie, how } = await answer(u, answered++ < honestFirst);
-    out({ event: 'result', leaseId: u.leaseId, jobId: u.jobId, unit: u.unit, lie, how });
+    const { result, lie, how } = await answer(u, answered++ < honestFirst || (reprove !== null && streak < reprove));
+    out({ event: 'result', leaseId: u.leaseId, jobId: u.jobId, unit: u.unit, lie, how, streak });
     items.push({ leaseId: u.leaseId, result, cpuS: 0.01, elapsedS: 0.01 });
   }
   send({ type: 'results', items });
@@ -123,7 +132,8 @@ ws.on('message', (data) => {
       return;
     case 'ack':
       for (const i of msg.items) out({ event: 'ack', leaseId: i.leaseId, status: i.status, code: i.error?.code ?? null });
-      request();
+      // One at a time: the next request waits for the credit, or goes now if the result was refused.
+      if (reprove === null || msg.items.some((i: { status: string }) => i.status !== 'accepted')) request();
       return;
     case 'no_work':
       // A hoarder has all it can get once it is refused while others still hold units.
@@ -133,6 +143,8 @@ ws.on('message', (data) => {
       return;
     case 'credit':
       out({ event: 'credit', leaseId: msg.leaseId, credit: msg.credit, valid: msg.valid });
+      streak = msg.valid ? streak + 1 : 0;
+      if (reprove !== null) request();
       return;
     case 'error':
       out({ event: 'error', code: msg.code, message: msg.message, ref: msg.ref ?? null });
