@@ -49,6 +49,7 @@ export class Connection {
   private lastRefill = Date.now();
   private strikes = 0;
   private lastSeenWrite = 0;
+  private stateWritten: string | undefined;
   /** Serialises this connection's messages so results are reported in the order they were sent. */
   private queue: Promise<void> = Promise.resolve();
   private readonly helloTimer: NodeJS.Timeout;
@@ -291,8 +292,12 @@ export class Connection {
   /** Any message after hello: the host is alive (written at most every few seconds); heartbeats carry its status line. */
   private async alive(hostId: string, state?: string): Promise<void> {
     const now = Date.now();
-    if (now - this.lastSeenWrite < this.svc.presence.writeEveryMs || this.ws.readyState !== this.ws.OPEN) return;
+    // A new status line is written at once: the throttle is for lastSeen, and a heartbeat arriving just
+    // after another message must not lose what the host said it is doing.
+    const news = state !== undefined && state !== this.stateWritten;
+    if ((!news && now - this.lastSeenWrite < this.svc.presence.writeEveryMs) || this.ws.readyState !== this.ws.OPEN) return;
     this.lastSeenWrite = now;
+    if (state !== undefined) this.stateWritten = state;
     await this.svc.presence.seen(hostId, now, state);
   }
 }

@@ -262,13 +262,14 @@ describe('contributing from a browser tab', () => {
     // minute, when no main-thread timer of a hidden page has fired yet. Each one stamps the host record.
     const beats = new Set<number>();
     let state = '';
-    while (beats.size < 2 && Date.now() < hiddenAt + 58_000) {
+    // Every message stamps lastSeen; only heartbeats carry the status line, so wait for that as well.
+    while ((beats.size < 2 || !state) && Date.now() < hiddenAt + 58_000) {
       const [seen, st] = await redis.hmget(keys.key('host', { host: tab }), 'lastSeen', 'state');
       if (Number(seen) > hiddenAt) beats.add(Number(seen));
       state = st ?? '';
       await new Promise((r) => setTimeout(r, 250));
     }
-    expect(beats.size).toBe(2);
+    expect(beats.size).toBeGreaterThanOrEqual(2);
     expect(state).toMatch(/^(running|waiting for work)/);
     // Nothing was drawn while hidden; shown again, the page catches up.
     await page.evaluate(() => (window as unknown as { setHidden(h: boolean): void }).setHidden(false));
