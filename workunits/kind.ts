@@ -122,8 +122,9 @@ export interface Audit<U, R> {
   agrees(unit: U, b: number, original: R, recomputed: R): boolean;
   /**
    * Blocks audited whatever the draw: those the result's claims rest on (an fftscan result's reported
-   * signals), so a claim is re-measured before it can enter the answer. Called only on a result that
-   * passed the kind's schema and `check`; the kind keeps the list bounded (at most `blocks(unit)`).
+   * signals), so a claim is re-measured before it can enter the answer. Called on a result that passed
+   * the kind's schema (the validator applies `check`); the kind keeps the list bounded, and the verifier
+   * ignores any number that is not one of the unit's blocks.
    */
   mustCheck?(unit: U, result: R): number[];
 }

@@ -27,11 +27,23 @@ beforeAll(async () => {
 afterAll(async () => coord?.stop());
 
 const L = 65536;
-/** Issue 15's tones, regenerated from a seed (no upload): 64 s in 8 units of 8 s, 17 trial chirps each. */
+/** Issue 15's tones, regenerated from a seed (no upload): 64 s in 4 units of 16 s, 17 trial chirps each. */
 const params = {
   source: { format: 'synthetic', seed: 15, sampleRateHz: TONES_RATE, centreFrequencyHz: TONES_CENTRE_HZ, sampleCount: 1 << 22, signals: TONES },
-  fftSize: L, maxDrift: 4, unitSamples: 1 << 19,
+  fftSize: L, maxDrift: 4, unitSamples: 1 << 20,
 };
+/** A small scan of noise (4 units) on which a host earns its trust for the kind. */
+const training = {
+  source: { format: 'synthetic', seed: 3, sampleRateHz: 8192, centreFrequencyHz: 1e9, sampleCount: 1 << 16, signals: [] },
+  fftSize: 4096, maxDrift: 1, unitSamples: 1 << 14,
+};
+
+async function submit(p: unknown): Promise<string> {
+  const sub = await api(coord.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'fftscan', params: p } });
+  expect(sub.status, JSON.stringify(sub.body)).toBe(201);
+  expect(sub.body.policy).toMatchObject({ minQuorum: 1, targetResults: 1, audit: 2, probation: 3 });
+  return sub.body.id as string;
+}
 
 async function connect(): Promise<FakeWorker> {
   const w = await FakeWorker.connect(coord.wsUrl);
@@ -77,11 +89,16 @@ function inventHit(r: Result): Result {
 
 describe('fftscan under the default policy: forged results are caught and the answer is the injected tones', () => {
   it('"nothing here", a hidden tone and an invented hit are invalid; the answer has exactly three tones', async () => {
-    const sub = await api(coord.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'fftscan', params } });
-    expect(sub.status, JSON.stringify(sub.body)).toBe(201);
-    const jobId = sub.body.id as string;
-    expect(sub.body.policy).toMatchObject({ minQuorum: 1, targetResults: 1, audit: 2, probation: 3 });
+    // First a host earns its trust for the kind with honest results on a small job of its own.
+    const inventor = await connect();
+    await submit(training);
+    const earned = await take(inventor, 4);
+    expect(earned).toHaveLength(4);
+    await send(inventor, await Promise.all(earned.map(async (u) => ({ u, result: await honest(u) }))));
+    for (const u of earned) expect((await judged(inventor, u)).outcome).toBe(OUTCOME.valid);
+    expect((await hostStanding(coord.services.redis, coord.services.keys.prefix, inventor.hostId, 'fftscan')).trust).toBe(4);
 
+    const jobId = await submit(params);
     // Two new hosts (on probation: every block of their results is recomputed).
     const silent = await connect();
     const [a] = await take(silent, 1);
@@ -92,13 +109,7 @@ describe('fftscan under the default policy: forged results are caught and the an
     const [b] = await take(hider, 1);
     await send(hider, [{ u: b, result: hideTone(await honest(b)) }]);
 
-    // A host that earns its trust with three honest results, then invents a hit: the block its hit
-    // names is audited whatever the draw.
-    const inventor = await connect();
-    const earned = await take(inventor, 3);
-    await send(inventor, await Promise.all(earned.map(async (u) => ({ u, result: await honest(u) }))));
-    for (const u of earned) expect((await judged(inventor, u)).outcome).toBe(OUTCOME.valid);
-    expect((await hostStanding(coord.services.redis, coord.services.keys.prefix, inventor.hostId, 'fftscan')).trust).toBe(3);
+    // The trusted host invents a hit: the block its hit names is audited whatever the draw.
     const [c] = await take(inventor, 1);
     await send(inventor, [{ u: c, result: inventHit(await honest(c)) }]);
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readFixture } from '../../test/helpers/fixtures.js';
 import { TONES } from '../../test/helpers/tones.js';
 import type { Kernel } from '../kind.js';
-import { auditBlocks } from './audit.js';
+import { auditBlocks } from './audit-blocks.js';
 import { EMPTY_BLOCK_DIGEST } from './block-digest.js';
 import kernelDefault from './kernel.js';
 import fftscan from './kind.js';
@@ -29,7 +29,7 @@ function disagreeing(u: UnitSpec, r: Result, input?: Uint8Array, blocks = [...Ar
   return blocks.filter((b) => !audit.agrees(u, b, r, run(audit.blockUnit(u, b), input)));
 }
 
-/** 8 s of issue 15's three tones in seeded noise, as one unit of 17 trial chirps. */
+/** 8 s of issue 15's three tones in seeded noise, as one unit of 17 trial chirps of 8 spectra, two audit blocks each. */
 function tonesUnit(): BasebandUnit {
   const p = fftscan.params.parse({
     source: { format: 'synthetic', seed: 15, sampleRateHz: 65536, centreFrequencyHz: 1.42e9, sampleCount: 1 << 19, signals: TONES },
@@ -45,9 +45,10 @@ describe('fftscan audit: an honest result', () => {
   const u = tonesUnit();
   const r = run(u);
 
-  it('commits to one digest per trial chirp, its peaks name blocks that hold its signals, and every block agrees', () => {
-    expect(audit.blocks(u)).toBe(u.chirpCount);
-    expect(r.blocks).toHaveLength(u.chirpCount);
+  it('commits to one digest per block (half a trial chirp), its peaks name blocks that hold its signals, and every block agrees', () => {
+    expect(u.slices).toBe(2);
+    expect(audit.blocks(u)).toBe(2 * u.chirpCount);
+    expect(r.blocks).toHaveLength(2 * u.chirpCount);
     expect(r.signals).toHaveLength(3);
     expect(fftscan.check!(u, r)).toBe(true);
     expect(audit.mustCheck!(u, r)).toEqual([...new Set(r.peaks)].sort((a, b) => a - b));
@@ -150,6 +151,7 @@ describe("fftscan audit: SETI@home's detectors on windows of the reference unit"
     it(`${name} (FFT ${L}, chirps ${from}..${from + count - 1}): every block agrees, detections and best-ofs included`, () => {
       const u = { ...units.find((x) => x.fftLength === L)!, chirpFrom: from, chirpCount: count };
       const r = run(u, bytes);
+      expect(u.slices).toBeUndefined(); // power-over-time searches: a chirp is one block
       expect(auditBlocks(u)).toBe(count);
       expect(fftscan.check!(u, r)).toBe(true);
       expect(r.detections.length).toBeGreaterThan(0);

@@ -1,8 +1,8 @@
 /**
  * The signal scan's audit (commit, then audit: workunits/kind.ts). A baseband unit's audit blocks are its
- * trial chirps: block b is the unit restricted to chirp b (every FFT block, Gaussian fit and fold at that
- * rate), which the ordinary kernel computes alone, making exactly the detections the whole unit made at
- * that chirp. A drift unit is one block (its Taylor search normalises by the whole window).
+ * trial chirps, or runs of a chirp's spectra where they stand alone (audit-blocks.ts); the ordinary kernel
+ * computes a block alone and makes exactly the detections the whole unit made there. A drift unit is one
+ * block (its Taylor search normalises by the whole window).
  *
  * What a recomputed block proves about the original result: its digest and detection count (exact: the
  * bits are the same on every host); every signal whose strongest detection the result places in the block
@@ -15,19 +15,13 @@ import type { Audit } from '../kind.js';
 import { canonicalDetection, sameDetection } from './block-digest.js';
 import { betterBest } from './findings.js';
 import { candidateOrder, detectionOrder } from './grouping.js';
-import { blockRates, tolerances, unitBlocks, type Best, type Result, type UnitSpec } from './params.js';
-import type { Candidate, Detection } from './types.js';
+import { auditBlocks, blockOfDetection, blockUnitOf } from './audit-blocks.js';
+import { tolerances, unitBlocks, type Best, type Result, type UnitSpec } from './params.js';
+import type { Candidate } from './types.js';
 import { chirpWork } from './work.js';
 
 /** A block recomputed alone keeps this many times the unit's signals, so grouping alone never crowds out one the unit kept. */
 const BLOCK_HITS = 4;
-
-export const auditBlocks = (u: UnitSpec): number => Math.max(1, blockRates(u).length);
-
-/** The audit block that made detection `d` (by its trial chirp), or -1 when no block of the unit could have. */
-export function blockOf(rates: number[], d: Detection): number {
-  return rates.length === 0 ? 0 : rates.indexOf(d.driftHzPerS);
-}
 
 /** Work items a finished unit reports (work.ts): whole-unit work is not a host's to choose. */
 export function expectedWork(u: UnitSpec): number {
@@ -79,8 +73,8 @@ function signalsAgree(u: UnitSpec, b: number, original: Result, block: Result): 
 
 /** Reported detections of block b are the block's, and every block detection stronger than the cut is reported. */
 function detectionsAgree(u: UnitSpec, b: number, original: Result, block: Result): boolean {
-  const rates = blockRates(u);
-  const mine = original.detections.filter((d) => blockOf(rates, d) === b);
+  const blockOf = blockOfDetection(u);
+  const mine = original.detections.filter((d) => blockOf(d) === b);
   const left = new Map<string, number>();
   for (const d of block.detections) left.set(canonicalDetection(d), (left.get(canonicalDetection(d)) ?? 0) + 1);
   for (const d of mine) {
@@ -94,15 +88,15 @@ function detectionsAgree(u: UnitSpec, b: number, original: Result, block: Result
 
 /** The result's best-of of each type is the block's when it names this block, and never worse than the block's. */
 function bestAgrees(u: UnitSpec, b: number, original: Result, block: Result): boolean {
-  const rates = blockRates(u);
+  const blockOf = blockOfDetection(u);
   for (const type of Object.keys(betterBest) as Array<keyof Best>) {
     const o = original.best[type], r = block.best[type];
     if (!r) {
-      if (o && blockOf(rates, o) === b) return false;
+      if (o && blockOf(o) === b) return false;
       continue;
     }
     if (!o) return false;
-    if (blockOf(rates, o) === b) {
+    if (blockOf(o) === b) {
       if (!sameDetection(o, r)) return false;
     } else if (type !== 'gaussian' && betterBest[type](r, o)) {
       // A Gaussian that passed its fit beats any that did not, which a detection does not say: only exact there.
@@ -115,11 +109,7 @@ function bestAgrees(u: UnitSpec, b: number, original: Result, block: Result): bo
 export const fftscanAudit: Audit<UnitSpec, Result> = {
   blocks: auditBlocks,
 
-  blockUnit(u, b) {
-    if (!Number.isInteger(b) || b < 0 || b >= auditBlocks(u)) throw new RangeError(`block ${b} is not one of the unit's ${auditBlocks(u)} blocks`);
-    if (u.mode !== 'spike') return u;
-    return { ...u, chirpFrom: u.chirpFrom + b, chirpCount: 1, maxHits: u.maxHits * BLOCK_HITS };
-  },
+  blockUnit: (u, b) => blockUnitOf(u, b, u.maxHits * BLOCK_HITS),
 
   agrees(u, b, original, block) {
     const mine = original.blocks[b], theirs = block.blocks[0];
@@ -141,7 +131,7 @@ const ordered = <T>(list: T[], order: (a: T, b: T) => number): boolean => list.e
  * one of the unit's blocks, and the unit's whole work done. The audit checks the rest.
  */
 export function consistent(u: UnitSpec, r: Result): boolean {
-  const rates = blockRates(u), n = auditBlocks(u);
+  const blockOf = blockOfDetection(u), n = auditBlocks(u);
   if (r.blocks.length !== n || r.peaks.length !== r.signals.length || r.peaks.some((p) => p >= n)) return false;
   if (r.work !== expectedWork(u)) return false;
   if (r.blocks.reduce((s, b) => s + b.detections, 0) !== r.detectionCount) return false;
@@ -151,6 +141,6 @@ export function consistent(u: UnitSpec, r: Result): boolean {
   if ((r.dropped > 0 && r.signals.length !== u.maxHits) || (r.droppedDetections > 0 && r.detections.length !== u.maxHits)) return false;
   if (r.signals.length + r.dropped > r.detectionCount || r.signals.reduce((s, c) => s + c.detections, 0) > r.detectionCount) return false;
   if (!ordered(r.signals, candidateOrder) || !ordered(r.detections, detectionOrder)) return false;
-  if (r.detections.some((d) => blockOf(rates, d) < 0 || (d.signal !== undefined && d.signal >= r.signals.length))) return false;
-  return Object.values(r.best).every((d) => d === undefined || blockOf(rates, d) >= 0);
+  if (r.detections.some((d) => blockOf(d) < 0 || (d.signal !== undefined && d.signal >= r.signals.length))) return false;
+  return Object.values(r.best).every((d) => d === undefined || blockOf(d) >= 0);
 }

@@ -50,17 +50,18 @@ export class Findings {
   private blocks: Array<{ digest: string; detections: number }>;
 
   /**
-   * `rates`: the trial chirp of each audit block (params.ts blockRates), so that a signal's strongest
-   * detection names its block; empty for a drift unit, which is one block.
+   * `blocks`: the unit's audit blocks; `blockOf` names the block that made a detection (audit-blocks.ts),
+   * so that each signal names the block of its strongest detection.
    */
   constructor(
     private readonly scales: Partial<Record<SignalType, GroupScale>>,
     private readonly maxHits: number,
     private readonly report: boolean,
-    private readonly rates: number[],
+    blocks: number,
+    private readonly blockOf: (d: Detection) => number,
     state?: FindingsState,
   ) {
-    this.blocks = Array.from({ length: Math.max(1, rates.length) }, () => ({ digest: EMPTY_BLOCK_DIGEST, detections: 0 }));
+    this.blocks = Array.from({ length: blocks }, () => ({ digest: EMPTY_BLOCK_DIGEST, detections: 0 }));
     if (!state) return;
     if (state.blocks.length !== this.blocks.length) throw new RangeError(`the checkpoint has ${state.blocks.length} audit blocks, the unit ${this.blocks.length}`);
     this.blocks = state.blocks.map((b) => ({ ...b }));
@@ -158,7 +159,7 @@ export class Findings {
     });
     return {
       signals: kept.map((x) => x.c),
-      peaks: kept.map((x) => Math.max(0, this.rates.indexOf(x.peak.driftHzPerS))),
+      peaks: kept.map((x) => Math.max(0, this.blockOf(x.peak))),
       blocks: this.blocks.map((b) => ({ ...b })),
       detections,
       best: { ...this.best },

@@ -6,11 +6,12 @@
  */
 import { z } from 'zod';
 import type { Kernel } from '../kind.js';
+import { auditBlocks, blockOfDetection } from './audit-blocks.js';
 import { BasebandScan, basebandScales, scanItems } from './baseband-scan.js';
 import { readFilterbank } from './filterbank.js';
 import { Findings, FindingsState } from './findings.js';
 import type { GroupScale } from './grouping.js';
-import { blockRates, tolerances, unitOps, type BasebandUnit, type Result, type TaylorUnit, type UnitSpec } from './params.js';
+import { tolerances, unitOps, type BasebandUnit, type Result, type TaylorUnit, type UnitSpec } from './params.js';
 import { decodeSah } from './sah.js';
 import { decodeSamples } from './sigmf.js';
 import { baselineSmooth, splitComplex, type Baseband } from './spikes.js';
@@ -85,7 +86,7 @@ const kernel: Kernel<UnitSpec, State, Result> = {
   init(unit, input, checkpoint) {
     const cp = checkpoint === undefined ? undefined : Checkpoint.parse(checkpoint);
     const report = unit.mode === 'spike' && unit.reportDetections;
-    const found = new Findings(scalesOf(unit), unit.maxHits, report, blockRates(unit), cp?.found);
+    const found = new Findings(scalesOf(unit), unit.maxHits, report, auditBlocks(unit), blockOfDetection(unit), cp?.found);
     const s: State = { unit, input, done: cp?.done ?? 0, total: 1, found };
     if (unit.mode === 'spike') {
       // A finished unit's checkpoint needs no samples.
