@@ -1,23 +1,24 @@
 /**
  * The lies a hostile host (hostile-host.ts) tells about a signal-scan unit, written from docs/protocol.md
  * and docs/fftscan.md: a result is `{signals, peaks, blocks, detections, best, dropped, detectionCount,
- * droppedDetections, work}`, one commitment `{digest, detections}` per audit block (trial chirp), `peaks`
- * the block of each signal's strongest detection, `work` the unit's item count. An attacker has the
- * kind's source, so every lie here is made to pass the kind's own `check` (counts that add up, the right
- * work, lists in order) and only audits and replicas can tell.
+ * droppedDetections, work}`, one commitment `{digest, detections}` per audit block (a trial chirp, or a run
+ * of its spectra), `peaks` the block of each signal's strongest detection, `work` the unit's item count.
+ * An attacker has the
+ * kind's source, so every lie here is made to pass the kind's own `check` (counts that add up, the
+ * right work, lists in order) and only audits and replicas can tell.
  *
  * "Nothing here" (instant; random): no signals, every block committed as empty. A hidden tone: the
- * strongest signal left out. An invented hit: a made-up signal at a huge score in the zero-drift block,
- * whose commitment counts it. Sybils compute nothing and send the same invented hit, a function of the
- * unit alone. A skipper computes all but a tenth of the blocks (at least one) and commits the rest as
+ * strongest signal left out. An invented hit: a made-up signal at a huge score, counted in its block's
+ * commitment. Sybils compute nothing and send the same invented hit, a function of the unit alone. A skipper computes all but a tenth of the blocks (at least one) and commits the rest as
  * empty, dropping the signals it would have found there.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { auditBlocks, blockOfDetection } from '../../workunits/fftscan/audit-blocks.js';
 import { expectedWork } from '../../workunits/fftscan/audit.js';
 import { EMPTY_BLOCK_DIGEST } from '../../workunits/fftscan/block-digest.js';
 import { candidateOrder } from '../../workunits/fftscan/grouping.js';
 import fftscan from '../../workunits/fftscan/kind.js';
-import { blockRates, type BasebandUnit, type Result } from '../../workunits/fftscan/params.js';
+import type { BasebandUnit, Result } from '../../workunits/fftscan/params.js';
 import type { Candidate } from '../../workunits/fftscan/types.js';
 import { honestResult } from './compute.js';
 import { someOf } from './hostile-lies-keysearch.js';
@@ -26,23 +27,24 @@ import type { Behaviour, Lie, LieContext } from './hostile-lies.js';
 const empty = { digest: EMPTY_BLOCK_DIGEST, detections: 0 };
 
 const nothing = (u: BasebandUnit): Result => ({
-  signals: [], peaks: [], blocks: blockRates(u).map(() => empty), detections: [], best: {}, dropped: 0, detectionCount: 0, droppedDetections: 0, work: expectedWork(u),
+  signals: [], peaks: [], blocks: Array.from({ length: auditBlocks(u) }, () => empty), detections: [], best: {}, dropped: 0, detectionCount: 0, droppedDetections: 0, work: expectedWork(u),
 });
 
 /** A steady spike signal at `offsetHz` from the centre with a score no tone reaches. */
 function madeUp(u: BasebandUnit, offsetHz: number): Candidate {
   const src = u.source as { sampleRateHz: number; centreFrequencyHz: number };
   const f = src.centreFrequencyHz + offsetHz;
-  const timeS = u.blockFrom / src.sampleRateHz;
+  // "timeS is the middle of the spectrum": the unit's first one.
+  const timeS = (u.blockFrom + u.fftLength / 2) / src.sampleRateHz;
   return {
     type: 'spike', frequencyHz: f, driftHzPerS: 0, snr: 1e6, timeS, fftLength: u.fftLength, power: 1e6, threshold: u.threshold,
-    driftErrHzPerS: 0, startS: timeS, endS: u.blockTo / src.sampleRateHz, startHz: f, endHz: f, bandwidthHz: 0, detections: 1,
+    driftErrHzPerS: 0, startS: timeS, endS: timeS, startHz: f, endHz: f, bandwidthHz: 0, detections: 1,
   };
 }
 
-/** `r` with `hit` among its signals, in the zero-drift block, whose commitment now counts it. */
+/** `r` with `hit` among its signals, in the block of its (zero-drift, first-spectrum) detection, whose commitment now counts it. */
 function withHit(u: BasebandUnit, r: Result, hit: Candidate, digest: string): Result {
-  const b = Math.max(0, blockRates(u).indexOf(0));
+  const b = Math.max(0, blockOfDetection(u)(hit));
   const pairs = [...r.signals.map((c, i) => ({ c, p: r.peaks[i] })), { c: hit, p: b }].sort((x, y) => candidateOrder(x.c, y.c)).slice(0, u.maxHits);
   return {
     ...r, signals: pairs.map((x) => x.c), peaks: pairs.map((x) => x.p), best: { ...r.best, spike: hit },

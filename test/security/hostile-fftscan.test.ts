@@ -6,7 +6,8 @@
  * the job is submitted, so they take what they can first.
  *
  * The recording: 64 s of seeded synthetic noise at 8,192 samples/s with three steady tones between bins
- * (16 units of 4 s at FFT length 4096, 5 trial chirps each up to 4 Hz/s: 5 audit blocks). Scanned honestly
+ * (16 units of 4 s at FFT length 4096, 5 trial chirps up to 4 Hz/s, each cut into runs of spectra: the
+ * audit blocks). Scanned honestly
  * it gives exactly three candidates, one per tone. Liars say "nothing here", hide the strongest tone,
  * invent a hit at a huge score, skip a block and commit it as empty, or, as Sybils, send the same
  * invented hit; every lie passes the kind's `check` (issue 14's forgery, a hit with `dropped: 1` beside a
@@ -52,33 +53,33 @@ afterAll(async () => {
  * side: a track fitted over 64 s may lean a little) holds exactly one tone, and it is steady within a
  * drift step.
  */
-function expectTones(doc: any, name: string): void {
+function expectTones(doc: any, name: string, tones = TONES): void {
   const candidates = doc.result.candidates as Candidate[];
   const bin = RATE / FFT;
   const found = candidates.map((c) => ({ fromHz: +(Math.min(c.startHz, c.endHz) - CENTRE).toFixed(1), toHz: +(Math.max(c.startHz, c.endHz) - CENTRE).toFixed(1), driftHzPerS: +c.driftHzPerS.toFixed(2) }));
-  expect(candidates, `${name}: ${JSON.stringify(found)}`).toHaveLength(TONES.length);
+  expect(candidates, `${name}: ${JSON.stringify(found)}`).toHaveLength(tones.length);
   const holds = (f: (typeof found)[number], offsetHz: number) => offsetHz >= f.fromHz - bin && offsetHz <= f.toHz + bin;
-  for (const t of TONES) expect(found.filter((f) => holds(f, t.offsetHz)), `${name}: the tone at ${t.offsetHz} Hz in ${JSON.stringify(found)}`).toHaveLength(1);
+  for (const t of tones) expect(found.filter((f) => holds(f, t.offsetHz)), `${name}: the tone at ${t.offsetHz} Hz in ${JSON.stringify(found)}`).toHaveLength(1);
   for (const f of found) expect(Math.abs(f.driftHzPerS), `${name}: ${JSON.stringify(f)}`).toBeLessThanOrEqual(0.5);
 }
 
-function fftscan(samples = 1 << 19): ScenarioKind {
+function fftscan(samples = 1 << 19, tones = TONES): ScenarioKind {
   return {
     kind: 'fftscan',
     exhaustive: true,
     async submit() {
       const job = await grid.submitFftscan({
-        source: { format: 'synthetic', seed: seed++, sampleRateHz: RATE, centreFrequencyHz: CENTRE, sampleCount: samples, signals: TONES },
+        source: { format: 'synthetic', seed: seed++, sampleRateHz: RATE, centreFrequencyHz: CENTRE, sampleCount: samples, signals: tones },
         fftSize: FFT, maxDrift: 4, opsPerUnit: 1e8, unitSamples: 1 << 15,
       });
       return { id: job.id };
     },
-    expectAnswer: expectTones,
+    expectAnswer: (doc, name) => expectTones(doc, name, tones),
     verdict: (id) => grid.job(id).then((doc) => fftscanVerdict(grid.redis, grid.prefix, id, doc.params)),
   };
 }
 
-const scenario = (name: string, opts: HostileOptions) => hostileScenario(grid, name, HOSTILE, opts, fftscan(), hostile);
+const scenario = (name: string, opts: HostileOptions, kind = fftscan()) => hostileScenario(grid, name, HOSTILE, opts, kind, hostile);
 
 describe('hostile hosts against a signal scan under the default policy', () => {
   it('random liars: "nothing here", a signal dropped, or a signal moved', async () => {
@@ -105,6 +106,18 @@ describe('hostile hosts against a signal scan under the default policy', () => {
 
   it('inventors: compute honestly, add a hit at a huge score, counted in its block\'s commitment', async () => {
     await scenario('inventors', { behaviour: 'invent' });
+  }, 180_000);
+
+  // FAILS (a hole in workunits/fftscan/block-digest.ts, not ours to edit): a block that found nothing
+  // commits to the constant EMPTY_BLOCK_DIGEST, so a block of noise can be skipped and committed as empty
+  // with exactly the bits an honest host sends. Only `best` (the strongest detection, kept even below the
+  // threshold) depends on every block, so a skipper is caught only when it skipped the block holding the
+  // best and an audit draws that block. The answer stays right here (there is nothing to find); what
+  // fails is "no lie judged valid, no credit for lies", and on a real survey (mostly noise) it is how a
+  // host earns trust and credit for work it never did. ("Nothing here" sent at once is caught: its
+  // empty `best` disagrees with every audited block: the instant answerers on noise are refused.)
+  it('skippers on noise alone: blocks left out and committed as empty must not earn credit', async () => {
+    await scenario('skippers on noise', { behaviour: 'skip', skip: 0.1 }, fftscan(1 << 19, []));
   }, 180_000);
 
   it('hoarders: take all they can and go silent (one drops its connection); the job barely slows', async () => {
