@@ -51,7 +51,9 @@ describe('fftscan audit: an honest result', () => {
     expect(r.blocks).toHaveLength(2 * u.chirpCount);
     expect(r.signals).toHaveLength(3);
     expect(fftscan.check!(u, r)).toBe(true);
-    expect(audit.mustCheck!(u, r)).toEqual([...new Set(r.peaks)].sort((a, b) => a - b));
+    const bestBlock = audit.mustCheck!(u, { ...r, peaks: [] });
+    expect(bestBlock).toHaveLength(1); // the best spike's
+    expect(audit.mustCheck!(u, r)).toEqual([...new Set([...r.peaks, ...bestBlock])].sort((a, b) => a - b));
     expect(r.blocks.filter((b) => b.detections > 0).length).toBeGreaterThan(3);
     expect(disagreeing(u, r)).toEqual([]);
   }, 60_000);
@@ -109,6 +111,14 @@ describe('fftscan audit: lies', () => {
     expect(disagreeing(u, hidden)).toContain(block);
   }, 60_000);
 
+  it('an invented best-of names a block that is audited whatever the draw, and fails it', () => {
+    const forged = copy();
+    forged.best.spike = { ...forged.best.spike!, snr: forged.best.spike!.snr * 10, power: forged.best.spike!.power! * 10 };
+    expect(fftscan.check!(u, forged)).toBe(true);
+    const must = audit.mustCheck!(u, { ...forged, peaks: [] });
+    expect(disagreeing(u, forged, undefined, must)).toEqual(must);
+  }, 60_000);
+
   it('a wrong score fails the audit of its block', () => {
     const scored = copy();
     scored.signals[0] = { ...scored.signals[0], snr: scored.signals[0].snr * 1.001 };
@@ -126,11 +136,12 @@ describe('fftscan audit: lies', () => {
 
   it('"nothing here" (well formed, empty blocks) passes the check but fails the full audit of a host on probation', () => {
     const nothing: Result = {
-      ...copy(), signals: [], peaks: [], detections: [], dropped: 0, detectionCount: 0, droppedDetections: 0,
+      ...copy(), signals: [], peaks: [], detections: [], best: {}, dropped: 0, detectionCount: 0, droppedDetections: 0,
       blocks: honest.blocks.map(() => ({ digest: EMPTY_BLOCK_DIGEST, detections: 0 })),
     };
     expect(fftscan.check!(u, nothing)).toBe(true);
     expect(audit.mustCheck!(u, nothing)).toEqual([]);
+    // (Its best-ofs are gone too: a best spike it kept would name a block that must be audited.)
     const caught = disagreeing(u, nothing);
     expect(caught).toEqual(honest.blocks.flatMap((b, i) => (b.detections > 0 ? [i] : [])));
   }, 60_000);

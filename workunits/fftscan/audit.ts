@@ -117,9 +117,13 @@ export const fftscanAudit: Audit<UnitSpec, Result> = {
     return signalsAgree(u, b, original, block) && detectionsAgree(u, b, original, block) && bestAgrees(u, b, original, block);
   },
 
-  // Every block holding a reported signal's strongest detection: no signal enters the answer unmeasured.
-  // At most one per signal, so at most maxHits, and never more than the unit's blocks.
-  mustCheck: (u, r) => [...new Set(r.peaks)].filter((b) => b < auditBlocks(u)).sort((a, b) => a - b),
+  // Every block holding a reported signal's strongest detection or a best-of: nothing the answer shows
+  // enters it unmeasured. At most one per signal plus one per type, never more than the unit's blocks.
+  mustCheck(u, r) {
+    const blockOf = blockOfDetection(u), n = auditBlocks(u);
+    const best = Object.values(r.best).flatMap((d) => (d ? [blockOf(d)] : []));
+    return [...new Set([...r.peaks, ...best])].filter((b) => b >= 0 && b < n).sort((a, b) => a - b);
+  },
 };
 
 const ordered = <T>(list: T[], order: (a: T, b: T) => number): boolean => list.every((x, i) => i === 0 || order(list[i - 1], x) <= 0);
