@@ -74,6 +74,32 @@ describe('fftscan audit: an honest result', () => {
   });
 });
 
+describe('fftscan audit: full lists (signals dropped, groups pruned)', () => {
+  // A strong tone with thousands of detections beside a weak one, kept to 1 or 2 signals per unit.
+  for (const maxHitsPerUnit of [1, 2]) {
+    it(`maxHitsPerUnit ${maxHitsPerUnit}: the honest result passes its check and every block agrees`, () => {
+      const p = fftscan.params.parse({
+        source: {
+          format: 'synthetic', seed: 3, sampleRateHz: 16384, centreFrequencyHz: 1e9, sampleCount: 1 << 19,
+          signals: [{ offsetHz: -3000.2, driftHzPerS: 0, amplitude: 0.5 }, { offsetHz: 2500.5, driftHzPerS: 0.3, amplitude: 0.05 }],
+        },
+        fftSize: 16384, maxDrift: 2, maxHitsPerUnit,
+      });
+      const plan = fftscan.plan(p);
+      if (!plan.ok) throw new Error(plan.error.message);
+      let dropped = 0;
+      for (let i = 0; i < plan.value.unitsTotal; i++) {
+        const u = fftscan.unit(p, plan.value, i);
+        const r = run(u);
+        dropped += r.dropped;
+        expect(fftscan.check!(u, r), `unit ${i}`).toBe(true);
+        expect(disagreeing(u, r), `unit ${i}`).toEqual([]);
+      }
+      expect(dropped).toBeGreaterThan(0);
+    }, 120_000);
+  }
+});
+
 describe('fftscan audit: lies', () => {
   const u = tonesUnit();
   const honest = run(u);
