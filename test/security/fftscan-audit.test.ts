@@ -73,7 +73,7 @@ const judged = (w: FakeWorker, u: WorkUnit) => waitFor(`unit ${u.unit} to be jud
 
 /** Well formed and consistent, every block committed as empty: only an audit of a block with detections can tell. */
 const nothingHere = (r: Result): Result => ({
-  ...r, signals: [], peaks: [], detections: [], dropped: 0, detectionCount: 0, droppedDetections: 0,
+  ...r, signals: [], peaks: [], detections: [], best: {}, dropped: 0, detectionCount: 0, droppedDetections: 0,
   blocks: r.blocks.map(() => ({ digest: EMPTY_BLOCK_DIGEST, detections: 0 })),
 });
 

@@ -51,7 +51,9 @@ describe('fftscan audit: an honest result', () => {
     expect(r.blocks).toHaveLength(2 * u.chirpCount);
     expect(r.signals).toHaveLength(3);
     expect(fftscan.check!(u, r)).toBe(true);
-    expect(audit.mustCheck!(u, r)).toEqual([...new Set(r.peaks)].sort((a, b) => a - b));
+    const bestBlock = audit.mustCheck!(u, { ...r, peaks: [] });
+    expect(bestBlock).toHaveLength(1); // the best spike's
+    expect(audit.mustCheck!(u, r)).toEqual([...new Set([...r.peaks, ...bestBlock])].sort((a, b) => a - b));
     expect(r.blocks.filter((b) => b.detections > 0).length).toBeGreaterThan(3);
     expect(disagreeing(u, r)).toEqual([]);
   }, 60_000);
@@ -71,6 +73,43 @@ describe('fftscan audit: an honest result', () => {
     expect(parsed.error!.issues.map((i) => i.path.join('.'))).toEqual(expect.arrayContaining(['peaks', 'blocks']));
   });
 });
+
+describe('fftscan audit: honest results of other shapes', () => {
+  const strongAndWeak = {
+    format: 'synthetic', seed: 3, sampleRateHz: 16384, centreFrequencyHz: 1e9, sampleCount: 1 << 19,
+    signals: [{ offsetHz: -3000.2, driftHzPerS: 0, amplitude: 0.5 }, { offsetHz: 2500.5, driftHzPerS: 0.3, amplitude: 0.05 }],
+  };
+  const cases: Array<[string, Record<string, unknown>]> = [
+    // A strong tone with thousands of detections beside a weak one, kept to 1 or 2 signals per unit.
+    ['full lists, maxHitsPerUnit 1 (signals dropped)', { source: strongAndWeak, fftSize: 16384, maxDrift: 2, maxHitsPerUnit: 1 }],
+    ['full lists, maxHitsPerUnit 2 (groups pruned)', { source: strongAndWeak, fftSize: 16384, maxDrift: 2, maxHitsPerUnit: 2 }],
+    ['a tone drifting at -16 Hz/s across many trial chirps', {
+      source: { format: 'synthetic', seed: 7, sampleRateHz: 4096, centreFrequencyHz: 0, sampleCount: 1 << 19, signals: [{ offsetHz: 1000.3, driftHzPerS: -16, amplitude: 0.3 }] },
+      fftSize: 1024, maxDrift: 20, chirpResolution: 1,
+    }],
+  ];
+  for (const [name, params] of cases) {
+    it(`${name}: passes its check and every block agrees`, () => {
+      const p = fftscan.params.parse(params);
+      const plan = fftscan.plan(p);
+      if (!plan.ok) throw new Error(plan.error.message);
+      let signals = 0;
+      for (let i = 0; i < plan.value.unitsTotal; i++) {
+        const u = fftscan.unit(p, plan.value, i);
+        const r = run(u);
+        signals += r.signals.length;
+        expect(fftscan.check!(u, r), `unit ${i}`).toBe(true);
+        expect(disagreeing(u, r), `unit ${i}`).toEqual([]);
+      }
+      expect(signals).toBeGreaterThan(0);
+    }, 180_000);
+  }
+});
+
+/** Signal i left out, everything else (digests included) as computed. */
+function hideTone(r: Result, i: number): Result {
+  return { ...r, signals: r.signals.filter((_, k) => k !== i), peaks: r.peaks.filter((_, k) => k !== i) };
+}
 
 describe('fftscan audit: lies', () => {
   const u = tonesUnit();
@@ -109,6 +148,21 @@ describe('fftscan audit: lies', () => {
     expect(disagreeing(u, hidden)).toContain(block);
   }, 60_000);
 
+  it('an invented best-of names a block that is audited whatever the draw, and fails it', () => {
+    const forged = copy();
+    forged.best.spike = { ...forged.best.spike!, snr: forged.best.spike!.snr * 10, power: forged.best.spike!.power! * 10 };
+    expect(fftscan.check!(u, forged)).toBe(true);
+    const must = audit.mustCheck!(u, { ...forged, peaks: [] });
+    expect(disagreeing(u, forged, undefined, must)).toEqual(must);
+  }, 60_000);
+
+  it("a kept signal's width inflated to cover a hidden one fails the audit of its own block", () => {
+    const wide = hideTone(copy(), 1);
+    wide.signals[0] = { ...wide.signals[0], bandwidthHz: 1e5, startS: 0, endS: 1e3 };
+    expect(fftscan.check!(u, wide)).toBe(true);
+    expect(disagreeing(u, wide, undefined, audit.mustCheck!(u, wide))).toContain(wide.peaks[0]);
+  }, 60_000);
+
   it('a wrong score fails the audit of its block', () => {
     const scored = copy();
     scored.signals[0] = { ...scored.signals[0], snr: scored.signals[0].snr * 1.001 };
@@ -126,11 +180,12 @@ describe('fftscan audit: lies', () => {
 
   it('"nothing here" (well formed, empty blocks) passes the check but fails the full audit of a host on probation', () => {
     const nothing: Result = {
-      ...copy(), signals: [], peaks: [], detections: [], dropped: 0, detectionCount: 0, droppedDetections: 0,
+      ...copy(), signals: [], peaks: [], detections: [], best: {}, dropped: 0, detectionCount: 0, droppedDetections: 0,
       blocks: honest.blocks.map(() => ({ digest: EMPTY_BLOCK_DIGEST, detections: 0 })),
     };
     expect(fftscan.check!(u, nothing)).toBe(true);
     expect(audit.mustCheck!(u, nothing)).toEqual([]);
+    // (Its best-ofs are gone too: a best spike it kept would name a block that must be audited.)
     const caught = disagreeing(u, nothing);
     expect(caught).toEqual(honest.blocks.flatMap((b, i) => (b.detections > 0 ? [i] : [])));
   }, 60_000);

@@ -16,7 +16,7 @@ import { canonicalDetection, sameDetection } from './block-digest.js';
 import { betterBest } from './findings.js';
 import { candidateOrder, detectionOrder } from './grouping.js';
 import { auditBlocks, blockOfDetection, blockUnitOf } from './audit-blocks.js';
-import { tolerances, unitBlocks, type Best, type Result, type UnitSpec } from './params.js';
+import { tolerances, unitBlocks, unitChirpIndices, type Best, type Result, type UnitSpec } from './params.js';
 import type { Candidate } from './types.js';
 import { chirpWork } from './work.js';
 
@@ -54,7 +54,25 @@ function covers(s: Candidate, r: Candidate, tol: ReturnType<typeof tolerances>):
   return Math.abs(positionAt(s, t) - positionAt(r, t)) <= slack;
 }
 
-/** The signals the result places in block b are the block's own, and none the block found above the result's cut is hidden. */
+/**
+ * A signal's band width is a fit over many blocks, but it cannot be far wider than what its peak's block
+ * sees plus the smear between the unit's trial chirps: a width inflated to "cover" hidden signals (see
+ * signalsAgree) is caught with the signal's peak, which is always audited. Generous (3x), since the
+ * unit-level fit legitimately widens: measured up to 1.5x the block's width plus the smear.
+ */
+function plausibleWidth(u: UnitSpec, s: Candidate, r: Candidate, tol: ReturnType<typeof tolerances>): boolean {
+  if (u.mode !== 'spike' || s.type === 'autocorr') return true;
+  const rates = unitChirpIndices(u).map((i) => i * u.minChirpStep);
+  const spanS = s.type === 'spike' ? tol.timeS : r.endS - r.startS;
+  const smear = (Math.max(...rates) - Math.min(...rates)) * spanS;
+  return s.bandwidthHz <= 3 * (r.bandwidthHz + smear + 4 * tol.binHz);
+}
+
+/**
+ * The signals the result places in block b are the block's own (their peak to the last bit, their track
+ * through it, their width plausible), and no signal the block found above the result's cut is missing:
+ * each lies on the track of a kept signal.
+ */
 function signalsAgree(u: UnitSpec, b: number, original: Result, block: Result): boolean {
   const tol = tolerances(u);
   const used = new Set<number>();
@@ -62,7 +80,7 @@ function signalsAgree(u: UnitSpec, b: number, original: Result, block: Result): 
     if (original.peaks[i] !== b) continue;
     const s = original.signals[i], key = peakKey(s);
     const at = block.signals.findIndex((r, j) => !used.has(j) && peakKey(r) === key);
-    if (at < 0 || !covers(s, block.signals[at], tol)) return false;
+    if (at < 0 || !covers(s, block.signals[at], tol) || !plausibleWidth(u, s, block.signals[at], tol)) return false;
     used.add(at);
   }
   const kept = original.signals;
@@ -117,9 +135,13 @@ export const fftscanAudit: Audit<UnitSpec, Result> = {
     return signalsAgree(u, b, original, block) && detectionsAgree(u, b, original, block) && bestAgrees(u, b, original, block);
   },
 
-  // Every block holding a reported signal's strongest detection: no signal enters the answer unmeasured.
-  // At most one per signal, so at most maxHits, and never more than the unit's blocks.
-  mustCheck: (u, r) => [...new Set(r.peaks)].filter((b) => b < auditBlocks(u)).sort((a, b) => a - b),
+  // Every block holding a reported signal's strongest detection or a best-of: nothing the answer shows
+  // enters it unmeasured. At most one per signal plus one per type, never more than the unit's blocks.
+  mustCheck(u, r) {
+    const blockOf = blockOfDetection(u), n = auditBlocks(u);
+    const best = Object.values(r.best).flatMap((d) => (d ? [blockOf(d)] : []));
+    return [...new Set([...r.peaks, ...best])].filter((b) => b >= 0 && b < n).sort((a, b) => a - b);
+  },
 };
 
 const ordered = <T>(list: T[], order: (a: T, b: T) => number): boolean => list.every((x, i) => i === 0 || order(list[i - 1], x) <= 0);
