@@ -76,7 +76,9 @@ async function analyse(coord: BenchCoordinator, bytes: Uint8Array, params: Recor
   const { sha256 } = (await up.json()) as { sha256: string };
   const job = await submitJob(coord, {
     kind: 'fftscan', name: 'SETI@home reference unit', params: { ...params, source: sahSource(bytes, sha256) },
-    policy: { minQuorum: 1, targetResults: 1, adaptive: false },
+    // The analysis alone: no audits (the coordinator's verifier would recompute the new worker's first
+    // results in full on the same cores; docs/fftscan.md gives the audit's cost).
+    policy: { minQuorum: 1, targetResults: 1, adaptive: false, audit: 0, probation: 0 },
   });
   const configDir = mkdtempSync(join(tmpdir(), 'idlegrid-bench-worker-'));
   const worker = spawnNode([], CLI, ['worker', '--coordinator', coord.url, '--threads', String(THREADS), '--config-dir', configDir, '--json', '--suspend-cpu', '0']);

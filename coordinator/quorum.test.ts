@@ -54,6 +54,15 @@ describe('canonical-result rule', () => {
     expect(decide({ state: 'open', quorum: 1, replicas: reps.slice(0, 2) }, audited, 6)).toMatchObject({ action: 'more', outcomes: [[0, 'I'], [1, 'I']] });
   });
 
+  it('with replicas and audits (a job asking minQuorum 2): the canonical result passed its audit, whatever arrived first', () => {
+    const reps: Replica[] = [{ r: 0, state: 'R', result: 'a' }, { r: 1, state: 'R', result: 'a', audit: 'P' }];
+    expect(decide({ state: 'open', quorum: 2, replicas: reps }, audited, 6)).toEqual({ action: 'valid', canon: 1, outcomes: [[0, 'V'], [1, 'V']] });
+    // Neither audited yet: the first is audited before it can be canonical; caught, it takes its copies with it.
+    expect(decide({ state: 'open', quorum: 2, replicas: replicas(['a', 'a']) }, audited, 6)).toEqual({ action: 'audit', replica: 0 });
+    const caught: Replica[] = [{ r: 0, state: 'R', result: 'lie', audit: 'F' }, { r: 1, state: 'R', result: 'truth' }, { r: 2, state: 'R', result: 'truth' }];
+    expect(decide({ state: 'open', quorum: 2, replicas: caught }, audited, 6)).toEqual({ action: 'audit', replica: 1 });
+  });
+
   it('never counts again a result judged invalid after the fact (its host was caught)', () => {
     const reps: Replica[] = [{ r: 0, state: 'R', result: 'a', outcome: 'I' }];
     expect(decide({ state: 'open', quorum: 1, replicas: reps }, judge, 6)).toMatchObject({ action: 'more' });

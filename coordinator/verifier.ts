@@ -45,6 +45,16 @@ export function pickBlocks(n: number, k: number): number[] {
 }
 
 /**
+ * The drawn blocks plus those the result's claims rest on (Audit.mustCheck: an fftscan result's reported
+ * signals), each once, in order. The forced ones are known to the host in advance; they check what it
+ * claims, and the drawn ones, still unpredictable, check what it might have left out.
+ */
+export function withMustCheck(drawn: number[], forced: number[], n: number): number[] {
+  const valid = forced.filter((b) => Number.isInteger(b) && b >= 0 && b < n);
+  return [...new Set([...drawn, ...valid])].sort((a, b) => a - b);
+}
+
+/**
  * The trust a result is audited with: what its host had earned when the result arrived (`mark`,
  * `<epoch>:<count>`, written by report.lua), or none if the host was caught since (its epoch moved on).
  * Trust read at audit time alone would let a batch sent on probation be audited as if trusted once the
@@ -129,15 +139,19 @@ export class Verifier {
     return found;
   }
 
-  /** Recompute `k` random blocks of the unit (all of them for Infinity) and compare them with what `raw` committed to. */
+  /**
+   * Recompute `k` random blocks of the unit (all of them for Infinity), and every block the kind says the
+   * result's claims rest on, and compare them with what `raw` committed to.
+   */
   private async recompute(meta: JobMeta, unit: number, raw: string | undefined, k: number): Promise<AuditFinding> {
     const { kind } = meta;
     const audit = kind.audit!;
     const { spec } = this.jobs.unitSpec(meta, unit);
     const parsed = raw === undefined ? null : kind.result.safeParse(JSON.parse(raw));
     const n = audit.blocks(spec);
-    const blocks = pickBlocks(n, k);
-    if (!parsed?.success) return { finding: AUDIT.failed, blocks, opsDone: 0 };
+    const drawn = pickBlocks(n, k);
+    if (!parsed?.success) return { finding: AUDIT.failed, blocks: drawn, opsDone: 0 };
+    const blocks = withMustCheck(drawn, audit.mustCheck?.(spec, parsed.data) ?? [], n);
     let opsDone = 0;
     for (const b of blocks) {
       const blockSpec = audit.blockUnit(spec, b);

@@ -66,7 +66,10 @@ export interface Kind<P = unknown, U = unknown, R = unknown, A = unknown> {
   readonly itemName?: string;
   /** How many of those items a unit holds (progress bars and rates); defaults to 1. */
   items?(unit: U): number;
-  /** Do two results agree? Exact for integer kinds, tolerant for floating point ones. */
+  /**
+   * Do two results agree? Exact wherever the computation is deterministic (both kinds today: WebAssembly
+   * kernels); a tolerance only where a kind truly cannot be bitwise, and then it must say why.
+   */
   compare(a: R, b: R, unit: U): boolean;
   /**
    * A result that settles the whole job (a key found): once validated, outstanding units are cancelled
@@ -117,6 +120,13 @@ export interface Audit<U, R> {
   blockUnit(unit: U, b: number): U;
   /** Does `original` say about block `b` exactly what `recomputed` (the result of blockUnit(unit, b)) says? */
   agrees(unit: U, b: number, original: R, recomputed: R): boolean;
+  /**
+   * Blocks audited whatever the draw: those the result's claims rest on (an fftscan result's reported
+   * signals), so a claim is re-measured before it can enter the answer. Called on a result that passed
+   * the kind's schema (the validator applies `check`); the kind keeps the list bounded, and the verifier
+   * ignores any number that is not one of the unit's blocks.
+   */
+  mustCheck?(unit: U, result: R): number[];
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * End to end with real processes: redis + a coordinator + two workers (each job's units validated by two
- * hosts). The signal scan on the filterbank sample submitted with the CLI, the SETI@home reference unit
+ * End to end with real processes: redis + a coordinator + two workers, under the default policy (one
+ * result per unit, audited by the coordinator's verifier). The signal scan on the filterbank sample submitted with the CLI, the SETI@home reference unit
  * narrowed to the chirps around its best official spike, a seeded synthetic tone, and issue 15's three
  * tones (a SigMF recording written here and submitted with the CLI); the answers' candidates and the
  * waterfall pictures served for them.
@@ -10,7 +10,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Keys } from '../../coordinator/store/keys.js';
+import { AUDIT, OUTCOME, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
 import type { JobDoc } from '../../protocol/index.js';
 import { readFilterbank } from '../../workunits/fftscan/filterbank.js';
 import { SETIATHOME_REFERENCE_SPIKES } from '../../workunits/fftscan/presets.js';
@@ -20,6 +20,7 @@ import type { Candidate } from '../../workunits/fftscan/types.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { TONES, TONES_CENTRE_HZ, TONES_RATE, writeTonesSigmf } from '../helpers/tones.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { readUnitHash } from '../helpers/unit-hash.js';
 import {
   ROOT, cli, startCoordinatorProcess, startWorkerProcess, submitJob, tokenHeaders, waitForJobEnd, type Proc,
 } from '../helpers/processes.js';
@@ -58,16 +59,20 @@ afterAll(async () => {
   await coordinator?.kill('SIGKILL');
 });
 
-/** Every unit of the job is valid, with results from at least two different hosts that agreed. */
-async function expectValidatedByTwoHosts(jobId: string, unitsTotal: number): Promise<void> {
+/**
+ * Every unit of the job is valid under the default policy: one result per unit, and the canonical one
+ * passed its audit (the verifier recomputed blocks of it: all of them while its host was on probation).
+ */
+async function expectValidatedUnderAudit(jobId: string, unitsTotal: number): Promise<void> {
   const redis = new Redis(redisUrl());
-  const keys = new Keys(prefix);
   try {
     for (let u = 0; u < unitsTotal; u++) {
-      const unit = await redis.hgetall(keys.key('unit', { job: jobId, unit: u }));
-      expect(unit.st, `unit ${u}`).toBe('valid');
-      const hosts = Object.keys(unit).filter((k) => /^o\d+$/.test(k) && unit[k] === 'V').map((k) => unit[`h${k.slice(1)}`]);
-      expect(new Set(hosts).size, `hosts that validated unit ${u}`).toBeGreaterThanOrEqual(2);
+      const unit = await readUnitHash(redis, prefix, jobId, u);
+      expect(unit.state, `unit ${u}`).toBe(UNIT_STATE.valid);
+      expect(unit.quorum, `unit ${u}`).toBe(1);
+      const canon = unit.replicas.find((r) => r.r === unit.canon)!;
+      expect(canon.outcome, `unit ${u}`).toBe(OUTCOME.valid);
+      expect(canon.audit, `unit ${u}: the canonical result's audit`).toBe(AUDIT.passed);
     }
   } finally {
     redis.disconnect();
@@ -123,7 +128,7 @@ describe('signal scan end to end', () => {
     // The grid's answer is the Taylor search of the whole file (one unit covers its 1024 channels).
     const direct = taylorSearch(readFilterbank(new Uint8Array(readFileSync(join(ROOT, FIL_ARG)))), { maxDriftHzPerS: 10, snrThreshold: 6 });
     expect(candidates.map(track)).toEqual(direct.map(track));
-    await expectValidatedByTwoHosts(doc.id, doc.progress.unitsTotal);
+    await expectValidatedUnderAudit(doc.id, doc.progress.unitsTotal);
 
     await expectSvg(doc.id, 0, candidates[0]);
     // Past the last candidate, and for someone who may not read this private job: a clear refusal.
@@ -180,7 +185,7 @@ describe('signal scan end to end', () => {
     expect(Math.abs(top.frequencyHz - best.frequencyHz)).toBeLessThan(fs / 131072);
     expect(Math.abs(top.driftHzPerS - best.driftHzPerS)).toBeLessThan(0.0019);
     expect(Math.abs(top.snr / best.snr - 1)).toBeLessThan(0.01);
-    await expectValidatedByTwoHosts(id, doc.progress.unitsTotal);
+    await expectValidatedUnderAudit(id, doc.progress.unitsTotal);
 
     const svg = await expectSvg(id, 0, top);
     expect(svg).toContain('FFT 131072, de-chirped');
@@ -207,7 +212,7 @@ describe('signal scan end to end', () => {
     expect(top.snr).toBeGreaterThan(1000);
     expect(Math.abs(top.frequencyHz - (centre + tone.offsetHz))).toBeLessThanOrEqual(fs / L);
     expect(Math.abs(top.driftHzPerS - tone.driftHzPerS)).toBeLessThanOrEqual(step);
-    await expectValidatedByTwoHosts(id, doc.progress.unitsTotal);
+    await expectValidatedUnderAudit(id, doc.progress.unitsTotal);
 
     // No recording is stored: the coordinator regenerates the samples from the seed to draw it.
     await expectSvg(id, 0, top);
@@ -231,7 +236,7 @@ describe('signal scan end to end', () => {
         // Within one trial step (0.5 Hz/s); the steady tone says 0.
         expect(Math.abs(c!.driftHzPerS - tone.driftHzPerS)).toBeLessThanOrEqual(0.5);
       }
-      await expectValidatedByTwoHosts(doc.id, doc.progress.unitsTotal);
+      await expectValidatedUnderAudit(doc.id, doc.progress.unitsTotal);
     } finally {
       rmSync(dirname(meta), { recursive: true, force: true });
     }

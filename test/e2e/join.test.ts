@@ -17,6 +17,7 @@ import { demoJobKey, makeDemoJob } from '../../workunits/keysearch/kind.js';
 import { openBrowser, type TestBrowser } from '../helpers/browser.js';
 import { fixturePath, readFixture } from '../helpers/fixtures.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { readUnitHash } from '../helpers/unit-hash.js';
 import {
   jobDoc, startCoordinatorProcess, startWorkerProcess, submitJob, tokenHeaders, waitFor, waitForJobEnd, type Proc,
 } from '../helpers/processes.js';
@@ -82,9 +83,8 @@ interface Replica {
 }
 
 async function replicas(jobId: string, unit: number): Promise<{ st: string; replicas: Replica[] }> {
-  const h = await redis.hgetall(keys.key('unit', { job: jobId, unit }));
-  const n = Number(h.n ?? 0);
-  return { st: h.st, replicas: Array.from({ length: n }, (_, r) => ({ host: h[`h${r}`], state: h[`s${r}`], outcome: h[`o${r}`], result: h[`res${r}`] })) };
+  const h = await readUnitHash(redis, prefix, jobId, unit);
+  return { st: h.state, replicas: h.replicas.map((r) => ({ host: r.host, state: r.state, outcome: r.outcome, result: r.raw })) };
 }
 
 /** Every unit valid, validated by the tab and the Node worker with results equal to the last byte. */

@@ -61,6 +61,9 @@ export class BasebandScan {
   private readonly works: ChirpWork[];
   private readonly L: number;
   private j = 0;
+  /** Spectra per audit slice (audit-blocks.ts): block of chirp j, spectrum b = j * slices + floor(b / per). */
+  private readonly slices: number;
+  private readonly per: number;
   private waterfall: Float32Array | null = null;
   /** Chirp whose spectra fill `waterfall`, and how many rows of it (in order) are there. */
   private wfChirp = -1;
@@ -85,6 +88,13 @@ export class BasebandScan {
     this.first = [0];
     for (const w of this.works) this.first.push(this.first[this.first.length - 1] + w.items);
     this.total = this.first[this.first.length - 1];
+    this.slices = u.slices ?? 1;
+    this.per = Math.ceil(this.starts.length / this.slices);
+  }
+
+  /** The audit block of chirp j's spectrum b (the whole chirp when it is one block). */
+  private auditBlock(j: number, b: number): number {
+    return j * this.slices + (this.slices === 1 ? 0 : Math.floor(b / this.per));
   }
 
   /** Operations of the items before `done` (whole chirps exactly, the current one pro rata). */
@@ -145,7 +155,7 @@ export class BasebandScan {
       const stats = plan.stats();
       const out: Detection[] = [];
       spectrumSpikes(p, L, rate, timeS, { ...src, threshold: u.threshold, spikesPerSpectrum: u.spikesPerSpectrum, realInput: this.realInput() }, out, stats);
-      for (const s of out) this.found.add({ ...s, power: s.snr });
+      for (const s of out) this.found.add({ ...s, power: s.snr }, this.auditBlock(j, b));
       this.offerBestSpike(p, rate, timeS, stats);
     }
     if (d.autocorr) {
@@ -155,7 +165,7 @@ export class BasebandScan {
         type: 'autocorr', frequencyHz: this.bandCentre(), driftHzPerS: rate, snr: score, power: score, timeS,
         fftLength: L, delayS: lag / src.sampleRateHz, threshold: d.autocorr.threshold,
       };
-      if (score > d.autocorr.threshold) this.found.add(det);
+      if (score > d.autocorr.threshold) this.found.add(det, this.auditBlock(j, b));
       this.found.offerBest('autocorr', det);
     }
   }
@@ -234,7 +244,7 @@ export class BasebandScan {
       snr: f.peakPower / f.trueMean, power: f.peakPower, meanPower: f.trueMean, score: this.gauss!.score(f.chiSquare, f.nullChiSquare),
       chiSquare: f.chiSquare, nullChiSquare: f.nullChiSquare, threshold: spec.peakPowerThresh,
     };
-    if (f.reported) this.found.add(d);
+    if (f.reported) this.found.add(d, j);
     this.found.offerBestGaussian(d, f.reported);
   };
 
@@ -258,7 +268,7 @@ export class BasebandScan {
           ...this.detection('triplet', j, bin, this.segmentTime(t.midpoint)), snr: t.power, power: t.power, meanPower: t.meanPower,
           periodS: (t.period * L) / this.src.sampleRateHz, threshold: d.triplet!.thresh,
         };
-        this.found.add(det);
+        this.found.add(det, j);
         this.found.offerBest('triplet', det);
       }
     }
@@ -267,7 +277,7 @@ export class BasebandScan {
       this.pulsePlan ??= new PulsePlan(len, new PulseThresholds(p.thresh, p.displayThresh));
       this.folder ??= new WasmFolder(len);
       const reported = findPulse(seg, this.pulsePlan, p.displayThresh, this.folder, this.onPulse);
-      if (reported) this.found.add(this.pulseDetection(reported));
+      if (reported) this.found.add(this.pulseDetection(reported), j);
     }
   }
 

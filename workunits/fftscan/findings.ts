@@ -1,10 +1,11 @@
 /**
  * What a unit has found so far: its detections grouped into signals (one Grouper per type), the
  * detections themselves when the unit reports them, and the best detection of each type even below
- * its threshold. Plain data in and out (`state`), so a checkpoint carries it and a resumed unit ends
- * with the same result.
+ * its threshold; and, per audit block, the digest of every detection it made (block-digest.ts). Plain
+ * data in and out (`state`), so a checkpoint carries it and a resumed unit ends with the same result.
  */
 import { z } from 'zod';
+import { chainDigest, EMPTY_BLOCK_DIGEST } from './block-digest.js';
 import { detectionOrder, Grouper, type GrouperState, type GroupScale } from './grouping.js';
 import { DetectionSchema, type Best, type Result } from './params.js';
 import type { Detection, SignalType } from './types.js';
@@ -20,6 +21,8 @@ export const FindingsState = z.object({
   best: z.record(z.string(), DetectionSchema),
   /** The best Gaussian is a reported one (SETI@home prefers those once it has one). */
   gaussReported: z.boolean(),
+  /** Each audit block's digest chain so far and its detections (block-digest.ts). */
+  blocks: z.array(z.object({ digest: z.string(), detections: count })),
 });
 export type FindingsState = z.infer<typeof FindingsState>;
 
@@ -44,14 +47,24 @@ export class Findings {
   private detectionCount = 0;
   private readonly best: Best = {};
   private gaussReported = false;
+  private blocks: Array<{ digest: string; detections: number }>;
 
+  /**
+   * `blocks`: the unit's audit blocks; `blockOf` names the block that made a detection (audit-blocks.ts),
+   * so that each signal names the block of its strongest detection.
+   */
   constructor(
     private readonly scales: Partial<Record<SignalType, GroupScale>>,
     private readonly maxHits: number,
     private readonly report: boolean,
+    blocks: number,
+    private readonly blockOf: (d: Detection) => number,
     state?: FindingsState,
   ) {
+    this.blocks = Array.from({ length: blocks }, () => ({ digest: EMPTY_BLOCK_DIGEST, detections: 0 }));
     if (!state) return;
+    if (state.blocks.length !== this.blocks.length) throw new RangeError(`the checkpoint has ${state.blocks.length} audit blocks, the unit ${this.blocks.length}`);
+    this.blocks = state.blocks.map((b) => ({ ...b }));
     for (const [type, g] of Object.entries(state.groupers)) {
       const scale = scales[type as SignalType];
       if (scale) this.groupers.set(type as SignalType, new Grouper(scale, maxHits, g as GrouperState));
@@ -74,9 +87,12 @@ export class Findings {
     return g;
   }
 
-  /** A detection above its threshold. */
-  add(d: Detection): void {
+  /** A detection above its threshold, made in audit block `block`. */
+  add(d: Detection, block: number): void {
     this.detectionCount++;
+    const b = this.blocks[block];
+    b.digest = chainDigest(b.digest, d);
+    b.detections++;
     const group = this.grouper(d.type).add(d);
     if (!this.report) return;
     this.detections.push({ d, group });
@@ -121,15 +137,16 @@ export class Findings {
     return {
       groupers, detections: this.detections, droppedDetections: this.droppedDetections,
       detectionCount: this.detectionCount, best: this.best as Record<string, Detection>, gaussReported: this.gaussReported,
+      blocks: this.blocks,
     };
   }
 
   result(work: number): Result {
-    const all: Array<{ type: SignalType; id: number; c: Result['signals'][number] }> = [];
+    const all: Array<{ type: SignalType; id: number; c: Result['signals'][number]; peak: Detection }> = [];
     let pruned = 0;
     for (const [type, g] of this.groupers) {
       pruned += g.pruned;
-      for (const { id, candidate } of g.signals()) all.push({ type, id, c: candidate });
+      for (const { id, candidate, peak } of g.signals()) all.push({ type, id, c: candidate, peak });
     }
     all.sort((a, b) => b.c.snr / b.c.threshold - a.c.snr / a.c.threshold || detectionOrder(a.c, b.c));
     const kept = all.slice(0, this.maxHits);
@@ -142,9 +159,13 @@ export class Findings {
     });
     return {
       signals: kept.map((x) => x.c),
+      peaks: kept.map((x) => Math.max(0, this.blockOf(x.peak))),
+      blocks: this.blocks.map((b) => ({ ...b })),
       detections,
       best: { ...this.best },
-      dropped: all.length - kept.length + pruned,
+      // Groups pruned on the way count as dropped only when the list is full: with room to spare, what
+      // was pruned was weaker than everything kept and is no signal beyond maxHits (audit.ts relies on it).
+      dropped: all.length - kept.length + (kept.length >= this.maxHits ? pruned : 0),
       detectionCount: this.detectionCount,
       droppedDetections: this.droppedDetections,
       work,

@@ -248,11 +248,11 @@ export class Grouper {
     return g.best ? g.id : -1;
   }
 
-  /** The signals, strongest first, each with the root id of its group. */
-  signals(): Array<{ id: number; candidate: Candidate }> {
+  /** The signals, strongest first, each with the root id of its group and its strongest detection. */
+  signals(): Array<{ id: number; candidate: Candidate; peak: Detection }> {
     return this.groups
       .filter((g) => g.parent === g.id && g.best)
-      .map((g) => ({ id: g.id, candidate: candidateOf(g, this.scale) }))
+      .map((g) => ({ id: g.id, candidate: candidateOf(g, this.scale), peak: g.best! }))
       .sort((a, b) => candidateOrder(a.candidate, b.candidate) || a.id - b.id);
   }
 

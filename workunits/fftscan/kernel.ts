@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Kernel } from '../kind.js';
+import { auditBlocks, blockOfDetection } from './audit-blocks.js';
 import { BasebandScan, basebandScales, scanItems } from './baseband-scan.js';
 import { readFilterbank } from './filterbank.js';
 import { Findings, FindingsState } from './findings.js';
@@ -74,7 +75,7 @@ function runTaylor(s: State, u: TaylorUnit): void {
   const sub: Spectrogram = { ...full, data, nChan: w, fch1Hz: full.fch1Hz + u.readFrom * full.dfHz };
   for (const h of taylorSearch(sub, { maxDriftHzPerS: u.maxDriftHzPerS, snrThreshold: u.threshold })) {
     const ch = Math.round((h.frequencyHz - src.fch1Hz) / src.dfHz);
-    if (ch >= u.chanFrom && ch < u.chanTo) s.found.add(h);
+    if (ch >= u.chanFrom && ch < u.chanTo) s.found.add(h, 0);
   }
   s.done = 1;
 }
@@ -85,7 +86,7 @@ const kernel: Kernel<UnitSpec, State, Result> = {
   init(unit, input, checkpoint) {
     const cp = checkpoint === undefined ? undefined : Checkpoint.parse(checkpoint);
     const report = unit.mode === 'spike' && unit.reportDetections;
-    const found = new Findings(scalesOf(unit), unit.maxHits, report, cp?.found);
+    const found = new Findings(scalesOf(unit), unit.maxHits, report, auditBlocks(unit), blockOfDetection(unit), cp?.found);
     const s: State = { unit, input, done: cp?.done ?? 0, total: 1, found };
     if (unit.mode === 'spike') {
       // A finished unit's checkpoint needs no samples.

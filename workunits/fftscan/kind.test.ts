@@ -71,26 +71,32 @@ describe('compare and assemble', () => {
     snr, timeS: t, type: 'spike', fftLength: unit.fftLength,
   }, 22, unit.fftLength / 9765.62);
   const res = (signals: Candidate[]): Result => ({
-    signals, detections: [], best: {}, dropped: 0, detectionCount: signals.length, droppedDetections: 0, work: 8,
+    signals, peaks: signals.map(() => 0), blocks: [{ digest: 'a'.repeat(64), detections: signals.length }],
+    detections: [], best: {}, dropped: 0, detectionCount: signals.length, droppedDetections: 0, work: 8,
   });
 
-  it('accepts identical results and small score differences', () => {
+  it('accepts identical results, whatever the order of their fields', () => {
     const a = res([hit(30, 100, 1), hit(25, 2000, -3)]);
     expect(fftscan.compare(a, a, unit)).toBe(true);
-    expect(fftscan.compare(a, res([hit(30.2, 100, 1), hit(25, 2001, -3)]), unit)).toBe(true);
+    const reordered = Object.fromEntries(Object.entries(JSON.parse(JSON.stringify(a))).reverse()) as Result;
+    expect(fftscan.compare(a, reordered, unit)).toBe(true);
   });
 
-  it('rejects a missing strong hit, a 2% score change, or a hit two bins away', () => {
+  it('rejects any difference: replicas of one version are bitwise equal', () => {
     const a = res([hit(30, 100, 1), hit(25, 2000, -3)]);
     expect(fftscan.compare(a, res([hit(30, 100, 1)]), unit)).toBe(false);
-    expect(fftscan.compare(a, res([hit(30.6, 100, 1), hit(25, 2000, -3)]), unit)).toBe(false);
-    expect(fftscan.compare(a, res([hit(30, 102, 1), hit(25, 2000, -3)]), unit)).toBe(false);
+    expect(fftscan.compare(a, res([hit(30.03, 100, 1), hit(25, 2000, -3)]), unit)).toBe(false);
+    expect(fftscan.compare(a, res([hit(30, 101, 1), hit(25, 2000, -3)]), unit)).toBe(false);
     expect(fftscan.compare(a, { ...a, work: 7 }, unit)).toBe(false);
+    expect(fftscan.compare(a, { ...a, blocks: [{ digest: 'b'.repeat(64), detections: 2 }] }, unit)).toBe(false);
+    expect(fftscan.compare(a, { ...a, dropped: 1 }, unit)).toBe(false);
   });
 
-  it('lets a hit within 1% of the threshold appear in one replica only', () => {
-    const a = res([hit(30, 100, 1), hit(22.1, 500, 0)]);
-    expect(fftscan.compare(a, res([hit(30, 100, 1)]), unit)).toBe(true);
+  it("issue 14's forgery: an invented hit at a huge score with dropped: 1 does not agree with the honest result", () => {
+    const honest = res([hit(30, 100, 1), hit(25, 2000, -3)]);
+    const forged = { ...res([hit(1e6, 3000, 0), hit(30, 100, 1)]), dropped: 1, blocks: honest.blocks, detectionCount: 2 };
+    expect(fftscan.compare(forged, honest, unit)).toBe(false);
+    expect(fftscan.compare(honest, forged, unit)).toBe(false);
   });
 
   it('merges units: one track seen by two units (neighbouring chirps, the same bin) is one signal', () => {

@@ -5,6 +5,7 @@
  */
 import { fail, ok, type Kind } from '../kind.js';
 import { assembleAnswer, type Answer } from './assemble.js';
+import { consistent, fftscanAudit } from './audit.js';
 import { compareResults } from './compare.js';
 import {
   basebandUnit, basebandUnitCount, FftscanParams, isBaseband, resolveSettings, Result, taylorUnit, unitOps, UnitSpec,
@@ -34,7 +35,8 @@ const filBytes = (f: FilSource): number => f.dataOffset + (f.nTime * f.nChan * f
 const fftscan: Kind<FftscanParams, UnitSpec, Result, Answer> = {
   name: 'fftscan',
   // 2: results are grouped signals, detections and best-ofs (issue 15), not a flat list of hits.
-  version: 2,
+  // 3: results commit to one digest per audit block and name each signal's block (issue 14).
+  version: 3,
   title: 'Radio signal search: SETI@home-style chirped FFT spikes, or Taylor-tree drifts in a spectrogram',
   opsUnit: 'FLOP: 5 N log2 N per complex FFT of length N (spike search); 2 additions per tree node (drift search)',
   params: FftscanParams,
@@ -96,8 +98,11 @@ const fftscan: Kind<FftscanParams, UnitSpec, Result, Answer> = {
       Number.isFinite(d.snr) && Number.isFinite(d.frequencyHz) && Number.isFinite(d.driftHzPerS) && Number.isFinite(d.timeS);
     return result.signals.length <= unit.maxHits && result.detections.length <= unit.maxHits
       && result.signals.every((c) => finite(c) && c.snr >= c.threshold) && result.detections.every(finite)
-      && result.detections.length <= result.detectionCount;
+      && result.detections.length <= result.detectionCount && consistent(unit, result);
   },
+
+  // Commit, then audit (audit.ts): one trial chirp per block, and every block holding a reported signal.
+  audit: fftscanAudit,
 
   assemble(p, _plan, results, failed) {
     const s = settingsOf(p);

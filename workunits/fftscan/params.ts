@@ -240,8 +240,25 @@ export const BasebandUnit = z.object({
   maxHits: z.number().int().positive(),
   reportDetections: z.boolean(),
   detectors: DetectorSpec,
+  /** Audit blocks per trial chirp: runs of its spectra (audit-blocks.ts); absent is 1. */
+  slices: z.number().int().positive().optional(),
 });
 export type BasebandUnit = z.infer<typeof BasebandUnit>;
+
+/** A unit is cut into at least this many audit blocks where it can be (see auditSlices). */
+export const AUDIT_BLOCKS_TARGET = 32;
+
+/**
+ * Audit blocks per trial chirp. Spectra stand alone when every search is per spectrum (spikes,
+ * autocorrelations) and no smoothing spans them, so a run of them is a block of its own, and a unit of
+ * few chirps is still cut into about AUDIT_BLOCKS_TARGET blocks: auditing one costs a small part of the
+ * unit. Power-over-time searches (Gaussians, pulses, triplets) need all of a chirp's spectra: one block.
+ */
+export function auditSlices(d: DetectorSpec, smoothed: boolean, chirps: number, spectra: number): number {
+  if (smoothed || d.gauss || d.pulse || d.triplet) return 1;
+  const want = Math.max(1, Math.min(spectra, Math.ceil(AUDIT_BLOCKS_TARGET / chirps)));
+  return Math.ceil(spectra / Math.ceil(spectra / want)); // no empty slice
+}
 
 /** Rate indices (rate = index x minChirpStep) of grid positions from .. from + count - 1. */
 export function gridIndices(grid: BasebandUnit['grid'], minChirpStep: number, from: number, count: number): number[] {
@@ -311,9 +328,16 @@ export const BestSchema = z.object({
 });
 export type Best = z.infer<typeof BestSchema>;
 
+/** What a result commits to about one audit block (block-digest.ts): its digest and how many detections it made. */
+export const BlockCommit = z.object({ digest: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lower-case hex digits'), detections: count });
+
 export const Result = z.object({
   /** The unit's signals (its detections grouped), strongest first (`candidateOrder`), at most maxHits. */
   signals: z.array(CandidateSchema),
+  /** For each signal, the audit block holding its strongest detection: the verifier recomputes those blocks. */
+  peaks: z.array(count),
+  /** One commitment per audit block (audit-blocks.ts), in block order. */
+  blocks: z.array(BlockCommit),
   /** reportDetections: every detection, strongest first, `signal` = index in `signals` (absent if dropped). */
   detections: z.array(DetectionSchema),
   best: BestSchema,
@@ -400,13 +424,15 @@ export function basebandUnit(src: BasebandSource, s: Settings, index: number): B
     const blockTo = Math.max(blockFrom, Math.min((st + 1) * s.unitSamples, n - L + 1));
     const lastBlock = blockTo > blockFrom ? blockFrom + Math.floor((blockTo - 1 - blockFrom) / lp.hop) * lp.hop : blockFrom;
     const chunk = s.smoothing?.chunk ?? 1;
+    const spectra = blockTo > blockFrom ? Math.ceil((blockTo - blockFrom) / lp.hop) : 0;
+    const slices = auditSlices(lp.detectors, s.smoothing !== null, chirpCount, spectra);
     return {
       mode: 'spike', source: src, fftLength: L,
       chirpFrom: first, chirpCount, grid: lp.grid, minChirpStep: s.minChirpStep,
       blockFrom, blockTo, hop: lp.hop,
       dataFrom: blockFrom, dataTo: Math.min(n, Math.ceil(Math.min(n, lastBlock + L) / chunk) * chunk),
       smoothing: s.smoothing, threshold: s.threshold, spikesPerSpectrum: s.spikesPerSpectrum, maxHits: s.maxHits,
-      reportDetections: s.reportDetections, detectors: lp.detectors,
+      reportDetections: s.reportDetections, detectors: lp.detectors, ...(slices > 1 ? { slices } : {}),
     };
   }
   throw new RangeError(`unit index ${index} out of range`);
