@@ -151,21 +151,26 @@ export class BasebandScan {
     if (!search) return;
     const timeS = (start + L / 2) / src.sampleRateHz;
     const d = u.detectors;
+    const block = this.auditBlock(j, b);
     if (d.spikes) {
       const stats = plan.stats();
+      this.found.witness(block, stats.peak);
+      this.found.witness(block, stats.total);
       const out: Detection[] = [];
       spectrumSpikes(p, L, rate, timeS, { ...src, threshold: u.threshold, spikesPerSpectrum: u.spikesPerSpectrum, realInput: this.realInput() }, out, stats);
-      for (const s of out) this.found.add({ ...s, power: s.snr }, this.auditBlock(j, b));
+      for (const s of out) this.found.add({ ...s, power: s.snr }, block);
       this.offerBestSpike(p, rate, timeS, stats);
     }
     if (d.autocorr) {
       this.autocorr ??= new Autocorrelator(L);
       const { score, lag } = this.autocorr.peak(p);
+      this.found.witness(block, score);
+      this.found.witness(block, lag);
       const det: Detection = {
         type: 'autocorr', frequencyHz: this.bandCentre(), driftHzPerS: rate, snr: score, power: score, timeS,
         fftLength: L, delayS: lag / src.sampleRateHz, threshold: d.autocorr.threshold,
       };
-      if (score > d.autocorr.threshold) this.found.add(det, this.auditBlock(j, b));
+      if (score > d.autocorr.threshold) this.found.add(det, block);
       this.found.offerBest('autocorr', det);
     }
   }

@@ -5,7 +5,7 @@
  * data in and out (`state`), so a checkpoint carries it and a resumed unit ends with the same result.
  */
 import { z } from 'zod';
-import { chainDigest, EMPTY_BLOCK_DIGEST } from './block-digest.js';
+import { chainDigest, EMPTY_BLOCK_DIGEST, foldWitness, sealDigest, WITNESS_SEED } from './block-digest.js';
 import { detectionOrder, Grouper, type GrouperState, type GroupScale } from './grouping.js';
 import { DetectionSchema, type Best, type Result } from './params.js';
 import type { Detection, SignalType } from './types.js';
@@ -23,6 +23,8 @@ export const FindingsState = z.object({
   gaussReported: z.boolean(),
   /** Each audit block's digest chain so far and its detections (block-digest.ts). */
   blocks: z.array(z.object({ digest: z.string(), detections: count })),
+  /** Each audit block's witness lanes (block-digest.ts foldWitness): block b at 2b and 2b + 1. */
+  witness: z.array(z.number().int().min(0).max(0xffffffff)),
 });
 export type FindingsState = z.infer<typeof FindingsState>;
 
@@ -48,6 +50,7 @@ export class Findings {
   private readonly best: Best = {};
   private gaussReported = false;
   private blocks: Array<{ digest: string; detections: number }>;
+  private witnessLanes: number[];
 
   /**
    * `blocks`: the unit's audit blocks; `blockOf` names the block that made a detection (audit-blocks.ts),
@@ -62,9 +65,13 @@ export class Findings {
     state?: FindingsState,
   ) {
     this.blocks = Array.from({ length: blocks }, () => ({ digest: EMPTY_BLOCK_DIGEST, detections: 0 }));
+    this.witnessLanes = Array.from({ length: 2 * blocks }, (_, i) => WITNESS_SEED[i % 2]);
     if (!state) return;
-    if (state.blocks.length !== this.blocks.length) throw new RangeError(`the checkpoint has ${state.blocks.length} audit blocks, the unit ${this.blocks.length}`);
+    if (state.blocks.length !== this.blocks.length || state.witness.length !== 2 * blocks) {
+      throw new RangeError(`the checkpoint has ${state.blocks.length} audit blocks, the unit ${this.blocks.length}`);
+    }
     this.blocks = state.blocks.map((b) => ({ ...b }));
+    this.witnessLanes = [...state.witness];
     for (const [type, g] of Object.entries(state.groupers)) {
       const scale = scales[type as SignalType];
       if (scale) this.groupers.set(type as SignalType, new Grouper(scale, maxHits, g as GrouperState));
@@ -98,6 +105,11 @@ export class Findings {
     this.detections.push({ d, group });
     // Keep the list bounded as it grows: the weakest go first, the same way whenever it is pruned.
     if (this.detections.length > 4 * this.maxHits) this.pruneDetections();
+  }
+
+  /** What audit block `block` computed (a spectrum's peak and total power): see foldWitness. */
+  witness(block: number, x: number): void {
+    foldWitness(this.witnessLanes, 2 * block, x);
   }
 
   /** A candidate for the type's best-of, above the threshold or not (`betterBest` decides). */
@@ -138,6 +150,7 @@ export class Findings {
       groupers, detections: this.detections, droppedDetections: this.droppedDetections,
       detectionCount: this.detectionCount, best: this.best as Record<string, Detection>, gaussReported: this.gaussReported,
       blocks: this.blocks,
+      witness: this.witnessLanes,
     };
   }
 
@@ -160,7 +173,7 @@ export class Findings {
     return {
       signals: kept.map((x) => x.c),
       peaks: kept.map((x) => Math.max(0, this.blockOf(x.peak))),
-      blocks: this.blocks.map((b) => ({ ...b })),
+      blocks: this.blocks.map((b, i) => ({ digest: sealDigest(b.digest, this.witnessLanes[2 * i], this.witnessLanes[2 * i + 1]), detections: b.detections })),
       detections,
       best: { ...this.best },
       // Groups pruned on the way count as dropped only when the list is full: with room to spare, what
