@@ -9,8 +9,10 @@
  *
  * "Nothing here" (instant; random): no signals, every block committed as empty. A hidden tone: the
  * strongest signal left out. An invented hit: a made-up signal at a huge score, counted in its block's
- * commitment. Sybils compute nothing and send the same invented hit, a function of the unit alone. A skipper computes all but a tenth of the blocks (at least one) and commits the rest as
- * empty, dropping the signals it would have found there.
+ * commitment. Sybils compute nothing and send the same invented hit, a function of the unit alone. A
+ * skipper computes all but a tenth of the blocks (at least one) and commits the rest as empty
+ * (EMPTY_BLOCK_DIGEST: what a block that found nothing committed to before commitments were sealed with
+ * a witness of every spectrum), dropping the signals it would have found there.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { auditBlocks, blockOfDetection } from '../../workunits/fftscan/audit-blocks.js';

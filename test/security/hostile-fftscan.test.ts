@@ -108,14 +108,11 @@ describe('hostile hosts against a signal scan under the default policy', () => {
     await scenario('inventors', { behaviour: 'invent' });
   }, 180_000);
 
-  // FAILS (a hole in workunits/fftscan/block-digest.ts, not ours to edit): a block that found nothing
-  // commits to the constant EMPTY_BLOCK_DIGEST, so a block of noise can be skipped and committed as empty
-  // with exactly the bits an honest host sends. Only `best` (the strongest detection, kept even below the
-  // threshold) depends on every block, so a skipper is caught only when it skipped the block holding the
-  // best and an audit draws that block. The answer stays right here (there is nothing to find); what
-  // fails is "no lie judged valid, no credit for lies", and on a real survey (mostly noise) it is how a
-  // host earns trust and credit for work it never did. ("Nothing here" sent at once is caught: its
-  // empty `best` disagrees with every audited block: the instant answerers on noise are refused.)
+  // Found by this suite: a block that found nothing used to commit to a constant (EMPTY_BLOCK_DIGEST), so
+  // a block of noise could be skipped and committed as empty with exactly the bits an honest host sent;
+  // on noise alone every such skipper's result was judged valid and credited, on probation too. Block
+  // commitments are now sealed with a witness of every spectrum (block-digest.ts, witness-14), so no
+  // block's commitment can be known without computing it. This keeps that closed.
   it('skippers on noise alone: blocks left out and committed as empty must not earn credit', async () => {
     await scenario('skippers on noise', { behaviour: 'skip', skip: 0.1 }, fftscan(1 << 19, []));
   }, 180_000);
