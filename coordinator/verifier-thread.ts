@@ -3,23 +3,12 @@
  * kind's own kernel, as a volunteer's thread would. The kernels are WebAssembly, so the bits are the
  * host's bits. The thread runs at normal priority: the coordinator waits on it to validate.
  */
-import type { Kernel } from '../workunits/kind.js';
+import { loadKernel } from '../workunits/load-kernel.js';
 
 export interface VerifyTask {
   kernelModule: string;
   spec: unknown;
   input?: Uint8Array;
-}
-
-const kernels = new Map<string, Kernel>();
-
-async function loadKernel(module: string): Promise<Kernel> {
-  let k = kernels.get(module);
-  if (!k) {
-    k = (await import(new URL(`../workunits/${module}`, import.meta.url).href)).default as Kernel;
-    kernels.set(module, k);
-  }
-  return k;
 }
 
 export default async function compute(task: VerifyTask): Promise<{ result: unknown; opsDone: number }> {

@@ -4,7 +4,7 @@
  * a slice. The thread lowers its own OS priority first (on Linux nice is per thread).
  */
 import { setPriority } from 'node:os';
-import type { Kernel } from '../workunits/kind.js';
+import { loadKernel } from '../workunits/load-kernel.js';
 import {
   ABORT, CHECKPOINT_MS, CMD, COMPUTE_MS, COMPUTING, ENDED, NOT_IN_SLICE, PAUSE, PAUSED, SLICE_START, STATE, sharedNow,
   type ThreadOutcome, type ThreadProgress, type ThreadTask,
@@ -18,17 +18,6 @@ try {
 
 /** Progress reports to the main thread: often enough for a live ETA, rare enough to cost nothing. */
 const PROGRESS_MS = 1_000;
-
-const kernels = new Map<string, Kernel>();
-
-async function loadKernel(module: string): Promise<Kernel> {
-  let k = kernels.get(module);
-  if (!k) {
-    k = (await import(new URL(`../workunits/${module}`, import.meta.url).href)).default as Kernel;
-    kernels.set(module, k);
-  }
-  return k;
-}
 
 /**
  * Nobody waits on STATE (the main thread reads it), so no Atomics.notify: that takes a process-wide
