@@ -1,7 +1,7 @@
 /**
  * A grid for the adversarial suite: a coordinator on a real port and Redis, honest hosts that are real
- * `idlegrid worker` processes (one thread each, from 127.0.0.1), and helpers to submit key searches with
- * a fresh random key under the default policy and wait for them to end.
+ * `idlegrid worker` processes (one thread each, from 127.0.0.1), and helpers to submit key searches with a fresh random key, or signal scans,
+ * under the default policy and wait for them to end.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -61,6 +61,13 @@ export class HostileGrid {
     const sub = await api(this.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'keysearch', params: { ...params, exhaustive } } });
     if (sub.status !== 201) throw new Error(`submit: HTTP ${sub.status} ${JSON.stringify(sub.body)}`);
     return { id: sub.body.id, key, params: sub.body.params, unitCredit: (unitKeys * OPS_PER_KEY) / OPS_PER_COBBLESTONE };
+  }
+
+  /** A signal scan with these params, submitted with no policy. */
+  async submitFftscan(params: unknown): Promise<{ id: string; params: unknown }> {
+    const sub = await api(this.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'fftscan', params } });
+    if (sub.status !== 201) throw new Error(`submit: HTTP ${sub.status} ${JSON.stringify(sub.body)}`);
+    return { id: sub.body.id, params: sub.body.params };
   }
 
   async job(id: string): Promise<any> {

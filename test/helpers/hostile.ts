@@ -5,9 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Behaviour } from './hostile-lies.js';
 import { ROOT, waitFor } from './processes.js';
 
-export type Behaviour = 'random' | 'sybil' | 'instant' | 'skip' | 'hide' | 'invent' | 'hoard';
+export type { Behaviour };
 
 export interface HostileEvent {
   hostId: string;
@@ -42,6 +43,8 @@ export interface HostileOptions {
   threads?: number;
   /** A hoarder that drops its connection too. */
   disconnect?: boolean;
+  /** One unit at a time, honest until this many results in a row were valid again after each catch. */
+  reprove?: number;
   /** Create an account of its own (POST /api/accounts) and say hello with it. */
   ownAccount?: boolean;
 }
@@ -67,6 +70,7 @@ export async function startHostile(url: string, o: HostileOptions): Promise<Host
     '--import', 'tsx', join(ROOT, 'test/helpers/hostile-host.ts'), '--coordinator', url, '--behaviour', o.behaviour, '--address', address,
     '--honest-first', String(o.honestFirst ?? 0), '--skip', String(o.skip ?? 0.1), '--batch', String(o.batch ?? 8), '--threads', String(o.threads ?? 2),
     ...(account ? ['--account', account.key] : []), ...(o.disconnect ? ['--disconnect'] : []),
+    ...(o.reprove !== undefined ? ['--reprove', String(o.reprove)] : []),
   ];
   const proc = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const host: HostileHost = {

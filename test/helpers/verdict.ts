@@ -31,9 +31,15 @@ export interface JobVerdict {
 export const jobKeys = (p: Params, found: Array<{ key: string }>): string[] =>
   found.map((f) => f.key).filter((k) => encryptBlock(k, p.iv, p.plaintext) === p.ciphertext).sort();
 
-export async function keysearchVerdict(redis: Redis, prefix: string, jobId: string, params: Params): Promise<JobVerdict> {
-  const kind = getKind('keysearch')!;
-  const plan = kind.plan(params);
+/**
+ * Every unit of a job against an honest recomputation; `right` says whether a canonical result stands
+ * for the honest one (key search: the same bits and the same keys of the job; signal scan: the kind's
+ * own compare, as a second honest host would be judged).
+ */
+export async function jobVerdict(redis: Redis, prefix: string, kindName: string, jobId: string, params: unknown, right: (canon: any, truth: any, spec: any) => boolean): Promise<JobVerdict> {
+  const kind = getKind(kindName)!;
+  const p = kind.params.parse(params);
+  const plan = kind.plan(p);
   if (!plan.ok) throw new Error(plan.error.message);
   const v: JobVerdict = { units: plan.value.unitsTotal, wrongUnits: [], unsettled: [], replicas: [] };
   for (let u = 0; u < plan.value.unitsTotal; u++) {
@@ -43,14 +49,19 @@ export async function keysearchVerdict(redis: Redis, prefix: string, jobId: stri
       v.unsettled.push(u);
       continue;
     }
-    const canon = h.canonical as Result;
-    const truth = (await honestResult('keysearch', kind.unit(params, plan.value, u))) as Result;
-    const right = canon.keys === truth.keys && canon.digest === truth.digest && canon.blocks.join() === truth.blocks.join() &&
-      jobKeys(params, canon.found).join() === jobKeys(params, truth.found).join();
-    if (!right) v.wrongUnits.push(u);
+    const spec = kind.unit(p, plan.value, u);
+    if (!right(h.canonical, await honestResult(kindName, spec), spec)) v.wrongUnits.push(u);
   }
   return v;
 }
+
+export const keysearchVerdict = (redis: Redis, prefix: string, jobId: string, params: Params): Promise<JobVerdict> =>
+  jobVerdict(redis, prefix, 'keysearch', jobId, params, (canon: Result, truth: Result) =>
+    canon.keys === truth.keys && canon.digest === truth.digest && canon.blocks.join() === truth.blocks.join() &&
+    jobKeys(params, canon.found).join() === jobKeys(params, truth.found).join());
+
+export const fftscanVerdict = (redis: Redis, prefix: string, jobId: string, params: unknown): Promise<JobVerdict> =>
+  jobVerdict(redis, prefix, 'fftscan', jobId, params, (canon, truth, spec) => getKind('fftscan')!.compare(canon, truth, spec));
 
 /** Replicas of `leaseIds` (lies) that were reported and ended judged valid. */
 export const liesJudgedValid = (v: JobVerdict, lies: Set<string>): ReplicaVerdict[] =>
@@ -65,11 +76,13 @@ export interface Standing {
   nValid: number;
   nInvalid: number;
   trust: number;
+  /** Replicas it held past their deadline. */
+  timeouts: number;
 }
 
 export async function hostStanding(redis: Redis, prefix: string, hostId: string, kind = 'keysearch'): Promise<Standing> {
-  const [credit, nValid, nInvalid, cv] = await redis.hmget(new Keys(prefix).key('host', { host: hostId }), 'credit', 'nValid', 'nInvalid', `cv:${kind}`);
-  return { credit: Number(credit ?? 0), nValid: Number(nValid ?? 0), nInvalid: Number(nInvalid ?? 0), trust: Number(cv ?? 0) };
+  const [credit, nValid, nInvalid, cv, nTimeout] = await redis.hmget(new Keys(prefix).key('host', { host: hostId }), 'credit', 'nValid', 'nInvalid', `cv:${kind}`, 'nTimeout');
+  return { credit: Number(credit ?? 0), nValid: Number(nValid ?? 0), nInvalid: Number(nInvalid ?? 0), trust: Number(cv ?? 0), timeouts: Number(nTimeout ?? 0) };
 }
 
 export async function accountCredit(redis: Redis, prefix: string, accountId: string): Promise<number> {

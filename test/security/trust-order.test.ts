@@ -60,10 +60,15 @@ async function send(w: FakeWorker, items: Array<{ u: WorkUnit; result: unknown }
   expect((await w.next('ack')).items.every((i) => i.status === 'accepted')).toBe(true);
 }
 
+/** This lease's replica once judged (a unit handed to this host again after a lie is replica 1, not 0). */
 const judged = (u: WorkUnit) => waitFor(`unit ${u.unit} to be judged`, async () => {
   const h = await readUnitHash(coord.services.redis, coord.services.keys.prefix, u.jobId, u.unit);
-  return h.replicas[0]?.outcome ? h.replicas[0] : undefined;
-}, 20_000);
+  const r = h.replicas[Number(u.leaseId.split('.').pop())];
+  return r?.outcome ? r : undefined;
+}, 60_000);
+
+/** Each test's host takes units of its own job only: the one before is cancelled. */
+const cancel = (id: string) => api(coord.url, 'DELETE', `/api/jobs/${id}`, { token: adminToken() });
 
 const trust = async (w: FakeWorker) => Number(await coord.services.redis.hget(coord.services.keys.key('host', { host: w.hostId }), 'cv:keysearch'));
 
@@ -80,6 +85,7 @@ describe('trust is counted when a result is committed', () => {
     expect(hidden.audit).toBe(AUDIT.failed);
     expect(hidden.outcome).toBe(OUTCOME.invalid);
     w.close();
+    await cancel(j.id);
   });
 
   it('results sent before a host was caught do not give it its trust back', async () => {
@@ -110,5 +116,6 @@ describe('trust is counted when a result is committed', () => {
     expect(hidden.audit).toBe(AUDIT.failed);
     expect(hidden.outcome).toBe(OUTCOME.invalid);
     w.close();
+    await cancel(j.id);
   });
 });
