@@ -61,7 +61,7 @@ describe('crashes', () => {
     const a2 = await startCoordinatorProcess(redisUrl(), prefix, [], a.port);
     procs.push(a2);
     await expectCompleteAndAudited(b.url, redisUrl(), prefix, id, units);
-  });
+  }, 240_000);
 
   it('(b) redis-server SIGKILLed and restarted from its append-only file mid-job: the job completes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ig-chaos-redis-'));
@@ -81,7 +81,7 @@ describe('crashes', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     redises[0] = await startRedis({ port, dir });
     await expectCompleteAndAudited(c.url, url, prefix, id, units);
-  });
+  }, 240_000);
 
   it('(c) a worker SIGKILLed mid-unit: its replicas are reissued after the deadline and the job completes', async () => {
     const prefix = uniquePrefix('chaos-c');
@@ -98,5 +98,5 @@ describe('crashes', () => {
     const redis = new Redis(redisUrl());
     expect(Number(await redis.hget(`${prefix}:stats`, 'results_timeout'))).toBeGreaterThanOrEqual(1);
     redis.disconnect();
-  });
+  }, 240_000);
 });
