@@ -16,8 +16,8 @@ import { canonicalDetection, sameDetection } from './block-digest.js';
 import { betterBest } from './findings.js';
 import { candidateOrder, detectionOrder } from './grouping.js';
 import { auditBlocks, blockOfDetection, blockUnitOf } from './audit-blocks.js';
-import { tolerances, unitBlocks, unitChirpIndices, type Best, type Result, type UnitSpec } from './params.js';
-import type { Candidate } from './types.js';
+import { tolerances, unitBlocks, type Best, type Result, type UnitSpec } from './params.js';
+import type { BasebandSource, Candidate } from './types.js';
 import { chirpWork } from './work.js';
 
 /** A block recomputed alone keeps this many times the unit's signals, so grouping alone never crowds out one the unit kept. */
@@ -55,17 +55,16 @@ function covers(s: Candidate, r: Candidate, tol: ReturnType<typeof tolerances>):
 }
 
 /**
- * A signal's band width is a fit over many blocks, but it cannot be far wider than what its peak's block
- * sees plus the smear between the unit's trial chirps: a width inflated to "cover" hidden signals (see
- * signalsAgree) is caught with the signal's peak, which is always audited. Generous (3x), since the
- * unit-level fit legitimately widens: measured up to 1.5x the block's width plus the smear.
+ * A signal's band and span must lie within what its unit could have seen: no wider than the unit's band,
+ * no earlier or later than its samples. A tighter bound on the width (a multiple of what the peak's block
+ * sees) failed honest results: a strong carrier's leakage, grouped over a whole unit, fits a band several
+ * times wider than any one block shows (the SigMF logo recording: 1,088 Hz against 146 Hz). So a kept
+ * signal's claimed width is trusted up to the unit's band; docs/security.md says what that leaves open.
  */
-function plausibleWidth(u: UnitSpec, s: Candidate, r: Candidate, tol: ReturnType<typeof tolerances>): boolean {
+function plausibleWidth(u: UnitSpec, s: Candidate, tol: ReturnType<typeof tolerances>): boolean {
   if (u.mode !== 'spike' || s.type === 'autocorr') return true;
-  const rates = unitChirpIndices(u).map((i) => i * u.minChirpStep);
-  const spanS = s.type === 'spike' ? tol.timeS : r.endS - r.startS;
-  const smear = (Math.max(...rates) - Math.min(...rates)) * spanS;
-  return s.bandwidthHz <= 3 * (r.bandwidthHz + smear + 4 * tol.binHz);
+  const fs = (u.source as BasebandSource).sampleRateHz;
+  return s.bandwidthHz <= fs && s.startS >= u.dataFrom / fs - tol.timeS && s.endS <= u.dataTo / fs + tol.timeS;
 }
 
 /**
@@ -80,7 +79,7 @@ function signalsAgree(u: UnitSpec, b: number, original: Result, block: Result): 
     if (original.peaks[i] !== b) continue;
     const s = original.signals[i], key = peakKey(s);
     const at = block.signals.findIndex((r, j) => !used.has(j) && peakKey(r) === key);
-    if (at < 0 || !covers(s, block.signals[at], tol) || !plausibleWidth(u, s, block.signals[at], tol)) return false;
+    if (at < 0 || !covers(s, block.signals[at], tol) || !plausibleWidth(u, s, tol)) return false;
     used.add(at);
   }
   const kept = original.signals;
