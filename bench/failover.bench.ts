@@ -92,6 +92,11 @@ async function repetition(size: typeof SIZES.full): Promise<Rep> {
     sims.push(simsOff);
     const simsOn = await SimGroup.start({ ...common, urls: [on.wsUrl] });
     sims.push(simsOn);
+    // A host that holds nothing when the primary dies, and asks for work right after. The hosts that were
+    // computing may hold their whole allowance in units whose acknowledged reports died with the primary
+    // (replication is asynchronous): those wait for their units' deadline (docs/scaling.md).
+    const simsFresh = await SimGroup.start({ ...common, hosts: 1, urls: [on.wsUrl] });
+    sims.push(simsFresh);
     const window = (s: SimGroup, c: BenchCoordinator): Promise<LoadWindow> =>
       loadWindow({ redis, prefix: PREFIX, sims: s, pids: { coordinator: c.pid, redis: redis.pid }, warmMs: size.warmMs, windowMs: size.windowMs });
     const wOff = await window(simsOff, off);
@@ -112,6 +117,7 @@ async function repetition(size: typeof SIZES.full): Promise<Rep> {
     await sleep(size.warmMs);
     const t0 = performance.now();
     primary.process.kill('SIGKILL');
+    void simsFresh.run();
     const promoted = group.failedOverFrom(primaryPort, 60_000).then(() => performance.now() - t0);
     // Anything counted 100 ms after the kill was answered by the promoted replica (detection alone takes
     // DOWN_AFTER_MS): leases are counted when Redis answers.
@@ -128,7 +134,11 @@ async function repetition(size: typeof SIZES.full): Promise<Rep> {
       }
       await sleep(10);
     }
-    if (!Number.isFinite(leasedAgainMs)) throw new Error('no unit was leased within 60 s of killing the primary');
+    if (!Number.isFinite(leasedAgainMs)) {
+      const st = await simsFresh.stats();
+      const seen = { closed: st.closed, noWork: st.noWork, errors: st.errors, rejected: st.rejected, samples: st.samples.slice(-5) };
+      throw new Error(`no unit was leased within 60 s of killing the primary; the hosts saw ${JSON.stringify(seen)}`);
+    }
     await simsOn.pause();
     return {
       rateOff: wOff.rate, rateOn: wOn.rate, ackMs, getMs, submitOffMs, submitOnMs,
@@ -178,7 +188,7 @@ const bench: Bench = async (opts) => {
       rows,
       notes: [
         `Each of the ${reps} repetitions starts its own deployment on loopback: a primary, one replica and three sentinels (quorum 2, down-after-milliseconds ${DOWN_AFTER_MS}, failover-timeout 3000), and two coordinator processes given the redis+sentinel:// URL. ${size.hosts} simulated hosts per coordinator (16 threads, 64 units per request, valid results at once; a job of 2 replicas per unit), ${size.windowMs / 1000} s windows after ${size.warmMs / 1000} s warm-up, the two coordinators' windows one after the other.`,
-        'Failover: with the hosts of the waiting coordinator asking for work, the primary is SIGKILLed; a sentinel is polled for the promoted replica, and the coordinator\'s idlegrid_units_leased_total every 10 ms. The first is detection (down-after-milliseconds) plus the sentinels\' election and the promotion; the second adds the coordinator finding the new primary (ioredis asks the sentinels on reconnect, and hears +switch-master) and answering the requests that waited meanwhile.',
+        'Failover: with the hosts of the waiting coordinator asking for work, the primary is SIGKILLed and one more host, connected but idle until then, asks for work; a sentinel is polled for the promoted replica, and the coordinator\'s idlegrid_units_leased_total every 10 ms. The first is detection (down-after-milliseconds) plus the sentinels\' election and the promotion; the second adds the coordinator finding the new primary (ioredis asks the sentinels on reconnect, and hears +switch-master) and answering the requests that waited meanwhile.',
         `Waiting for a replica happens on a connection of its own and is shared by every caller that arrives while one is out (group commit), so the hot path never waits for it: the credit a host is told of is delayed by about one acknowledgement (median ${fmt(percentile(col((r) => r.ackMs), 50), 2)} ms here), and a job submission by the same.`,
       ],
     };
