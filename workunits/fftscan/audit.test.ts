@@ -5,7 +5,7 @@
  * (those holding its signals), or by the random or full audit.
  */
 import { describe, expect, it } from 'vitest';
-import { readFixture } from '../../test/helpers/fixtures.js';
+import { referenceUnits } from '../../test/helpers/reference-units.js';
 import { TONES } from '../../test/helpers/tones.js';
 import type { Kernel } from '../kind.js';
 import { auditBlocks } from './audit-blocks.js';
@@ -13,7 +13,6 @@ import { EMPTY_BLOCK_DIGEST } from './block-digest.js';
 import kernelDefault from './kernel.js';
 import fftscan from './kind.js';
 import type { BasebandUnit, Result, UnitSpec } from './params.js';
-import { sahSource } from './sah.js';
 
 const kernel = kernelDefault as Kernel<UnitSpec, unknown, Result>;
 const audit = fftscan.audit!;
@@ -192,12 +191,7 @@ describe('fftscan audit: lies', () => {
 });
 
 describe("fftscan audit: SETI@home's detectors on windows of the reference unit", () => {
-  const bytes = readFixture('seti_reference_work_unit.sah');
-  const src = sahSource(bytes, 'a'.repeat(64));
-  const p = fftscan.params.parse({ source: src });
-  const planned = fftscan.plan(p);
-  if (!planned.ok) throw new Error(planned.error.message);
-  const units = Array.from({ length: planned.value.unitsTotal }, (_, i) => fftscan.unit(p, planned.value, i) as BasebandUnit);
+  const { bytes, units } = referenceUnits();
   const windows: Array<[string, number, number, number]> = [
     ['triplets and pulses', 128, 0, 3],
     ['Gaussians', 16384, 5472, 3],

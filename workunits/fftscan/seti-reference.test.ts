@@ -8,22 +8,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { yieldNow } from '../../test/helpers/fftscan-job.js';
-import { readFixture } from '../../test/helpers/fixtures.js';
+import { referenceUnits } from '../../test/helpers/reference-units.js';
 import type { Kernel } from '../kind.js';
 import kernelDefault from './kernel.js';
-import fftscan from './kind.js';
 import { tolerances, unitChirpIndices, type BasebandUnit, type Result, type UnitSpec } from './params.js';
 import { SETIATHOME_REFERENCE_RESULT } from './presets.js';
 import { compareWithOfficial, matches, OFFICIAL_BEST_PULSE, OFFICIAL_DETECTIONS, type Geometry } from './reference.js';
-import { sahSource } from './sah.js';
 
 const kernel = kernelDefault as Kernel<UnitSpec, unknown, Result>;
-const bytes = readFixture('seti_reference_work_unit.sah');
-const src = sahSource(bytes, 'a'.repeat(64));
-const p = fftscan.params.parse({ source: src });
-const planned = fftscan.plan(p);
-if (!planned.ok) throw new Error(planned.error.message);
-const units = Array.from({ length: planned.value.unitsTotal }, (_, i) => fftscan.unit(p, planned.value, i) as BasebandUnit);
+const { bytes, src, units } = referenceUnits();
 
 /** The plan's unit at this length, narrowed to grid positions [from, from + count); resumed half way once. */
 async function runWindow(fftLength: number, from: number, count: number): Promise<{ unit: BasebandUnit; result: Result }> {
