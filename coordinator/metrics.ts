@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { GridReader } from './history.js';
 import type { RecordingUsage } from './inputs/catalog.js';
 import type { Keys } from './store/keys.js';
-import { AUDIT, replicaField, type AuditLetter } from './store/unit-layout.js';
+import { auditPassed, replicaField, type AuditLetter } from './store/unit-layout.js';
 
 /** Grid-wide totals: metric label -> field of the `stats` hash that the Lua scripts count in. */
 const GRID_RESULTS = { valid: 'results_valid', invalid: 'results_invalid', error: 'results_error', timeout: 'results_timeout' } as const;
@@ -145,7 +145,7 @@ export class Metrics {
   }
 
   audited(finding: AuditLetter, opsDone: number): void {
-    this.auditsTotal.inc({ finding: finding === AUDIT.passed ? 'passed' : 'failed' });
+    this.auditsTotal.inc({ finding: auditPassed(finding) ? 'passed' : 'failed' });
     this.auditOps.inc(opsDone);
   }
 

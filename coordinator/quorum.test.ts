@@ -42,6 +42,8 @@ describe('canonical-result rule', () => {
     expect(decide({ state: 'open', quorum: 1, replicas: replicas(['a']) }, audited, 6)).toEqual({ action: 'audit', replica: 0 });
     const passed: Replica[] = [{ r: 0, state: 'R', result: 'a', audit: 'P' }];
     expect(decide({ state: 'open', quorum: 1, replicas: passed }, audited, 6)).toEqual({ action: 'valid', canon: 0, outcomes: [[0, 'V']] });
+    const whole: Replica[] = [{ r: 0, state: 'R', result: 'a', audit: 'W' }];
+    expect(decide({ state: 'open', quorum: 1, replicas: whole }, audited, 6)).toEqual({ action: 'valid', canon: 0, outcomes: [[0, 'V']] });
   });
 
   it('a result that failed its audit is invalid, and so is every result that agrees with it', () => {

@@ -2,7 +2,7 @@
  * The validator's rule (BOINC's canonical-result rule), as a pure function of a unit's replicas so
  * that it can be property-tested. Applying the decision atomically is validate.lua's job.
  */
-import { AUDIT, OUTCOME, REPLICA_STATE, UNIT_STATE, type AuditLetter, type OutcomeLetter, type ReplicaState } from './store/unit-layout.js';
+import { AUDIT, OUTCOME, auditPassed, REPLICA_STATE, UNIT_STATE, type AuditLetter, type OutcomeLetter, type ReplicaState } from './store/unit-layout.js';
 
 export interface Replica {
   r: number;
@@ -61,11 +61,11 @@ export function decide(unit: ReplicaSet, judge: Judge, maxSuccessResults: number
   if (candidates.length >= unit.quorum) {
     const needed = Math.floor(unit.quorum / 2) + 1;
     // Results that already passed an audit are tried first, so a pending audit never delays a unit that has one.
-    const order = [...candidates].sort((a, b) => Number(b.audit === AUDIT.passed) - Number(a.audit === AUDIT.passed));
+    const order = [...candidates].sort((a, b) => Number(auditPassed(b.audit)) - Number(auditPassed(a.audit)));
     for (const c of order) {
       const agreeing = candidates.filter((o) => o === c || judge.agree(c.result, o.result));
       if (agreeing.length >= needed) {
-        if (judge.auditRequired && c.audit !== AUDIT.passed) return { action: 'audit', replica: c.r };
+        if (judge.auditRequired && !auditPassed(c.audit)) return { action: 'audit', replica: c.r };
         return {
           action: 'valid',
           canon: c.r,

@@ -161,7 +161,7 @@ export class Verifier {
       const recomputed = kind.result.parse(out.result);
       if (!audit.agrees(spec, b, parsed.data, recomputed)) return { finding: AUDIT.failed, blocks, opsDone };
     }
-    return { finding: AUDIT.passed, blocks, opsDone };
+    return { finding: blocks.length === n ? AUDIT.whole : AUDIT.passed, blocks, opsDone };
   }
 
   private async input(meta: JobMeta, spec: unknown): Promise<Uint8Array | undefined> {

@@ -89,9 +89,15 @@ export type ReplicaState = (typeof REPLICA_STATE)[keyof typeof REPLICA_STATE];
 export const OUTCOME = { valid: 'V', invalid: 'I' } as const;
 export type OutcomeLetter = (typeof OUTCOME)[keyof typeof OUTCOME];
 
-/** The verifier's finding on a result: every recomputed block agreed, or one did not. */
-export const AUDIT = { passed: 'P', failed: 'F' } as const;
+/**
+ * The verifier's finding on a result: the drawn blocks all agreed (passed), every block of the unit was
+ * recomputed and agreed (whole: the result is proven, so a later catch of its host gives no reason to take
+ * it back), or one block did not agree (failed).
+ */
+export const AUDIT = { passed: 'P', whole: 'W', failed: 'F' } as const;
 export type AuditLetter = (typeof AUDIT)[keyof typeof AUDIT];
+/** Whether an audit letter says the result's recomputed blocks agreed. */
+export const auditPassed = (letter: string | undefined): boolean => letter === AUDIT.passed || letter === AUDIT.whole;
 export const UNIT_STATE = { open: 'open', valid: 'valid', failed: 'failed' } as const;
 
 /** Constants both sides use. */

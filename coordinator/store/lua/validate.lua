@@ -27,8 +27,12 @@ local function outcomes(from, credit, ops)
       if o == O_VALID then
         grant(host, acct, credit, now)
         -- Remembered for a week, so that results of a host caught lying later can be reopened (reopen.lua).
-        redis.call('ZADD', k_hostVouched(host), now, jid .. '.' .. idx .. '.' .. r)
-        redis.call('ZREMRANGEBYSCORE', k_hostVouched(host), '-inf', now - VOUCHED_MS)
+        -- A result whose every block the verifier recomputed is proven, not vouched for: a later catch of
+        -- its host says nothing about it, and reopening it would only throw away good work.
+        if redis.call('HGET', uk, R_AUDIT .. r) ~= AU_WHOLE then
+          redis.call('ZADD', k_hostVouched(host), now, jid .. '.' .. idx .. '.' .. r)
+          redis.call('ZREMRANGEBYSCORE', k_hostVouched(host), '-inf', now - VOUCHED_MS)
+        end
         redis.call('HINCRBY', hk, 'nValid', 1)
         host_day(host, 'v', 1, now)
         -- Trust grows only by results that arrived since the host's last reset (lib.lua, reset_trust).
