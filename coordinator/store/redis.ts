@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { parseRedisUrl } from './redis-url.js';
+import { keepConnected } from './keep-connected.js';
 import { registerScripts, type StoreRedis } from './scripts.js';
 
 export interface StoreConnection {
@@ -13,7 +14,8 @@ export interface StoreConnection {
  * file) or a Sentinel failover pauses the coordinator instead of failing it. Through Sentinel, ioredis
  * asks the sentinels for the primary at every (re)connection, checks the server's role, and listens for
  * `+switch-master` (failoverDetector) so it moves to a promoted replica at once; duplicate() (the event
- * bus's subscriber, BullMQ's extra connections) copies all of it.
+ * bus's subscriber, BullMQ's extra connections) copies all of it. A client that ioredis ends on its own
+ * connects again (keep-connected.ts).
  */
 export function connectStore(url: string, opts: StoreConnection = {}): StoreRedis {
   const target = parseRedisUrl(url);
@@ -31,7 +33,7 @@ export function connectStore(url: string, opts: StoreConnection = {}): StoreRedi
     // writes with READONLY before they run: reconnect, which finds the primary again, and resend.
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
   };
-  const redis = target.kind === 'server'
+  const redis = keepConnected(target.kind === 'server'
     ? new Redis(target.url, common)
     : new Redis({
       ...common,
@@ -42,7 +44,7 @@ export function connectStore(url: string, opts: StoreConnection = {}): StoreRedi
       password: target.password,
       sentinelPassword: target.sentinelPassword,
       failoverDetector: true,
-    });
+    }));
   redis.on('error', () => {
     /* reported through readiness and the callers' own errors; without a listener ioredis prints noise */
   });

@@ -45,8 +45,9 @@ describe('Redis failover through Sentinel', () => {
       kind: 'keysearch',
       // No key in range: every unit is searched, before, during and after the failover.
       params: { algorithm: 'rc5-32/12/9', iv, plaintext, ciphertext: encryptBlock('ffffffffffffffffff', iv, plaintext), start: '00000000000b000000', count: units * UNIT, unitSize: UNIT, exhaustive: true },
-      // A report acknowledged and then lost with the primary leaves its unit leased until the deadline
-      // (docs/scaling.md): a deadline well inside the wait below lets such units be reissued in time.
+      // A lease lost with the primary, or handed out by a request resent after reconnecting, is held by
+      // no host and waits for its deadline (docs/scaling.md): one well inside the wait below lets such
+      // units be reissued in time.
       policy: { adaptive: false, delayBoundS: 45 },
     });
     procs.push(startWorkerProcess(a.url, 1, ['--suspend-cpu', '0']), startWorkerProcess(b.url, 1, ['--suspend-cpu', '0']), startWorkerProcess(a.url, 1, ['--suspend-cpu', '0']));
@@ -62,7 +63,11 @@ describe('Redis failover through Sentinel', () => {
     const promoted = await group.failedOverFrom(old);
     expect(promoted).not.toBe(old);
 
-    const doc = await waitForJobEnd(a.url, id, 150_000);
+    const doc = await waitForJobEnd(a.url, id, 150_000).catch((err: Error) => {
+      // What the coordinators said is what tells a stuck Redis client from slow workers.
+      const said = [a, b].map((c, i) => `coordinator ${i}:\n${c.output().split('\n').slice(-15).join('\n')}`).join('\n');
+      throw new Error(`${err.message}\n${said}`);
+    });
     expect(doc.state).toBe('done');
     expect(doc.result.keysSearched).toBe(units * UNIT);
     expect(doc.result.found).toEqual([]);
