@@ -92,9 +92,10 @@ async function repetition(size: typeof SIZES.full): Promise<Rep> {
     sims.push(simsOff);
     const simsOn = await SimGroup.start({ ...common, urls: [on.wsUrl] });
     sims.push(simsOn);
-    // A host that holds nothing when the primary dies, and asks for work right after. The hosts that were
-    // computing may hold their whole allowance in units whose acknowledged reports died with the primary
-    // (replication is asynchronous): those wait for their units' deadline (docs/scaling.md).
+    // A host that holds nothing when the primary dies, and asks for work right after: the time measured is
+    // the coordinators' and Sentinel's, not that of the simulated hosts, whose leases (and, on the
+    // coordinator that does not wait for replicas, acknowledged reports) may have died with the primary and
+    // wait for their deadline (docs/scaling.md).
     const simsFresh = await SimGroup.start({ ...common, hosts: 1, urls: [on.wsUrl] });
     sims.push(simsFresh);
     const window = (s: SimGroup, c: BenchCoordinator): Promise<LoadWindow> =>
@@ -170,7 +171,7 @@ const bench: Bench = async (opts) => {
       }),
       row({ metric: 'time from SIGKILL of the primary to a sentinel naming the promoted replica', unit: 'ms', ours: col((r) => r.promotedMs) }),
       row({
-        metric: 'validated results/s, credit announced once a replica holds it (--redis-wait-replicas 1)', unit: 'results/s', ours: col((r) => r.rateOn),
+        metric: 'validated results/s, results and credit acknowledged once a replica holds them (--redis-wait-replicas 1)', unit: 'results/s', ours: col((r) => r.rateOn),
         ref: { name: 'the same without waiting (--redis-wait-replicas 0)', values: col((r) => r.rateOff) },
       }),
       row({
@@ -190,7 +191,7 @@ const bench: Bench = async (opts) => {
       notes: [
         `Each of the ${reps} repetitions starts its own deployment on loopback: a primary, one replica and three sentinels (quorum 2, down-after-milliseconds ${DOWN_AFTER_MS}, failover-timeout 3000), and two coordinator processes given the redis+sentinel:// URL. ${size.hosts} simulated hosts per coordinator (16 threads, 64 units per request, valid results at once; a job of 2 replicas per unit), ${size.windowMs / 1000} s windows after ${size.warmMs / 1000} s warm-up, the two coordinators' windows one after the other.`,
         'Failover: with the hosts of the waiting coordinator asking for work, the primary is SIGKILLed and one more host, connected but idle until then, asks for work; a sentinel is polled for the promoted replica, and the coordinator\'s idlegrid_units_leased_total every 10 ms. The first is detection (down-after-milliseconds) plus the sentinels\' election and the promotion; the second adds the coordinator finding the new primary (ioredis asks the sentinels on reconnect, and hears +switch-master) and answering the requests that waited meanwhile.',
-        `Waiting for a replica happens on a connection of its own and is shared by every caller that arrives while one is out (group commit), so the hot path never waits for it: the credit a host is told of is delayed by about one acknowledgement (median ${fmt(percentile(col((r) => r.ackMs), 50), 2)} ms here), and a job submission by the same.`,
+        `Waiting for a replica happens on a connection of its own and is shared by every caller that arrives while one is out (group commit), so no other Redis command waits behind it: a result's acknowledgement to its host (and the validation after it on that connection), the credit a host is told of and a job submission are each delayed by about one acknowledgement (median ${fmt(percentile(col((r) => r.ackMs), 50), 2)} ms here).`,
       ],
     };
   } finally {

@@ -22,6 +22,7 @@ import {
   type WireError,
 } from '../protocol/index.js';
 import { getKind } from '../workunits/index.js';
+import { replicaField } from './store/unit-layout.js';
 import type { ClientAddress } from './network.js';
 import type { Services } from './services.js';
 import { matchesHash, sha256Hex } from './secret-hash.js';
@@ -272,7 +273,7 @@ export class Connection {
       args.push(jobId, unit, replica, item.what, JSON.stringify(item.payload), item.cpuS);
       accepted.push(item);
     }
-    const statuses = (await this.svc.redis.ig_report(this.svc.keys.prefix, hostId, Date.now(), accepted.length, ...args)) as string[];
+    const statuses = await this.store(hostId, accepted.map((item) => parseLeaseId(item.leaseId)), args);
     const ack = accepted.map((item, i) => {
       const status = statuses[i];
       const early = rejected.get(item.leaseId);
@@ -287,6 +288,35 @@ export class Connection {
     this.svc.metrics.results(ack);
     const toValidate = accepted.filter((_, i) => statuses[i] === 'check').map((item) => parseLeaseId(item.leaseId));
     await this.svc.validator.validateMany(toValidate);
+  }
+
+  /**
+   * Run report.lua for a batch, and with --redis-wait-replicas return only once a replica holds what it
+   * wrote: a worker drops a result once acknowledged, so an acknowledgement that a failover then lost would
+   * leave the unit leased to the host (against its allowance) until its deadline. Each stored item's
+   * `reportedAt` field is read back after the wait (store/replica-ack.ts); items missing there were lost
+   * with the old primary and are reported again on the new one, where the lease still stands or is refused.
+   */
+  private async store(hostId: string, leases: Array<{ jobId: string; unit: number; replica: number }>, args: Array<string | number>): Promise<string[]> {
+    const statuses: string[] = new Array(leases.length);
+    let pending = leases.map((_, i) => i);
+    for (let attempt = 0; pending.length; attempt++) {
+      const part = pending.flatMap((i) => args.slice(i * 6, i * 6 + 6));
+      const got = (await this.svc.redis.ig_report(this.svc.keys.prefix, hostId, Date.now(), pending.length, ...part)) as string[];
+      pending.forEach((i, k) => { statuses[i] = got[k]; });
+      const stored = pending.filter((i) => statuses[i] === 'ok' || statuses[i] === 'check');
+      if (!this.svc.ack.enabled || !stored.length) break;
+      const kept = await this.svc.ack.confirm(stored.map((i) => ({
+        key: this.svc.keys.key('unit', { job: leases[i].jobId, unit: leases[i].unit }), field: replicaField('reportedAt', leases[i].replica),
+      })));
+      pending = stored.filter((_, k) => !kept[k]);
+      if (pending.length) this.log.warn({ hostId, lost: pending.length, attempt }, 'reports were lost in a Redis failover before a replica had them; storing them again');
+      if (attempt >= 2 && pending.length) {
+        for (const i of pending) statuses[i] = 'STORE_UNAVAILABLE';
+        break;
+      }
+    }
+    return statuses;
   }
 
   /** Any message after hello: the host is alive (written at most every few seconds); heartbeats carry its status line. */
