@@ -39,6 +39,8 @@ export interface ValidatorHooks {
 
 /** An audit not answered by then is asked for again (BullMQ deduplicates while it is pending). */
 const AUDIT_BACKSTOP_MS = 60_000;
+/** Units per validate.lua call: a script blocks Redis while it runs (64 take about as long as one lease of 64). */
+const VALIDATE_BATCH = 64;
 
 type Plan =
   | { step: 'apply'; action: Decision['action']; credit: number; outcomes: Array<[number, OutcomeLetter]>; args: Array<string | number> }
@@ -81,7 +83,7 @@ export class Validator {
   private async apply(units: Array<{ jobId: string; unit: number }>, hashes: Array<Record<string, string>>): Promise<string[]> {
     const now = Date.now();
     const pipe = this.redis.pipeline() as unknown as StorePipeline;
-    const planned: Array<{ i: number; action: Decision['action']; judged: JudgedResult[] } | null> = [];
+    const planned: Array<{ i: number; action: Decision['action']; judged: JudgedResult[]; args: Array<string | number> }> = [];
     const audits: Array<{ jobId: string; unit: number; replica: number }> = [];
     const judged: JudgedResult[] = [];
     const results: string[] = units.map(() => 'ok');
@@ -93,41 +95,49 @@ export class Validator {
       const member = `${jobId}.${unit}`;
       if (!plan) {
         pipe.zrem(this.keys.key('validate'), member);
-        planned.push(null);
         continue;
       }
       if (plan.step === 'audit') {
         // The unit stays queued for validation, later: if the audit is lost, it is asked for again.
         pipe.zadd(this.keys.key('validate'), 'XX', now + AUDIT_BACKSTOP_MS, member);
-        planned.push(null);
         audits.push({ jobId, unit, replica: plan.replica });
         continue;
       }
-      pipe.ig_validate(this.keys.prefix, jobId, unit, h[UNIT.version], now, ...plan.args);
       planned.push({
         i,
         action: plan.action,
+        args: [jobId, unit, h[UNIT.version], plan.args.length, ...plan.args],
         // Outcomes are written once: results judged before are not announced again.
         judged: plan.outcomes.filter(([r]) => !h[replicaField('outcome', r)]).map(([r, o]) => ({
           leaseId: leaseId(jobId, unit, r), hostId: h[replicaField('host', r)], credit: o === OUTCOME.valid ? plan.credit : 0, valid: o === OUTCOME.valid,
         })),
       });
     }
+    // Decisions go to validate.lua in batches (it sums what they grant per host: see the script).
+    const batches: Array<typeof planned> = [];
+    for (let k = 0; k < planned.length; k += VALIDATE_BATCH) {
+      const batch = planned.slice(k, k + VALIDATE_BATCH);
+      batches.push(batch);
+      pipe.ig_validate(this.keys.prefix, now, batch.length, ...batch.flatMap((p) => p.args));
+    }
     const replies = (await (pipe as unknown as ChainableCommander).exec()) ?? [];
+    const scripted = replies.slice(replies.length - batches.length);
     let settled = false;
-    replies.forEach(([err, res], k) => {
-      const p = planned[k];
-      if (!p) return;
-      const { jobId, unit } = units[p.i];
-      if (err) {
-        this.log.warn({ jobId, unit, err: err.message }, 'validation failed; the transitioner will retry');
-        return;
-      }
-      results[p.i] = String(res);
-      if (res === 'stale') return;
-      judged.push(...p.judged);
-      if (p.action === 'valid') this.hooks.valid?.(jobId, hashes[p.i], now);
-      if (res === 'settled') settled = true;
+    batches.forEach((batch, b) => {
+      const [err, res] = scripted[b] ?? [new Error('no reply'), null];
+      batch.forEach((p, k) => {
+        const { jobId, unit } = units[p.i];
+        const reply = err ? `error: ${err.message}` : String((res as unknown[])[k]);
+        if (reply.startsWith('error')) {
+          this.log.warn({ jobId, unit, err: reply }, 'validation failed; the transitioner will retry');
+          return;
+        }
+        results[p.i] = reply;
+        if (reply === 'stale') return;
+        judged.push(...p.judged);
+        if (p.action === 'valid') this.hooks.valid?.(jobId, hashes[p.i], now);
+        if (reply === 'settled') settled = true;
+      });
     });
     for (const a of audits) await this.hooks.audit(a.jobId, a.unit, a.replica);
     if (judged.length) this.hooks.judged?.(judged);

@@ -174,21 +174,23 @@ local function quota_refund(key, kind, now)
   end
 end
 
-local function quota_scale(key, kind, factor)
+-- The quota times `factor`, `times` times over (default once), kept within 1..QUOTA_MAX at each step.
+local function quota_scale(key, kind, factor, times)
   local q = tonumber(redis.call('HGET', key, HF_QUOTA .. kind) or '')
   if not q then return end
-  redis.call('HSET', key, HF_QUOTA .. kind, math.max(1, math.min(QUOTA_MAX, math.floor(q * factor))))
+  for _ = 1, times or 1 do q = math.max(1, math.min(QUOTA_MAX, math.floor(q * factor))) end
+  redis.call('HSET', key, HF_QUOTA .. kind, q)
 end
 
--- A result of this host (and account) was judged valid: both quotas double, the host's proven count grows
--- by one, and the host is no longer one that expires for never having proved anything.
-local function quota_valid(host, acct, kind)
+-- `n` results of this host (and account) were judged valid: both quotas double n times, the host's proven
+-- count grows by n, and the host is no longer one that expires for never having proved anything.
+local function quota_valid(host, acct, kind, n)
   local hk = k_host(host)
-  quota_scale(hk, kind, 2)
-  if acct and acct ~= '' then quota_scale(k_account(acct), kind, 2) end
+  quota_scale(hk, kind, 2, n)
+  if acct and acct ~= '' then quota_scale(k_account(acct), kind, 2, n) end
   local now = clock_ms()
   local h = redis.call('HMGET', hk, HF_PROVEN_E, HF_PROVEN_T)
-  redis.call('HSET', hk, HF_PROVEN_E, tostring(decayed(h[1], h[2], now, PROOF_HALF_LIFE_MS) + 1), HF_PROVEN_T, now)
+  redis.call('HSET', hk, HF_PROVEN_E, tostring(decayed(h[1], h[2], now, PROOF_HALF_LIFE_MS) + n), HF_PROVEN_T, now)
   redis.call('ZREM', k_hostsUnproven(), host)
 end
 
