@@ -32,13 +32,31 @@ local function same_errors(uk, code)
   return count
 end
 
+-- Read once per call (a batch is nearly always of one job): a job's state and kind, which nothing here
+-- changes, and the host's trust mark per kind, which only an error result here resets.
+local jobs, marks, reported = {}, {}, 0
+local function job_of(jid)
+  local j = jobs[jid]
+  if not j then
+    local f = redis.call('HMGET', k_job(jid), 'state', 'kind')
+    j = { state = f[1], kind = f[2] }
+    jobs[jid] = j
+  end
+  return j
+end
+local function mark_of(kind)
+  marks[kind] = marks[kind] or trust_mark(host, kind)
+  return marks[kind]
+end
+
 for i = 0, n - 1 do
   local b = 5 + i * 6
   local jid, idx, r, what, payload, cpu = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
   local jk, uk = k_job(jid), k_unit(jid, idx)
-  local jstate = redis.call('HGET', jk, 'state')
-  local owner = redis.call('HGET', uk, R_HOST .. r)
-  local s = redis.call('HGET', uk, R_STATE .. r)
+  local job = job_of(jid)
+  local jstate = job.state
+  local u = redis.call('HMGET', uk, R_HOST .. r, R_STATE .. r, U_STATE, U_QUORUM)
+  local owner, s, st = u[1], u[2], u[3]
   local status
   if not jstate or not owner then
     status = (jstate == 'cancelled' or jstate == 'done' or jstate == 'failed') and 'JOB_CANCELLED' or 'UNKNOWN_LEASE'
@@ -54,30 +72,29 @@ for i = 0, n - 1 do
       redis.call('HINCRBY', uk, U_OUT, -1)
       drop_lease(jid, lid, host)
     end
-    redis.call('HSET', uk, R_CPU .. r, cpu, R_REPORTED_AT .. r, now)
-    local st = redis.call('HGET', uk, U_STATE)
     if what == 'R' then
-      redis.call('HSET', uk, R_STATE .. r, RS_REPORTED, R_RESULT .. r, payload, R_TRUST .. r, trust_mark(host, redis.call('HGET', jk, 'kind')))
+      redis.call('HSET', uk, R_CPU .. r, cpu, R_REPORTED_AT .. r, now, R_STATE .. r, RS_REPORTED, R_RESULT .. r, payload, R_TRUST .. r, mark_of(job.kind))
       local ok = redis.call('HINCRBY', uk, U_REPORTED, 1)
       bump(uk)
-      stat('results_reported')
-      if (st == US_OPEN and ok >= tonumber(redis.call('HGET', uk, U_QUORUM))) or st == US_VALID then
+      reported = reported + 1
+      if (st == US_OPEN and ok >= tonumber(u[4])) or st == US_VALID then
         redis.call('ZADD', k_validate(), now, jid .. '.' .. idx)
         status = 'check'
       else
         status = 'ok'
       end
     else
-      redis.call('HSET', uk, R_STATE .. r, RS_ERROR, R_RESULT .. r, payload)
+      redis.call('HSET', uk, R_CPU .. r, cpu, R_REPORTED_AT .. r, now, R_STATE .. r, RS_ERROR, R_RESULT .. r, payload)
       local err = redis.call('HINCRBY', uk, U_ERRORS, 1)
       bump(uk)
       stat('results_error')
       redis.call('HINCRBY', k_host(host), 'nError', 1)
       host_day(host, 'e', 1, now)
-      reset_trust(host, redis.call('HGET', jk, 'kind'))
+      reset_trust(host, job.kind)
+      marks[job.kind] = nil
       if st == US_OPEN then
         local code, message = error_code(payload)
-        local q = tonumber(redis.call('HGET', uk, U_QUORUM) or '1')
+        local q = tonumber(u[4] or '1')
         if FINAL_CODES[code] and same_errors(uk, code) >= math.max(q, 1) then
           fail_unit(jid, uk, idx, code, message)
         elseif err >= tonumber(redis.call('HGET', jk, 'maxErrorResults') or '3') then
@@ -91,4 +108,5 @@ for i = 0, n - 1 do
   end
   res[#res + 1] = status
 end
+if reported > 0 then redis.call('HINCRBY', k_stats(), 'results_reported', reported) end
 return res
