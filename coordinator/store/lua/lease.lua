@@ -47,20 +47,50 @@ local function daily_use(kind, n)
   if acct ~= '' then quota_use(k_account(acct), kind, ACCOUNT_QUOTA_BASE, n, now) end
 end
 
+-- Lease indexes, added once per call (ZADD and SADD take many members): nothing here reads them back.
+local newLeases, newByJob, newJobs = {}, {}, {}
+
+local function index_lease(jid, lid, deadline)
+  newLeases[#newLeases + 1] = deadline
+  newLeases[#newLeases + 1] = lid
+  if not newByJob[jid] then
+    newByJob[jid] = {}
+    newJobs[#newJobs + 1] = jid
+  end
+  newByJob[jid][#newByJob[jid] + 1] = lid
+end
+
+-- The replica's fields and the host's (account's, network's) marks on the unit.
+local function replica_fields(r, deadline)
+  local f = { R_HOST .. r, host, R_ACCOUNT .. r, acct, R_NETWORK .. r, net, R_STATE .. r, RS_LEASED, R_DEADLINE .. r, deadline, M_HOST .. host, r }
+  if acct ~= '' then f[#f + 1] = M_ACCOUNT .. acct; f[#f + 1] = r end
+  if net ~= '' then f[#f + 1] = M_NETWORK .. net; f[#f + 1] = r end
+  return f
+end
+
+local function issued(jid, idx, r, deadline)
+  index_lease(jid, jid .. '.' .. idx .. '.' .. r, deadline)
+  out[#out + 1] = jid; out[#out + 1] = idx; out[#out + 1] = r; out[#out + 1] = deadline
+  got = got + 1
+end
+
+-- One more replica of a unit that exists.
 local function issue(jid, uk, idx, delayMs)
   local r = redis.call('HINCRBY', uk, U_REPLICAS, 1) - 1
   local deadline = now + delayMs
-  redis.call('HSET', uk, R_HOST .. r, host, R_ACCOUNT .. r, acct, R_NETWORK .. r, net, R_STATE .. r, RS_LEASED, R_DEADLINE .. r, deadline, M_HOST .. host, r)
-  if acct ~= '' then redis.call('HSET', uk, M_ACCOUNT .. acct, r) end
-  if net ~= '' then redis.call('HSET', uk, M_NETWORK .. net, r) end
+  redis.call('HSET', uk, unpack(replica_fields(r, deadline)))
   redis.call('HINCRBY', uk, U_OUT, 1)
   bump(uk)
-  local lid = jid .. '.' .. idx .. '.' .. r
-  redis.call('ZADD', k_leases(), deadline, lid)
-  redis.call('SADD', k_jobLeases(jid), lid)
-  redis.call('SADD', k_hostLeases(host), lid)
-  out[#out + 1] = jid; out[#out + 1] = idx; out[#out + 1] = r; out[#out + 1] = deadline
-  got = got + 1
+  issued(jid, idx, r, deadline)
+end
+
+-- A unit cut from the job's cursor, with its first replica: one write.
+local function issue_fresh(jid, uk, idx, delayMs, quorum, need)
+  local deadline = now + delayMs
+  local f = replica_fields(0, deadline)
+  for _, v in ipairs({ U_STATE, US_OPEN, U_QUORUM, quorum, U_REPLICAS, 1, U_NEED, need, U_REPORTED, 0, U_ERRORS, 0, U_OUT, 1, U_VERSION, 1 }) do f[#f + 1] = v end
+  redis.call('HSET', uk, unpack(f))
+  issued(jid, idx, 0, deadline)
 end
 
 -- Serve up to `quota` replicas of one job to this host; returns how many were leased.
@@ -98,6 +128,7 @@ local function serve(jid, quota)
   local cursor, total = tonumber(j[3]), tonumber(j[4])
   local q, target = tonumber(j[5]), tonumber(j[6])
   local cv = tonumber(redis.call('HGET', k_host(host), 'cv:' .. j[1]) or '0')
+  local fresh, needs = 0, {}
   while got < limit and cursor < total do
     local idx = cursor
     cursor = cursor + 1
@@ -108,12 +139,15 @@ local function serve(jid, quota)
       rnd = rnd + 1
       if r >= 1 / cv then uq, ut = 1, 1 end
     end
-    local uk = k_unit(jid, idx)
-    redis.call('HSET', uk, U_STATE, US_OPEN, U_QUORUM, uq, U_REPLICAS, 0, U_NEED, ut - 1, U_REPORTED, 0, U_ERRORS, 0, U_OUT, 0, U_VERSION, 0)
-    redis.call('HINCRBY', jk, 'inProgress', 1)
-    issue(jid, uk, idx, delayMs)
-    if ut > 1 then redis.call('ZADD', k_need(jid), idx, idx) end
+    issue_fresh(jid, k_unit(jid, idx), idx, delayMs, uq, ut - 1)
+    fresh = fresh + 1
+    if ut > 1 then
+      needs[#needs + 1] = idx
+      needs[#needs + 1] = idx
+    end
   end
+  if fresh > 0 then redis.call('HINCRBY', jk, 'inProgress', fresh) end
+  if #needs > 0 then redis.call('ZADD', k_need(jid), unpack(needs)) end
   redis.call('HSET', jk, 'cursor', cursor)
   local n = got - before
   if n > 0 then
@@ -147,6 +181,15 @@ while got < count do
     quota = math.min(quota, math.max(1, math.ceil((nextPass - pass) * w)))
   end
   if serve(jid, quota) == 0 then skip[jid] = true end
+end
+if #newLeases > 0 then
+  redis.call('ZADD', k_leases(), unpack(newLeases))
+  local all = {}
+  for _, jid in ipairs(newJobs) do
+    redis.call('SADD', k_jobLeases(jid), unpack(newByJob[jid]))
+    for _, lid in ipairs(newByJob[jid]) do all[#all + 1] = lid end
+  end
+  redis.call('SADD', k_hostLeases(host), unpack(all))
 end
 local reason, detail = '', ''
 if got == 0 then
