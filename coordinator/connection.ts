@@ -39,6 +39,15 @@ export const MAX_BUFFERED_BYTES = 8 << 20;
 
 type HelloMsg = Extract<WorkerMessage, { type: 'hello' }>;
 
+/** One item of a report batch: its lease, and its arguments to report.lua. */
+interface StoreRow {
+  lease: { jobId: string; unit: number; replica: number };
+  args: Array<string | number>;
+}
+
+/** report.lua's statuses for an item it stored: 'check' when the unit is ready to validate. */
+const isStored = (status: string): boolean => status === 'ok' || status === 'check';
+
 export class Connection {
   hostId: string | null = null;
   /** This connection's name in the host's record: a close only affects the host while it still speaks for it. */
@@ -256,38 +265,34 @@ export class Connection {
   }
 
   private async report(hostId: string, items: Array<{ leaseId: string; what: 'R' | 'E'; payload: unknown; cpuS: number }>): Promise<void> {
-    const args: Array<string | number> = [];
     const rejected = new Map<string, ReturnType<typeof wireError>>();
-    const accepted: typeof items = [];
+    const rows: StoreRow[] = [];
     for (const item of items) {
-      const { jobId, unit } = parseLeaseId(item.leaseId);
-      const meta = item.what === 'R' ? await this.svc.jobs.meta(jobId) : null;
+      const lease = parseLeaseId(item.leaseId);
+      const meta = item.what === 'R' ? await this.svc.jobs.meta(lease.jobId) : null;
       if (item.what === 'R' && meta && !meta.kind.result.safeParse(item.payload).success) {
         // A result that is not even well-formed counts as an error result, so the unit is reissued.
-        const error = wireError('BAD_RESULT', `unit ${unit} of job ${jobId}`);
+        const error = wireError('BAD_RESULT', `unit ${lease.unit} of job ${lease.jobId}`);
         item.what = 'E';
         item.payload = error;
         rejected.set(item.leaseId, error);
       }
-      const { replica } = parseLeaseId(item.leaseId);
-      args.push(jobId, unit, replica, item.what, JSON.stringify(item.payload), item.cpuS);
-      accepted.push(item);
+      rows.push({ lease, args: [lease.jobId, lease.unit, lease.replica, item.what, JSON.stringify(item.payload), item.cpuS] });
     }
-    const statuses = await this.store(hostId, accepted.map((item) => parseLeaseId(item.leaseId)), args);
-    const ack = accepted.map((item, i) => {
+    const statuses = await this.store(hostId, rows);
+    const ack = items.map((item, i) => {
       const status = statuses[i];
       const early = rejected.get(item.leaseId);
-      if (status === 'ok' || status === 'check') this.svc.progress.delete(item.leaseId);
+      if (isStored(status)) this.svc.progress.delete(item.leaseId);
       if (early) return { leaseId: item.leaseId, status: 'rejected' as const, error: early };
-      if (status === 'ok' || status === 'check') return { leaseId: item.leaseId, status: 'accepted' as const };
+      if (isStored(status)) return { leaseId: item.leaseId, status: 'accepted' as const };
       const code = ErrorCodeSchema.safeParse(status);
       if (!code.success) this.log.error({ status, leaseId: item.leaseId }, 'report.lua returned an unregistered status');
       return { leaseId: item.leaseId, status: 'rejected' as const, error: wireError(code.success ? code.data : 'INTERNAL') };
     });
     this.send({ type: 'ack', items: ack });
     this.svc.metrics.results(ack);
-    const toValidate = accepted.filter((_, i) => statuses[i] === 'check').map((item) => parseLeaseId(item.leaseId));
-    await this.svc.validator.validateMany(toValidate);
+    await this.svc.validator.validateMany(rows.filter((_, i) => statuses[i] === 'check').map((row) => row.lease));
   }
 
   /**
@@ -297,18 +302,18 @@ export class Connection {
    * `reportedAt` field is read back after the wait (store/replica-ack.ts); items missing there were lost
    * with the old primary and are reported again on the new one, where the lease still stands or is refused.
    */
-  private async store(hostId: string, leases: Array<{ jobId: string; unit: number; replica: number }>, args: Array<string | number>): Promise<string[]> {
-    const statuses: string[] = new Array(leases.length);
-    let pending = leases.map((_, i) => i);
+  private async store(hostId: string, rows: StoreRow[]): Promise<string[]> {
+    const statuses: string[] = new Array(rows.length);
+    let pending = rows.map((_, i) => i);
     for (let attempt = 0; pending.length; attempt++) {
-      const part = pending.flatMap((i) => args.slice(i * 6, i * 6 + 6));
-      const got = (await this.svc.redis.ig_report(this.svc.keys.prefix, hostId, Date.now(), pending.length, ...part)) as string[];
+      const got = (await this.svc.redis.ig_report(this.svc.keys.prefix, hostId, Date.now(), pending.length, ...pending.flatMap((i) => rows[i].args))) as string[];
       pending.forEach((i, k) => { statuses[i] = got[k]; });
-      const stored = pending.filter((i) => statuses[i] === 'ok' || statuses[i] === 'check');
+      const stored = pending.filter((i) => isStored(statuses[i]));
       if (!this.svc.ack.enabled || !stored.length) break;
-      const kept = await this.svc.ack.confirm(stored.map((i) => ({
-        key: this.svc.keys.key('unit', { job: leases[i].jobId, unit: leases[i].unit }), field: replicaField('reportedAt', leases[i].replica),
-      })));
+      const kept = await this.svc.ack.confirm(stored.map((i) => {
+        const { jobId, unit, replica } = rows[i].lease;
+        return { key: this.svc.keys.key('unit', { job: jobId, unit }), field: replicaField('reportedAt', replica) };
+      }));
       pending = stored.filter((_, k) => !kept[k]);
       if (pending.length) this.log.warn({ hostId, lost: pending.length, attempt }, 'reports were lost in a Redis failover before a replica had them; storing them again');
       if (attempt >= 2 && pending.length) {

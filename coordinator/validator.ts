@@ -129,7 +129,7 @@ export class Validator {
         const { jobId, unit } = units[p.i];
         const reply = err ? `error: ${err.message}` : String((res as unknown[])[k]);
         if (reply.startsWith('error')) {
-          this.log.warn({ jobId, unit, err: reply }, 'validation failed; the transitioner will retry');
+          this.log.warn({ jobId, unit, err: reply }, 'validation failed; a unit still queued for validation is retried by the transitioner');
           return;
         }
         results[p.i] = reply;

@@ -45,8 +45,5 @@ export function connectStore(url: string, opts: StoreConnection = {}): StoreRedi
       sentinelPassword: target.sentinelPassword,
       failoverDetector: true,
     }));
-  redis.on('error', () => {
-    /* reported through readiness and the callers' own errors; without a listener ioredis prints noise */
-  });
   return registerScripts(redis);
 }

@@ -48,17 +48,7 @@ local function daily_use(kind, n)
 end
 
 -- Lease indexes, added once per call (ZADD and SADD take many members): nothing here reads them back.
-local newLeases, newByJob, newJobs = {}, {}, {}
-
-local function index_lease(jid, lid, deadline)
-  newLeases[#newLeases + 1] = deadline
-  newLeases[#newLeases + 1] = lid
-  if not newByJob[jid] then
-    newByJob[jid] = {}
-    newJobs[#newJobs + 1] = jid
-  end
-  newByJob[jid][#newByJob[jid] + 1] = lid
-end
+local newLeases, newHost, newByJob, newJobs = {}, {}, {}, {}
 
 -- The replica's fields and the host's (account's, network's) marks on the unit.
 local function replica_fields(r, deadline)
@@ -69,7 +59,15 @@ local function replica_fields(r, deadline)
 end
 
 local function issued(jid, idx, r, deadline)
-  index_lease(jid, jid .. '.' .. idx .. '.' .. r, deadline)
+  local lid = jid .. '.' .. idx .. '.' .. r
+  newLeases[#newLeases + 1] = deadline
+  newLeases[#newLeases + 1] = lid
+  newHost[#newHost + 1] = lid
+  if not newByJob[jid] then
+    newByJob[jid] = {}
+    newJobs[#newJobs + 1] = jid
+  end
+  newByJob[jid][#newByJob[jid] + 1] = lid
   out[#out + 1] = jid; out[#out + 1] = idx; out[#out + 1] = r; out[#out + 1] = deadline
   got = got + 1
 end
@@ -184,12 +182,8 @@ while got < count do
 end
 if #newLeases > 0 then
   redis.call('ZADD', k_leases(), unpack(newLeases))
-  local all = {}
-  for _, jid in ipairs(newJobs) do
-    redis.call('SADD', k_jobLeases(jid), unpack(newByJob[jid]))
-    for _, lid in ipairs(newByJob[jid]) do all[#all + 1] = lid end
-  end
-  redis.call('SADD', k_hostLeases(host), unpack(all))
+  redis.call('SADD', k_hostLeases(host), unpack(newHost))
+  for _, jid in ipairs(newJobs) do redis.call('SADD', k_jobLeases(jid), unpack(newByJob[jid])) end
 end
 local reason, detail = '', ''
 if got == 0 then

@@ -12,7 +12,8 @@
 -- quota), team:{team}, hosts:unproven, credit:*, stats.
 -- Returns one reply per unit, in order: 'stale' (re-read and decide again) | 'ok' | 'settled' (the job is
 -- ready for assembly: every unit is done, or a decisive result arrived; the job id is also in `settled`
--- for crash safety) | 'error: <message>' (a fault in this script; the unit stays queued for validation).
+-- for crash safety) | 'error: <message>' (a fault in this script, for the log: what the unit's decision
+-- had written before it stays, and so do the other units' decisions and the sums of their valid results).
 --
 -- Why a batch: what valid results add to their host, account and team (credit, decayed credit,
 -- leaderboards, daily history, counters, trust, quotas, the proven count, the vouched set) and to the
@@ -22,31 +23,31 @@
 -- result: a batch gives each host exactly what its results would have one at a time.
 local now, n = tonumber(ARGV[2]), tonumber(ARGV[3])
 
--- Valid results not yet written, per host, account and kind; and for the grid.
+-- Valid results not yet written, per host, account and kind (the grid's sums are theirs added up).
 local pending, order = {}, {}
-local grid = { valid = 0, ops = 0 }
 
 local function add_valid(host, acct, kind, credit, ops, member, trusted)
   local key = host .. '\0' .. (acct or '') .. '\0' .. kind
   local p = pending[key]
   if not p then
-    p = { host = host, acct = acct, kind = kind, credit = 0, n = 0, trust = 0, vouched = {} }
+    p = { host = host, acct = acct, kind = kind, credit = 0, ops = 0, n = 0, trust = 0, vouched = {} }
     pending[key] = p
     order[#order + 1] = p
   end
   p.credit = p.credit + credit
+  p.ops = p.ops + ops
   p.n = p.n + 1
   if trusted then p.trust = p.trust + 1 end
   if member then
     p.vouched[#p.vouched + 1] = now
     p.vouched[#p.vouched + 1] = member
   end
-  grid.valid = grid.valid + 1
-  grid.ops = grid.ops + ops
 end
 
 local function flush()
+  local valid, ops = 0, 0
   for _, p in ipairs(order) do
+    valid, ops = valid + p.n, ops + p.ops
     local hk = k_host(p.host)
     grant(p.host, p.acct, p.credit, now)
     redis.call('HINCRBY', hk, 'nValid', p.n)
@@ -58,11 +59,11 @@ local function flush()
       redis.call('ZREMRANGEBYSCORE', k_hostVouched(p.host), '-inf', now - VOUCHED_MS)
     end
   end
-  if grid.valid > 0 then
-    redis.call('HINCRBY', k_stats(), 'results_valid', grid.valid)
-    stat('ops_valid', grid.ops)
+  if valid > 0 then
+    redis.call('HINCRBY', k_stats(), 'results_valid', valid)
+    stat('ops_valid', ops)
   end
-  pending, order, grid = {}, {}, { valid = 0, ops = 0 }
+  pending, order = {}, {}
 end
 
 local function validate_one(jid, idx, v, a)
