@@ -47,48 +47,33 @@ local function daily_use(kind, n)
   if acct ~= '' then quota_use(k_account(acct), kind, ACCOUNT_QUOTA_BASE, n, now) end
 end
 
--- Lease indexes, added once per call (ZADD and SADD take many members): nothing here reads them back.
-local newLeases, newHost, newByJob, newJobs = {}, {}, {}, {}
+local newLeases = lease_batch(host)
 
--- The replica's fields and the host's (account's, network's) marks on the unit.
+-- The host's (account's, network's) marks on a unit, named once per call.
+local mHost, mAcct, mNet = M_HOST .. host, M_ACCOUNT .. acct, M_NETWORK .. net
+
+-- A replica's fields and the marks; `r` and `deadline` are strings (lib.lua, int).
 local function replica_fields(r, deadline)
-  local f = { R_HOST .. r, host, R_ACCOUNT .. r, acct, R_NETWORK .. r, net, R_STATE .. r, RS_LEASED, R_DEADLINE .. r, deadline, M_HOST .. host, r }
-  if acct ~= '' then f[#f + 1] = M_ACCOUNT .. acct; f[#f + 1] = r end
-  if net ~= '' then f[#f + 1] = M_NETWORK .. net; f[#f + 1] = r end
+  local f = { R_HOST .. r, host, R_ACCOUNT .. r, acct, R_NETWORK .. r, net, R_STATE .. r, RS_LEASED, R_DEADLINE .. r, deadline, mHost, r }
+  if acct ~= '' then f[#f + 1] = mAcct; f[#f + 1] = r end
+  if net ~= '' then f[#f + 1] = mNet; f[#f + 1] = r end
   return f
 end
 
+-- What the reply and the lease indexes get of a new replica (all strings).
 local function issued(jid, idx, r, deadline)
   local lid = jid .. '.' .. idx .. '.' .. r
-  newLeases[#newLeases + 1] = deadline
-  newLeases[#newLeases + 1] = lid
-  newHost[#newHost + 1] = lid
-  if not newByJob[jid] then
-    newByJob[jid] = {}
-    newJobs[#newJobs + 1] = jid
-  end
-  newByJob[jid][#newByJob[jid] + 1] = lid
+  newLeases.add(jid, lid, deadline)
   out[#out + 1] = jid; out[#out + 1] = idx; out[#out + 1] = r; out[#out + 1] = deadline
   got = got + 1
 end
 
--- One more replica of a unit that exists.
-local function issue(jid, uk, idx, delayMs)
-  local r = redis.call('HINCRBY', uk, U_REPLICAS, 1) - 1
-  local deadline = now + delayMs
-  redis.call('HSET', uk, unpack(replica_fields(r, deadline)))
-  redis.call('HINCRBY', uk, U_OUT, 1)
-  bump(uk)
-  issued(jid, idx, r, deadline)
-end
-
--- A unit cut from the job's cursor, with its first replica: one write.
-local function issue_fresh(jid, uk, idx, delayMs, quorum, need)
-  local deadline = now + delayMs
-  local f = replica_fields(0, deadline)
-  for _, v in ipairs({ U_STATE, US_OPEN, U_QUORUM, quorum, U_REPLICAS, 1, U_NEED, need, U_REPORTED, 0, U_ERRORS, 0, U_OUT, 1, U_VERSION, 1 }) do f[#f + 1] = v end
-  redis.call('HSET', uk, unpack(f))
-  issued(jid, idx, 0, deadline)
+-- A fresh unit with its first replica: every field but the quorum and the replicas still wanted is the
+-- same for all the units one request cuts from a job, so the list is built once per job.
+local function fresh_fields(deadline, quorum, need)
+  local f = replica_fields('0', deadline)
+  for _, v in ipairs({ U_STATE, US_OPEN, U_QUORUM, quorum, U_REPLICAS, '1', U_NEED, need, U_REPORTED, '0', U_ERRORS, '0', U_OUT, '1', U_VERSION, '1' }) do f[#f + 1] = v end
+  return f
 end
 
 -- Serve up to `quota` replicas of one job to this host; returns how many were leased.
@@ -106,40 +91,52 @@ local function serve(jid, quota)
   local room = daily_room(j[1])
   if room <= 0 then return 0 end
   local before, limit = got, got + math.min(quota, room)
-  local delayMs = tonumber(j[7])
+  local deadline = int(now + tonumber(j[7]))
   -- 1) replicas that open units still need, never to a host (or account, or network) that has one already
   local needs = redis.call('ZRANGE', k_need(jid), 0, 199)
+  -- One read of what decides whether this host may have one (its, its account's and its network's marks,
+  -- its hand-back) and of the counts the new replica changes; one write of the replica and the counts.
+  local gone = {}
   for _, idx in ipairs(needs) do
     if got >= limit then break end
     local uk = k_unit(jid, idx)
-    local handedBack = tonumber(redis.call('HGET', uk, M_HANDED_BACK .. host) or '0')
-    if redis.call('HEXISTS', uk, M_HOST .. host) == 0 and (acct == '' or redis.call('HEXISTS', uk, M_ACCOUNT .. acct) == 0)
-      and (net == '' or redis.call('HEXISTS', uk, M_NETWORK .. net) == 0)
-      and now - handedBack > HANDBACK_COOLDOWN_MS then
-      issue(jid, uk, idx, delayMs)
-      if redis.call('HINCRBY', uk, U_NEED, -1) <= 0 then redis.call('ZREM', k_need(jid), idx) end
+    local u = redis.call('HMGET', uk, M_HANDED_BACK .. host, mHost, mAcct, mNet, U_REPLICAS, U_OUT, U_NEED, U_VERSION)
+    if not u[2] and (acct == '' or not u[3]) and (net == '' or not u[4])
+      and now - tonumber(u[1] or '0') > HANDBACK_COOLDOWN_MS then
+      local r, need = u[5] or '0', tonumber(u[7] or '0') - 1
+      local f = replica_fields(r, deadline)
+      for _, v in ipairs({ U_REPLICAS, int(r + 1), U_OUT, int((u[6] or 0) + 1), U_NEED, int(need), U_VERSION, int((u[8] or 0) + 1) }) do f[#f + 1] = v end
+      redis.call('HSET', uk, unpack(f))
+      issued(jid, idx, r, deadline)
+      if need <= 0 then gone[#gone + 1] = idx end
     else
       sawBlocked = true
     end
   end
+  if #gone > 0 then redis.call('ZREM', k_need(jid), unpack(gone)) end
   -- 2) fresh units
   local cursor, total = tonumber(j[3]), tonumber(j[4])
-  local q, target = tonumber(j[5]), tonumber(j[6])
+  local target = tonumber(j[6])
   local cv = tonumber(redis.call('HGET', k_host(host), 'cv:' .. j[1]) or '0')
+  local replicated, solo = fresh_fields(deadline, j[5], int(target - 1)), nil
   local fresh, needs = 0, {}
   while got < limit and cursor < total do
-    local idx = cursor
+    local idx = int(cursor)
     cursor = cursor + 1
-    local uq, ut = q, target
+    local f = replicated
     -- Adaptive replication: a trusted host runs the unit alone unless spot-checked (p = 1/cv).
     if j[8] == '1' and cv >= 10 then
       local r = tonumber(ARGV[rnd] or '0')
       rnd = rnd + 1
-      if r >= 1 / cv then uq, ut = 1, 1 end
+      if r >= 1 / cv then
+        solo = solo or fresh_fields(deadline, '1', '0')
+        f = solo
+      end
     end
-    issue_fresh(jid, k_unit(jid, idx), idx, delayMs, uq, ut - 1)
+    redis.call('HSET', k_unit(jid, idx), unpack(f))
+    issued(jid, idx, '0', deadline)
     fresh = fresh + 1
-    if ut > 1 then
+    if f == replicated and target > 1 then
       needs[#needs + 1] = idx
       needs[#needs + 1] = idx
     end
@@ -180,11 +177,7 @@ while got < count do
   end
   if serve(jid, quota) == 0 then skip[jid] = true end
 end
-if #newLeases > 0 then
-  redis.call('ZADD', k_leases(), unpack(newLeases))
-  redis.call('SADD', k_hostLeases(host), unpack(newHost))
-  for _, jid in ipairs(newJobs) do redis.call('SADD', k_jobLeases(jid), unpack(newByJob[jid])) end
-end
+newLeases.write()
 local reason, detail = '', ''
 if got == 0 then
   -- A job leaves sched once its last unit is out; while units are out or being validated, work is

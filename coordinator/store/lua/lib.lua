@@ -8,6 +8,14 @@ local function clock_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- An integer as the string Redis would store. Lua 5.1 turns a number into a string with sprintf("%.14g"),
+-- in every concatenation and every redis.call argument, at about a microsecond each here (tostring is
+-- slower than this): the hot scripts keep what they pass along as the strings they were given, and
+-- convert the rest once, with this.
+local function int(x)
+  return string.format('%d', x)
+end
+
 local function bump(uk)
   redis.call('HINCRBY', uk, U_VERSION, 1)
 end
@@ -33,6 +41,35 @@ local function drop_lease(jid, lid, host)
   redis.call('ZREM', k_leases(), lid)
   redis.call('SREM', k_jobLeases(jid), lid)
   if host then redis.call('SREM', k_hostLeases(host), lid) end
+end
+
+-- Lease ids that one call adds (lease.lua, with their deadlines) or drops (report.lua), gathered so that
+-- each lease index (`leases`, the host's set, each job's set) is written once per call: ZADD, SADD and
+-- SREM take many members, and nothing in those scripts reads the indexes back.
+local function lease_batch(host)
+  local b = { ids = {}, deadlines = {}, byJob = {}, jobs = {} }
+  function b.add(jid, lid, deadline)
+    b.ids[#b.ids + 1] = lid
+    if deadline then
+      b.deadlines[#b.deadlines + 1] = deadline
+      b.deadlines[#b.deadlines + 1] = lid
+    end
+    local list = b.byJob[jid]
+    if not list then
+      list = {}
+      b.byJob[jid] = list
+      b.jobs[#b.jobs + 1] = jid
+    end
+    list[#list + 1] = lid
+  end
+  function b.write()
+    if #b.ids == 0 then return end
+    local added = #b.deadlines > 0
+    if added then redis.call('ZADD', k_leases(), unpack(b.deadlines)) else redis.call('ZREM', k_leases(), unpack(b.ids)) end
+    redis.call(added and 'SADD' or 'SREM', k_hostLeases(host), unpack(b.ids))
+    for _, jid in ipairs(b.jobs) do redis.call(added and 'SADD' or 'SREM', k_jobLeases(jid), unpack(b.byJob[jid])) end
+  end
+  return b
 end
 
 -- Grid-wide counters: whole counts by one (HINCRBY is cheaper), amounts (credit, operations) as floats.

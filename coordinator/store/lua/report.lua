@@ -11,6 +11,8 @@
 -- error code (one that retrying cannot fix, FINAL_CODES), the input itself is at fault and the unit
 -- fails at once; otherwise it fails after maxErrorResults errors (BOINC's max_error_results).
 local host, now, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+-- Written per result as given, not converted back from a number (lib.lua, int).
+local nowText = ARGV[3]
 local res = {}
 
 local function error_code(payload)
@@ -35,6 +37,8 @@ end
 -- Read once per call (a batch is nearly always of one job): a job's state and kind, which nothing here
 -- changes, and the host's trust mark per kind, which only an error result here resets.
 local jobs, marks, reported = {}, {}, 0
+-- The lease indexes and the validation queue are written once per call: nothing here reads them back.
+local dropped, toValidate = lease_batch(host), {}
 local function job_of(jid)
   local j = jobs[jid]
   if not j then
@@ -55,7 +59,7 @@ for i = 0, n - 1 do
   local jk, uk = k_job(jid), k_unit(jid, idx)
   local job = job_of(jid)
   local jstate = job.state
-  local u = redis.call('HMGET', uk, R_HOST .. r, R_STATE .. r, U_STATE, U_QUORUM)
+  local u = redis.call('HMGET', uk, R_HOST .. r, R_STATE .. r, U_STATE, U_QUORUM, U_OUT, U_REPORTED, U_VERSION)
   local owner, s, st = u[1], u[2], u[3]
   local status
   if not jstate or not owner then
@@ -68,23 +72,26 @@ for i = 0, n - 1 do
     status = 'JOB_CANCELLED'
   else
     local lid = jid .. '.' .. idx .. '.' .. r
+    local out = tonumber(u[5] or '0')
     if s == RS_LEASED then
-      redis.call('HINCRBY', uk, U_OUT, -1)
-      drop_lease(jid, lid, host)
+      out = out - 1
+      dropped.add(jid, lid)
     end
     if what == 'R' then
-      redis.call('HSET', uk, R_CPU .. r, cpu, R_REPORTED_AT .. r, now, R_STATE .. r, RS_REPORTED, R_RESULT .. r, payload, R_TRUST .. r, mark_of(job.kind))
-      local ok = redis.call('HINCRBY', uk, U_REPORTED, 1)
-      bump(uk)
+      -- The result, the unit's counts and its next version: one write.
+      local ok = tonumber(u[6] or '0') + 1
+      redis.call('HSET', uk, R_CPU .. r, cpu, R_REPORTED_AT .. r, nowText, R_STATE .. r, RS_REPORTED, R_RESULT .. r, payload,
+        R_TRUST .. r, mark_of(job.kind), U_OUT, int(out), U_REPORTED, int(ok), U_VERSION, int((u[7] or 0) + 1))
       reported = reported + 1
       if (st == US_OPEN and ok >= tonumber(u[4])) or st == US_VALID then
-        redis.call('ZADD', k_validate(), now, jid .. '.' .. idx)
+        toValidate[#toValidate + 1] = nowText
+        toValidate[#toValidate + 1] = jid .. '.' .. idx
         status = 'check'
       else
         status = 'ok'
       end
     else
-      redis.call('HSET', uk, R_CPU .. r, cpu, R_REPORTED_AT .. r, now, R_STATE .. r, RS_ERROR, R_RESULT .. r, payload)
+      redis.call('HSET', uk, R_CPU .. r, cpu, R_REPORTED_AT .. r, nowText, R_STATE .. r, RS_ERROR, R_RESULT .. r, payload, U_OUT, int(out))
       local err = redis.call('HINCRBY', uk, U_ERRORS, 1)
       bump(uk)
       stat('results_error')
@@ -108,5 +115,7 @@ for i = 0, n - 1 do
   end
   res[#res + 1] = status
 end
+dropped.write()
+if #toValidate > 0 then redis.call('ZADD', k_validate(), unpack(toValidate)) end
 if reported > 0 then redis.call('HINCRBY', k_stats(), 'results_reported', reported) end
 return res

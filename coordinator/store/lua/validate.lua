@@ -66,76 +66,137 @@ local function flush()
   pending, order = {}, {}
 end
 
+-- Per job, written once per call: what units that became valid add to its counters, their canonical
+-- results and their removal from `need`; the job's kind is read once. A job touched by a decision is
+-- checked for settlement at the end, once.
+local jobs, jobOrder = {}, {}
+local function job_of(jid)
+  local j = jobs[jid]
+  if not j then
+    j = { kind = redis.call('HGET', k_job(jid), 'kind'), done = 0, items = 0, ops = 0, canon = {}, need = {}, units = {} }
+    jobs[jid] = j
+    jobOrder[#jobOrder + 1] = jid
+  end
+  return j
+end
+-- A host's trust epoch per kind, read once per call; a reset here (an invalid result) forgets it.
+local epochs = {}
+local function epoch_of(host, kind)
+  local key = host .. '\0' .. kind
+  if epochs[key] == nil then epochs[key] = redis.call('HGET', k_host(host), 'ce:' .. kind) or '0' end
+  return epochs[key]
+end
+local unqueue, unitsValid = {}, 0
+
+-- Where each action's replica list starts in its arguments (see the header).
+local OUTCOMES_FROM = { valid = 7, late = 4, more = 5, fail = 5 }
+
+-- One unit: a single HMGET reads its version, state, the canonical result and every listed replica's
+-- fields; a single HSET writes its new state, the outcomes and the next version.
 local function validate_one(jid, idx, v, a)
   local action = a[1]
-  local jk, uk = k_job(jid), k_unit(jid, idx)
-  if redis.call('HGET', uk, U_VERSION) ~= v then return 'stale' end
-  redis.call('ZREM', k_validate(), jid .. '.' .. idx)
-  local kind = redis.call('HGET', jk, 'kind')
-  local st = redis.call('HGET', uk, U_STATE)
-
-  local function outcomes(from, credit, ops)
-    for i = from, #a, 2 do
-      local r, o = a[i], a[i + 1]
-      local f = redis.call('HMGET', uk, R_OUTCOME .. r, R_HOST .. r, R_ACCOUNT .. r, R_AUDIT .. r, R_TRUST .. r)
-      if not f[1] then
-        redis.call('HSET', uk, R_OUTCOME .. r, o)
-        local host, acct = f[2], f[3]
-        if o == O_VALID then
-          -- Remembered for a week, so that results of a host caught lying later can be reopened (reopen.lua).
-          -- A result whose every block the verifier recomputed is proven, not vouched for: a later catch of
-          -- its host says nothing about it, and reopening it would only throw away good work.
-          local member = f[4] ~= AU_WHOLE and (jid .. '.' .. idx .. '.' .. r) or nil
-          -- Trust grows only by results that arrived since the host's last reset (lib.lua, reset_trust);
-          -- a reset writes everything pending first, so the epoch read now is the one they count in.
-          local epoch = string.match(f[5] or '', '^(%d+):')
-          local trusted = not epoch or epoch == (redis.call('HGET', k_host(host), 'ce:' .. kind) or '0')
-          add_valid(host, acct, kind, credit, ops, member, trusted)
-        else
-          flush()
-          redis.call('HINCRBY', k_host(host), 'nInvalid', 1)
-          host_day(host, 'i', 1, now)
-          reset_trust(host, kind)
-          quota_invalid(host, acct, kind)
-          stat('results_invalid')
-        end
-      end
-    end
-    bump(uk)
+  local from = OUTCOMES_FROM[action]
+  if not from then return 'error: unknown action ' .. tostring(action) end
+  local uk = k_unit(jid, idx)
+  local fields = { U_VERSION, U_STATE, R_RESULT .. (action == 'valid' and a[2] or '') }
+  for i = from, #a, 2 do
+    local r = a[i]
+    for _, f in ipairs({ R_OUTCOME, R_HOST, R_ACCOUNT, R_AUDIT, R_TRUST }) do fields[#fields + 1] = f .. r end
+  end
+  local u = redis.call('HMGET', uk, unpack(fields))
+  if u[1] ~= v then return 'stale' end
+  if action == 'valid' and not u[3] then return 'error: replica ' .. a[2] .. ' of unit ' .. idx .. ' has no result to be canonical' end
+  unqueue[#unqueue + 1] = jid .. '.' .. idx
+  if action ~= 'late' and u[2] ~= US_OPEN then return 'stale' end
+  local j = job_of(jid)
+  local kind = j.kind
+  local w = { U_VERSION, int(v + 1) }
+  local credit, ops
+  if action == 'valid' then
+    local items
+    credit, items, ops = tonumber(a[3]), tonumber(a[4]), tonumber(a[5])
+    -- The decision's own strings are written, not numbers converted back (lib.lua, int).
+    for _, x in ipairs({ U_STATE, US_VALID, U_CANON, a[2], U_NEED, '0', U_CREDIT, a[3], U_ITEMS, a[4], U_OPS, a[5] }) do w[#w + 1] = x end
+    j.canon[#j.canon + 1] = idx
+    j.canon[#j.canon + 1] = u[3]
+    j.need[#j.need + 1] = idx
+    j.done, j.items, j.ops = j.done + 1, j.items + items, j.ops + ops
+    unitsValid = unitsValid + 1
+  elseif action == 'late' then
+    credit, ops = tonumber(a[2]), tonumber(a[3])
+  else
+    credit, ops = tonumber(a[3]), tonumber(a[4])
   end
 
+  for i = from, #a, 2 do
+    local r, o = a[i], a[i + 1]
+    local at = 4 + ((i - from) / 2) * 5
+    if not u[at] then
+      w[#w + 1] = R_OUTCOME .. r
+      w[#w + 1] = o
+      local host, acct = u[at + 1], u[at + 2]
+      if o == O_VALID then
+        -- Remembered for a week, so that results of a host caught lying later can be reopened (reopen.lua).
+        -- A result whose every block the verifier recomputed is proven, not vouched for: a later catch of
+        -- its host says nothing about it, and reopening it would only throw away good work.
+        local member = u[at + 3] ~= AU_WHOLE and (jid .. '.' .. idx .. '.' .. r) or nil
+        -- Trust grows only by results that arrived since the host's last reset (lib.lua, reset_trust);
+        -- a reset writes everything pending first, so the epoch read now is the one they count in.
+        local epoch = string.match(u[at + 4] or '', '^(%d+):')
+        add_valid(host, acct, kind, credit, ops, member, not epoch or epoch == epoch_of(host, kind))
+      else
+        flush()
+        redis.call('HINCRBY', k_host(host), 'nInvalid', 1)
+        host_day(host, 'i', 1, now)
+        reset_trust(host, kind)
+        epochs[host .. '\0' .. kind] = nil
+        quota_invalid(host, acct, kind)
+        stat('results_invalid')
+      end
+    end
+  end
+  redis.call('HSET', uk, unpack(w))
+
   if action == 'valid' then
-    if st ~= US_OPEN then return 'stale' end
-    local canon, credit, items, ops = a[2], tonumber(a[3]), tonumber(a[4]), tonumber(a[5])
-    redis.call('HSET', uk, U_STATE, US_VALID, U_CANON, canon, U_NEED, 0, U_CREDIT, credit, U_ITEMS, items, U_OPS, ops)
-    redis.call('HSET', k_canon(jid), idx, redis.call('HGET', uk, R_RESULT .. canon))
-    redis.call('ZREM', k_need(jid), idx)
-    redis.call('HINCRBY', jk, 'unitsDone', 1)
-    redis.call('HINCRBY', jk, 'inProgress', -1)
-    redis.call('HINCRBYFLOAT', jk, 'itemsDone', items)
-    redis.call('HINCRBYFLOAT', jk, 'opsDone', ops)
-    stat('units_valid')
-    outcomes(7, credit, ops)
     if a[6] == '1' then
-      redis.call('HSET', jk, 'decisive', 1)
+      redis.call('HSET', k_job(jid), 'decisive', 1)
       redis.call('SADD', k_settled(), jid)
     end
   elseif action == 'late' then
-    outcomes(4, tonumber(a[2]), tonumber(a[3]))
     return 'ok'
   elseif action == 'more' then
-    if st ~= US_OPEN then return 'stale' end
-    outcomes(5, tonumber(a[3]), tonumber(a[4]))
     want_more(jid, uk, idx, a[2])
-  elseif action == 'fail' then
-    if st ~= US_OPEN then return 'stale' end
-    outcomes(5, tonumber(a[3]), tonumber(a[4]))
-    fail_unit(jid, uk, idx, 'UNIT_ERROR', a[2])
   else
-    return 'error: unknown action ' .. tostring(action)
+    fail_unit(jid, uk, idx, 'UNIT_ERROR', a[2])
   end
-  if note_settled(jid) then return 'settled' end
-  return 'ok'
+  -- 'ok' for now: once every job's counters are written, units of a job that settled say so.
+  j.units[#j.units + 1] = true
+  return j
+end
+
+local function write_jobs(replies)
+  for _, jid in ipairs(jobOrder) do
+    local j, jk = jobs[jid], k_job(jid)
+    if j.done > 0 then
+      redis.call('HINCRBY', jk, 'unitsDone', j.done)
+      redis.call('HINCRBY', jk, 'inProgress', -j.done)
+      redis.call('HINCRBYFLOAT', jk, 'itemsDone', j.items)
+      redis.call('HINCRBYFLOAT', jk, 'opsDone', j.ops)
+      redis.call('HSET', k_canon(jid), unpack(j.canon))
+      redis.call('ZREM', k_need(jid), unpack(j.need))
+    end
+    if #j.units > 0 then
+      local state = note_settled(jid) and 'settled' or 'ok'
+      for i, reply in ipairs(replies) do
+        if reply == j then replies[i] = state end
+      end
+    end
+  end
+  for i, reply in ipairs(replies) do
+    if type(reply) == 'table' then replies[i] = 'ok' end
+  end
+  if #unqueue > 0 then redis.call('ZREM', k_validate(), unpack(unqueue)) end
+  if unitsValid > 0 then redis.call('HINCRBY', k_stats(), 'units_valid', unitsValid) end
 end
 
 local replies, at = {}, 4
@@ -148,5 +209,6 @@ for _ = 1, n do
   local ok, res = pcall(validate_one, jid, idx, v, a)
   replies[#replies + 1] = ok and res or ('error: ' .. tostring(type(res) == 'table' and res.err or res))
 end
+write_jobs(replies)
 flush()
 return replies
