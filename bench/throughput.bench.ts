@@ -76,7 +76,7 @@ const bench: Bench = async (opts) => {
       `${size.hosts} simulated hosts in ${size.processes} processes, each declaring 16 threads and asking for 64 units per request; ` +
         `a host sends its next request when its previous results are acknowledged. Window ${size.windowMs / 1000} s after ${size.warmMs / 1000} s warm-up, ${reps} windows.`,
       `Job: key search, 10,000,000 units, minQuorum 2, targetResults 2, adaptive replication off: every unit is leased twice, reported twice and validated once. Checked at the end: ${fmt(totals.results)} valid results for ${fmt(totals.units)} valid units, exactly two each, and no result rejected.`,
-      `Dispatch latency is what a host sees: the coordinator handles one connection's frames in order, so it includes finishing the validations of that host's previous batch.`,
+      `Dispatch latency is what a host sees: the coordinator handles one connection's frames in order; validation runs apart from them (coordinator/validation-queue.ts), so a request no longer waits for the host's previous batch to be validated, only for Redis, which the validations share.`,
       `CPU in one window (s of CPU per s of wall): coordinator ${fmt(mid.cpu.coordinator / mid.seconds, 2)}, Redis ${fmt(mid.cpu.redis / mid.seconds, 2)}, simulated hosts ${fmt(cpuSum(mid.cpu, 'sim') / mid.seconds, 2)} (2 cores in all).`,
       `Redis time per validated result by command (INFO commandstats; commands run inside Lua count both on their own and in evalsha): ${topCommands(mid)}.`,
       `BullMQ reference: ${fmt(size.bullJobs)} no-op jobs added with addBulk (removeOnComplete), drained by a Worker (concurrency 50) in its own process; rate = jobs / time to the last 'completed' event.`,

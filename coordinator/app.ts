@@ -46,6 +46,7 @@ import { ADMIN_TOKEN_ENV, resolveAdminToken, type AdminToken } from './auth.js';
 import { parseLeaseId } from '../protocol/index.js';
 import { replicaField } from './store/unit-layout.js';
 import { Transitioner } from './transitioner.js';
+import { ValidationQueue } from './validation-queue.js';
 import { Validator, type JudgedResult } from './validator.js';
 import { Verifier } from './verifier.js';
 
@@ -125,6 +126,8 @@ async function buildWithStore(
     // Hosts connected here hear of their credit at once; the others through their own coordinator.
     judged: (items) => announceCredit(items),
   }, log);
+  const validation = new ValidationQueue((units) => validator!.validateMany(units), log);
+  metrics.watchValidationQueue(() => validation.size);
   const deliverCredit = (items: JudgedResult[]) => {
     if (!items.length) return;
     registry.deliver({ type: 'credit', items });
@@ -142,7 +145,7 @@ async function buildWithStore(
       .catch((err: Error) => log.warn({ err: err.message }, 'credit not announced: the replica wait failed (the grants stand)'));
   };
   const services: Services = {
-    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, verifier, registry, log, ack,
+    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, validation, verifier, registry, log, ack,
     accounts: new AccountStore(redis, keys),
     dispatcher: new Dispatcher(redis, keys, jobs, options),
     presence: new HostPresence(redis, keys, options, bus, log),
@@ -209,6 +212,9 @@ async function buildWithStore(
       registry.closeAll();
       // Each step is bounded: with Redis gone, BullMQ and ioredis would wait for it for ever.
       await atMost(app.close(), 3_000);
+      // Units still queued are in Redis' `validate` set: whichever coordinator runs next validates them.
+      await atMost(validation.idle(), 3_000);
+      validation.close();
       await atMost(assembler.close(), 3_000);
       await atMost(verifier.close(), 3_000);
       await atMost(bus.close(), 1_000);

@@ -44,6 +44,16 @@ export class Metrics {
   });
   private readonly delays = new Map<string, number>();
 
+  /** Units this coordinator has queued for validation and not yet decided (validation-queue.ts). */
+  watchValidationQueue(size: () => number): void {
+    new client.Gauge({
+      name: 'idlegrid_validation_queue',
+      help: 'Units with results to compare that this coordinator has queued and not yet validated',
+      registers: [this.registry],
+      collect() { this.set(size()); },
+    });
+  }
+
   constructor(private readonly redis: Redis, private readonly keys: Keys, recordings?: { usage(): Promise<RecordingUsage> }) {
     client.collectDefaultMetrics({ register: this.registry });
     // prom-client names three gauges *_total, which Prometheus reserves for counters (promtool flags them);

@@ -14,6 +14,7 @@ import type { HostRegistry } from './registry.js';
 import type { Keys } from './store/keys.js';
 import type { ReplicaAck } from './store/replica-ack.js';
 import type { StoreRedis } from './store/scripts.js';
+import type { ValidationQueue } from './validation-queue.js';
 import type { Validator } from './validator.js';
 import type { Verifier } from './verifier.js';
 
@@ -26,6 +27,8 @@ export interface Services {
   inputs: InputStore;
   dispatcher: Dispatcher;
   validator: Validator;
+  /** Units whose results are ready to compare, validated apart from the connection that reported them. */
+  validation: ValidationQueue;
   verifier: Verifier;
   assembler: Assembler;
   lifecycle: JobLifecycle;

@@ -1,0 +1,102 @@
+/**
+ * Units whose results are ready to compare, validated apart from the connections that reported them.
+ *
+ * A connection handles its host's frames in order. When it validated a report's units itself, a host's
+ * next request waited for its last results to be compared, audited and credited (docs/scaling.md). Now a
+ * report is acknowledged, its units are handed to this queue, and the connection goes on with the next
+ * frame. One drain loop per coordinator takes what every connection queued, so a single validate.lua
+ * call carries the units of many hosts' reports.
+ *
+ * Nothing is lost with the coordinator: report.lua put each unit in the `validate` set in Redis in the
+ * same script that stored its result, and the transitioner validates units left there (orphans) a few
+ * seconds later, on any coordinator. The queue only decides when, and bounds how much may wait: past
+ * `maxPending`, `add` resolves only once the drain has caught up, so a host that floods reports slows
+ * its own connection, not the coordinator's memory.
+ */
+import type { Logger } from 'pino';
+
+export interface UnitRef {
+  jobId: string;
+  unit: number;
+}
+
+export interface ValidationQueueOptions {
+  /** Units taken per round: the validator reads them in one pipeline and decides them in one or a few calls. */
+  roundSize?: number;
+  /** Units waiting past which `add` waits for the drain. */
+  maxPending?: number;
+}
+
+export class ValidationQueue {
+  private readonly pending = new Map<string, UnitRef>();
+  private readonly roundSize: number;
+  private readonly maxPending: number;
+  private draining: Promise<void> | null = null;
+  private waiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(
+    private readonly validate: (units: UnitRef[]) => Promise<void>,
+    private readonly log: Logger,
+    opts: ValidationQueueOptions = {},
+  ) {
+    this.roundSize = opts.roundSize ?? 256;
+    this.maxPending = opts.maxPending ?? 4096;
+  }
+
+  /** Units waiting now (for /metrics and tests). */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Queue units for validation; resolves at once unless too many are waiting. */
+  add(units: UnitRef[]): Promise<void> {
+    if (this.closed || !units.length) return Promise.resolve();
+    // A unit queued twice (two replicas reported close together) is validated once: it is read afresh.
+    for (const u of units) this.pending.set(`${u.jobId}.${u.unit}`, u);
+    this.draining ??= this.drain();
+    if (this.pending.size <= this.maxPending) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resolves once everything queued so far is validated (or given up on, and left to the transitioner). */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /** Stop taking units; what is still queued stays in Redis' `validate` set for whichever coordinator runs next. */
+  close(): void {
+    this.closed = true;
+    this.pending.clear();
+    this.release();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.size && !this.closed) {
+        const round: UnitRef[] = [];
+        for (const [k, u] of this.pending) {
+          round.push(u);
+          this.pending.delete(k);
+          if (round.length >= this.roundSize) break;
+        }
+        if (this.pending.size <= this.maxPending) this.release();
+        try {
+          await this.validate(round);
+        } catch (err) {
+          // Still in Redis' `validate` set: the transitioner retries them as orphans.
+          this.log.warn({ err: (err as Error).message, units: round.length }, 'validation failed; the transitioner will retry these units');
+        }
+      }
+    } finally {
+      this.draining = null;
+      this.release();
+    }
+  }
+
+  private release(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+}
