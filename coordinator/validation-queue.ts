@@ -21,9 +21,12 @@ export interface UnitRef {
 }
 
 export interface ValidationQueueOptions {
-  /** Units taken per round: the validator reads them in one pipeline and decides them in one or a few calls. */
+  /**
+   * Units taken per round: one pipeline reads them and one validate.lua call decides them. Larger rounds
+   * block Redis (and this event loop) longer at a time, which requests of other hosts then wait behind.
+   */
   roundSize?: number;
-  /** Units waiting past which `add` waits for the drain. */
+  /** Units waiting past which `add` waits for the drain: a fraction of a second of validation, well inside the transitioner's orphan delay. */
   maxPending?: number;
 }
 
@@ -40,8 +43,8 @@ export class ValidationQueue {
     private readonly log: Logger,
     opts: ValidationQueueOptions = {},
   ) {
-    this.roundSize = opts.roundSize ?? 256;
-    this.maxPending = opts.maxPending ?? 4096;
+    this.roundSize = opts.roundSize ?? 64;
+    this.maxPending = opts.maxPending ?? 1024;
   }
 
   /** Units waiting now (for /metrics and tests). */
