@@ -57,6 +57,7 @@ describe('/metrics', () => {
     expect(value(text, 'idlegrid_units{state="in_flight"}')).toBe(2);
     expect(value(text, 'idlegrid_units{state="queued"}')).toBe(0);
     expect(value(text, 'idlegrid_store_up')).toBe(1);
+    expect(value(text, 'idlegrid_validation_queue')).toBe(0);
     expect(text).toMatch(/^idlegrid_flops \d/m);
     expect(text).toMatch(/^idlegrid_dispatch_latency_seconds_bucket\{le="0\.001"\} 0$/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
