@@ -93,6 +93,8 @@ export interface RedisStart {
   appendonly?: boolean;
   /** Start as a replica of this primary. */
   replicaOf?: { host: string; port: number };
+  /** Start as a Redis Cluster node (its nodes file in `dir`); `redis-cli --cluster create` joins nodes. */
+  cluster?: boolean;
 }
 
 export async function startRedis(opts: RedisStart): Promise<LaunchedRedis> {
@@ -101,6 +103,7 @@ export async function startRedis(opts: RedisStart): Promise<LaunchedRedis> {
     '--appendonly', opts.appendonly === false ? 'no' : 'yes', '--appendfsync', 'everysec',
     '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning',
     ...(opts.replicaOf ? ['--replicaof', opts.replicaOf.host, String(opts.replicaOf.port)] : []),
+    ...(opts.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${opts.port}.conf`, '--cluster-node-timeout', '2000'] : []),
   ];
   mkdirSync(opts.dir, { recursive: true });
   return launch(ensureRedisBinary(), args, opts.port, 'redis-server');

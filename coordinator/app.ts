@@ -40,7 +40,7 @@ import type { Services } from './services.js';
 import { Keys } from './store/keys.js';
 import { connectStore } from './store/redis.js';
 import { ReplicaAck } from './store/replica-ack.js';
-import { atMost, redactRedisUrl, untilReady } from './store/ready.js';
+import { atMost, redactRedisUrl, refuseCluster, untilReady } from './store/ready.js';
 import type { StoreRedis } from './store/scripts.js';
 import { ADMIN_TOKEN_ENV, resolveAdminToken, type AdminToken } from './auth.js';
 import { parseLeaseId } from '../protocol/index.js';
@@ -81,6 +81,7 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   try {
     log.info(`connecting to Redis at ${redactRedisUrl(options.redisUrl)} (waiting up to ${options.redisTimeoutS} s)`);
     await untilReady(clients, options.redisTimeoutS * 1000, options.redisUrl);
+    await refuseCluster(redis, options.redisUrl);
     return await buildWithStore(options, log, app, admin, { redis, blocking, auditBlocking, bulk, acks }, opened);
   } catch (err) {
     for (const close of opened.reverse()) await atMost(Promise.resolve(close()), 2_000);

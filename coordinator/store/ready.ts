@@ -3,7 +3,7 @@
  * a service manager then sees a failed start, not a process that never listens.
  */
 import type { Redis } from 'ioredis';
-import { redactRedisUrl } from './redis-url.js';
+import { CLUSTER_UNSUPPORTED, redactRedisUrl } from './redis-url.js';
 
 export { redactRedisUrl };
 
@@ -29,6 +29,15 @@ export async function untilReady(clients: Redis[], timeoutMs: number, url: strin
   } finally {
     for (const c of clients) c.off('error', onError);
   }
+}
+
+/**
+ * A Redis Cluster node answers like any server until a script touches keys of slots it does not own:
+ * refuse one at start, with what to use instead.
+ */
+export async function refuseCluster(client: Redis, url: string): Promise<void> {
+  const info = await client.info('cluster');
+  if (/^cluster_enabled:1\s*$/m.test(info)) throw new Error(`Redis at ${redactRedisUrl(url)} is a node of a Redis Cluster (cluster_enabled:1); ${CLUSTER_UNSUPPORTED}`);
 }
 
 /** Wait for `p`, but no longer than `ms`: shutdown must finish whatever state Redis or the network is in. */

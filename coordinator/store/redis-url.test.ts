@@ -28,6 +28,7 @@ describe('parseRedisUrl', () => {
     ['not a url', /is not a URL/],
     ['redis://127.0.0.1:6379/queue', /the path must be a database number/],
     ['redis+sentinel://127.0.0.1:26379', /needs the master's name after the sentinels/],
+    ['redis+cluster://127.0.0.1:7000,127.0.0.1:7001', /does not run on Redis Cluster yet .*redis\+sentinel:\/\//],
     ['redis+sentinel://127.0.0.1:26379/', /needs the master's name/],
     ['redis+sentinel:///mymaster', /names no sentinel/],
     ['redis+sentinel://a:1,,b:2/m', /"" is not a sentinel address/],

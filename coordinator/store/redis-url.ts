@@ -24,9 +24,18 @@ const FORMS = 'use redis://HOST[:PORT], rediss://HOST[:PORT] or redis+sentinel:/
 
 export class RedisUrlError extends Error {}
 
+/**
+ * Redis Cluster is not supported yet: the scripts change a job's and a host's keys together, which a
+ * cluster refuses unless they sit in one slot (docs/scaling.md, "Sharding over Redis Cluster", is the
+ * design). Said plainly here and at start (store/ready.ts), rather than as CROSSSLOT or MOVED errors later.
+ */
+export const CLUSTER_UNSUPPORTED = 'idlegrid does not run on Redis Cluster yet (docs/scaling.md, "Sharding over Redis Cluster", is the design, not built): ' +
+  'give --redis one Redis server (redis://HOST[:PORT]) or a primary behind Sentinel (redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTERNAME)';
+
 /** The target a URL names; throws RedisUrlError with what was wrong and the accepted forms. */
 export function parseRedisUrl(url: string): RedisTarget {
   if (url.startsWith(`${SENTINEL_SCHEME}//`)) return parseSentinel(url);
+  if (url.startsWith('redis+cluster:')) throw new RedisUrlError(`"${redactRedisUrl(url)}": ${CLUSTER_UNSUPPORTED}`);
   let u: URL;
   try {
     u = new URL(url);

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pingRedis, startRedis } from '../../cli/redis-launcher.js';
 import { freePort } from '../helpers/ports.js';
 import { run, waitFor, type Proc } from '../helpers/processes.js';
+import { startRedisCluster, type RedisCluster } from '../helpers/cluster.js';
 import { redisUrl } from '../helpers/redis.js';
 
 const procs: Proc[] = [];
@@ -124,4 +125,22 @@ describe('a coordinator told to stop', () => {
     expect(code2).toBe(0);
     expect(Date.now() - t0).toBeLessThan(10_000);
   }, 90_000);
+});
+
+describe('a coordinator pointed at a Redis Cluster', () => {
+  // Not supported yet (docs/scaling.md): refused at start in words, not left to fail with CROSSSLOT or
+  // MOVED on the first job.
+  let cluster: RedisCluster | undefined;
+  afterAll(async () => cluster?.stop());
+
+  it('exits 1 saying so, for a node given as redis:// and for a redis+cluster:// URL', async () => {
+    cluster = await startRedisCluster(3);
+    const node = `redis://127.0.0.1:${cluster.nodes[0].port}`;
+    const r = await coordinator(['--port', String(await freePort()), '--redis', node]);
+    expect(r.code).toBe(1);
+    expect(errorLine(r.out)).toEqual([expect.stringMatching(new RegExp(`^error: Redis at ${node.replace(/[./]/g, '\\$&')} is a node of a Redis Cluster \\(cluster_enabled:1\\); idlegrid does not run on Redis Cluster yet`))]);
+    const u = await coordinator(['--port', String(await freePort()), '--redis', `redis+cluster://127.0.0.1:${cluster.nodes[0].port},127.0.0.1:${cluster.nodes[1].port}`]);
+    expect(u.code).toBe(1);
+    expect(errorLine(u.out)).toEqual([expect.stringMatching(/does not run on Redis Cluster yet/)]);
+  });
 });

@@ -1,0 +1,48 @@
+/**
+ * A Redis Cluster on loopback: three masters (redis-server --cluster-enabled yes, started by
+ * cli/redis-launcher.ts), joined by `redis-cli --cluster create` with every slot assigned. Ready once every
+ * node says cluster_state:ok.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { startRedis, type LaunchedRedis } from '../../cli/redis-launcher.js';
+import { waitFor } from '../../bench/lib/procs.js';
+import { freePort } from './ports.js';
+
+export interface RedisCluster {
+  nodes: LaunchedRedis[];
+  stop(): Promise<void>;
+}
+
+async function clusterState(port: number): Promise<string> {
+  const c = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1, lazyConnect: true });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    return /cluster_state:(\w+)/.exec(String(await c.call('CLUSTER', 'INFO')))?.[1] ?? '';
+  } finally {
+    c.disconnect();
+  }
+}
+
+export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'ig-cluster-'));
+  const nodes: LaunchedRedis[] = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters; i++) nodes.push(await startRedis({ port: await freePort(), dir: join(dir, String(i)), appendonly: false, cluster: true }));
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed (${create.status}): ${create.stdout}${create.stderr}`.slice(0, 800));
+    await waitFor('every cluster node to say cluster_state:ok', async () => (await Promise.all(nodes.map((n) => clusterState(n.port)))).every((s) => s === 'ok'), 20_000);
+    return { nodes, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
