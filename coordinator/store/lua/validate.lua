@@ -113,15 +113,9 @@ local function validate_one(jid, idx, v, a)
   local w = { U_VERSION, int(v + 1) }
   local credit, ops
   if action == 'valid' then
-    local items
-    credit, items, ops = tonumber(a[3]), tonumber(a[4]), tonumber(a[5])
+    credit, ops = tonumber(a[3]), tonumber(a[5])
     -- The decision's own strings are written, not numbers converted back (lib.lua, int).
     for _, x in ipairs({ U_STATE, US_VALID, U_CANON, a[2], U_NEED, '0', U_CREDIT, a[3], U_ITEMS, a[4], U_OPS, a[5] }) do w[#w + 1] = x end
-    j.canon[#j.canon + 1] = idx
-    j.canon[#j.canon + 1] = u[3]
-    j.need[#j.need + 1] = idx
-    j.done, j.items, j.ops = j.done + 1, j.items + items, j.ops + ops
-    unitsValid = unitsValid + 1
   elseif action == 'late' then
     credit, ops = tonumber(a[2]), tonumber(a[3])
   else
@@ -158,6 +152,12 @@ local function validate_one(jid, idx, v, a)
   redis.call('HSET', uk, unpack(w))
 
   if action == 'valid' then
+    -- Counted for the job only once the unit says valid: a fault above leaves neither.
+    j.canon[#j.canon + 1] = idx
+    j.canon[#j.canon + 1] = u[3]
+    j.need[#j.need + 1] = idx
+    j.done, j.items, j.ops = j.done + 1, j.items + tonumber(a[4]), j.ops + ops
+    unitsValid = unitsValid + 1
     if a[6] == '1' then
       redis.call('HSET', k_job(jid), 'decisive', 1)
       redis.call('SADD', k_settled(), jid)
