@@ -24,7 +24,7 @@ function gatedValidator() {
 describe('ValidationQueue', () => {
   it('validates what several connections queued in shared rounds, each unit once', async () => {
     const v = gatedValidator();
-    const q = new ValidationQueue(v.validate, log, { roundSize: 4 });
+    const q = new ValidationQueue(v.validate, log, { roundSize: 4, concurrency: 1 });
     await q.add(units('a', 0, 2));
     // The first round is out; these wait and are taken together.
     await q.add(units('b', 0, 2));
@@ -38,7 +38,7 @@ describe('ValidationQueue', () => {
 
   it('makes a flooding connection wait until the rounds catch up, and no one else', async () => {
     const v = gatedValidator();
-    const q = new ValidationQueue(v.validate, log, { roundSize: 2, maxPending: 3 });
+    const q = new ValidationQueue(v.validate, log, { roundSize: 2, maxPending: 3, concurrency: 1 });
     await q.add(units('a', 0, 2));
     let released = false;
     const flood = q.add(units('a', 10, 5)).then(() => { released = true; });
@@ -59,7 +59,7 @@ describe('ValidationQueue', () => {
     const q = new ValidationQueue(async (round) => {
       seen.push(...round.map((u) => u.unit));
       if (round.some((u) => u.unit === 0)) throw new Error('Redis went away');
-    }, log, { roundSize: 1 });
+    }, log, { roundSize: 1, concurrency: 1 });
     await q.add(units('a', 0, 3));
     await q.idle();
     expect(seen).toEqual([0, 1, 2]);
@@ -67,7 +67,7 @@ describe('ValidationQueue', () => {
 
   it('drops what is queued when closed, and takes nothing after', async () => {
     const v = gatedValidator();
-    const q = new ValidationQueue(v.validate, log, { roundSize: 1 });
+    const q = new ValidationQueue(v.validate, log, { roundSize: 1, concurrency: 1 });
     await q.add(units('a', 0, 3));
     q.close();
     await v.open();
@@ -75,5 +75,34 @@ describe('ValidationQueue', () => {
     await q.add(units('a', 9, 1));
     expect(v.rounds).toHaveLength(1);
     expect(q.size).toBe(0);
+  });
+
+  it('keeps several rounds in flight, and a unit queued again while a round has it waits for that round', async () => {
+    const v = gatedValidator();
+    const q = new ValidationQueue(v.validate, log, { roundSize: 2, concurrency: 2 });
+    await q.add(units('a', 0, 2));
+    await q.add(units('a', 2, 2));
+    // Two rounds out; a third waits for room, and unit a.0 (out in round 1) must not join a round yet.
+    await q.add([{ jobId: 'a', unit: 0 }, { jobId: 'a', unit: 9 }]);
+    expect(v.rounds.map((r) => r.map((u) => u.unit))).toEqual([[0, 1], [2, 3]]);
+    await v.open(); // round 1 back: a.0 may go again now, with a.9
+    expect(v.rounds.map((r) => r.map((u) => u.unit))).toEqual([[0, 1], [2, 3], [0, 9]]);
+    await v.open();
+    await v.open();
+    await q.idle();
+    expect(q.size).toBe(0);
+  });
+
+  it('holds back a unit that is in flight rather than spinning when nothing else is queued', async () => {
+    const v = gatedValidator();
+    const q = new ValidationQueue(v.validate, log, { roundSize: 2, concurrency: 2 });
+    await q.add(units('a', 0, 1));
+    await q.add(units('a', 0, 1));
+    expect(v.rounds).toHaveLength(1);
+    expect(q.size).toBe(1);
+    await v.open();
+    expect(v.rounds.map((r) => r.map((u) => u.unit))).toEqual([[0], [0]]);
+    await v.open();
+    await q.idle();
   });
 });
