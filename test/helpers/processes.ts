@@ -33,14 +33,15 @@ export function run(args: string[], env: Record<string, string> = {}): Proc {
 }
 
 /** Run a CLI command to completion. */
-export function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
     const proc = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => (stdout += d.toString()));
     proc.stderr.on('data', (d) => (stderr += d.toString()));
-    proc.on('exit', (code) => res({ code: code ?? -1, stdout, stderr }));
+    // code -1: ended by `signal` (kept, so that a failed assertion can say which).
+    proc.on('exit', (code, signal) => res({ code: code ?? -1, signal, stdout, stderr }));
   });
 }
 
