@@ -53,7 +53,7 @@ export async function hostileScenario(grid: HostileGrid, name: string, hostile: 
   const lies = new Set(hosts.flatMap((h) => [...h.lies()]));
   const liesStored = stored(verdict, lies).length;
   expect(liesJudgedValid(verdict, lies).map((x) => x.leaseId), `${name}: lies judged valid`).toEqual([]);
-  expect(liesStored, `${name}: lies stored`).toBeGreaterThan(0);
+  expect(liesStored, `${name}: lies stored (lies told: ${lies.size}; events read per host: ${hosts.map((h) => h.events.length).join(', ')})`).toBeGreaterThan(0);
   // Every lie was one the kind's own check accepts: well formed, so only audits and replicas can tell.
   expect(hosts.flatMap((h) => h.events).filter((e) => e.event === 'result' && String(e.how).includes('fails check')).map((e) => e.how), `${name}: lies that fail the check`).toEqual([]);
 

@@ -73,6 +73,7 @@ export async function startHostile(url: string, o: HostileOptions): Promise<Host
     ...(o.reprove !== undefined ? ['--reprove', String(o.reprove)] : []),
   ];
   const proc = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let closed = false;
   const host: HostileHost = {
     behaviour: o.behaviour, address, account, proc, events: [],
     lies: () => new Set(host.events.filter((e) => e.event === 'result' && e.lie).map((e) => e.leaseId as string)),
@@ -81,12 +82,15 @@ export async function startHostile(url: string, o: HostileOptions): Promise<Host
       if (proc.exitCode !== null) throw new Error(`the ${o.behaviour} host exited (${proc.exitCode}): ${stderr.slice(-1500)}`);
       return host.events.some((e) => e.event === 'welcome');
     }, 30_000).then(() => undefined),
+    // Resolves on 'close', not 'exit': 'exit' can come before the last lines of stdout are read, and the
+    // scenario counts the lies it told from those lines.
     stop: () => new Promise<void>((res) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return res();
-      proc.once('exit', () => res());
+      if (closed) return res();
+      proc.once('close', () => res());
       proc.kill('SIGKILL');
     }),
   };
+  proc.once('close', () => { closed = true; });
   let buf = '';
   let stderr = '';
   proc.stdout!.on('data', (d) => {
