@@ -44,16 +44,6 @@ export class Metrics {
   });
   private readonly delays = new Map<string, number>();
 
-  /** Units this coordinator has queued for validation and not yet decided (validation-queue.ts). */
-  watchValidationQueue(size: () => number): void {
-    new client.Gauge({
-      name: 'idlegrid_validation_queue',
-      help: 'Units with results to compare that this coordinator has queued and not yet validated',
-      registers: [this.registry],
-      collect() { this.set(size()); },
-    });
-  }
-
   constructor(private readonly redis: Redis, private readonly keys: Keys, recordings?: { usage(): Promise<RecordingUsage> }) {
     client.collectDefaultMetrics({ register: this.registry });
     // prom-client names three gauges *_total, which Prometheus reserves for counters (promtool flags them);
@@ -177,6 +167,16 @@ export class Metrics {
       .catch(() => {
         /* a store hiccup loses one observation, never a validation */
       });
+  }
+
+  /** Units this coordinator has queued for validation and not yet decided (validation-queue.ts). */
+  watchValidationQueue(size: () => number): void {
+    new client.Gauge({
+      name: 'idlegrid_validation_queue',
+      help: 'Units with results to compare that this coordinator has queued and not yet validated',
+      registers: [this.registry],
+      collect() { this.set(size()); },
+    });
   }
 
   private async delayMs(jobId: string): Promise<number | null> {

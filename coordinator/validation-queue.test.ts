@@ -4,6 +4,8 @@ import { ValidationQueue, type UnitRef } from './validation-queue.js';
 
 const log = pino({ level: 'silent' });
 const units = (job: string, from: number, n: number): UnitRef[] => Array.from({ length: n }, (_, i) => ({ jobId: job, unit: from + i }));
+/** The unit numbers of each round a validator was given. */
+const unitsOf = (rounds: UnitRef[][]): number[][] => rounds.map((r) => r.map((u) => u.unit));
 
 /** A validator whose rounds finish only when the test says so. */
 function gatedValidator() {
@@ -84,9 +86,9 @@ describe('ValidationQueue', () => {
     await q.add(units('a', 2, 2));
     // Two rounds out; a third waits for room, and unit a.0 (out in round 1) must not join a round yet.
     await q.add([{ jobId: 'a', unit: 0 }, { jobId: 'a', unit: 9 }]);
-    expect(v.rounds.map((r) => r.map((u) => u.unit))).toEqual([[0, 1], [2, 3]]);
+    expect(unitsOf(v.rounds)).toEqual([[0, 1], [2, 3]]);
     await v.open(); // round 1 back: a.0 may go again now, with a.9
-    expect(v.rounds.map((r) => r.map((u) => u.unit))).toEqual([[0, 1], [2, 3], [0, 9]]);
+    expect(unitsOf(v.rounds)).toEqual([[0, 1], [2, 3], [0, 9]]);
     await v.open();
     await v.open();
     await q.idle();
@@ -101,7 +103,7 @@ describe('ValidationQueue', () => {
     expect(v.rounds).toHaveLength(1);
     expect(q.size).toBe(1);
     await v.open();
-    expect(v.rounds.map((r) => r.map((u) => u.unit))).toEqual([[0], [0]]);
+    expect(unitsOf(v.rounds)).toEqual([[0], [0]]);
     await v.open();
     await q.idle();
   });

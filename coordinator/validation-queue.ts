@@ -14,6 +14,7 @@
  * its own connection, not the coordinator's memory.
  */
 import type { Logger } from 'pino';
+import { VALIDATE_BATCH } from './validator.js';
 
 export interface UnitRef {
   jobId: string;
@@ -22,8 +23,9 @@ export interface UnitRef {
 
 export interface ValidationQueueOptions {
   /**
-   * Units taken per round: one pipeline reads them and one validate.lua call decides them. Larger rounds
-   * block Redis (and this event loop) longer at a time, which requests of other hosts then wait behind.
+   * Units taken per round (default: what one validate.lua call takes): one pipeline reads them and one
+   * call decides them. Larger rounds block Redis (and this event loop) longer at a time, which requests
+   * of other hosts then wait behind.
    */
   roundSize?: number;
   /**
@@ -53,7 +55,7 @@ export class ValidationQueue {
     private readonly log: Logger,
     opts: ValidationQueueOptions = {},
   ) {
-    this.roundSize = opts.roundSize ?? 64;
+    this.roundSize = opts.roundSize ?? VALIDATE_BATCH;
     this.concurrency = opts.concurrency ?? 4;
     this.maxPending = opts.maxPending ?? 1024;
   }

@@ -40,7 +40,7 @@ export interface ValidatorHooks {
 /** An audit not answered by then is asked for again (BullMQ deduplicates while it is pending). */
 const AUDIT_BACKSTOP_MS = 60_000;
 /** Units per validate.lua call: a script blocks Redis while it runs (64 take about as long as one lease of 64). */
-const VALIDATE_BATCH = 64;
+export const VALIDATE_BATCH = 64;
 
 type Plan =
   | { step: 'apply'; action: Decision['action']; credit: number; outcomes: Array<[number, OutcomeLetter]>; args: Array<string | number> }

@@ -7,26 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { startRedis, type LaunchedRedis } from '../../cli/redis-launcher.js';
 import { waitFor } from '../../bench/lib/procs.js';
 import { freePort } from './ports.js';
+import { ask } from './sentinel.js';
 
 export interface RedisCluster {
   nodes: LaunchedRedis[];
   stop(): Promise<void>;
 }
 
-async function clusterState(port: number): Promise<string> {
-  const c = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1, lazyConnect: true });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return /cluster_state:(\w+)/.exec(String(await c.call('CLUSTER', 'INFO')))?.[1] ?? '';
-  } finally {
-    c.disconnect();
-  }
-}
+const clusterState = async (port: number): Promise<string> => /cluster_state:(\w+)/.exec(await ask<string>(port, 'CLUSTER', 'INFO'))?.[1] ?? '';
 
 export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'ig-cluster-'));

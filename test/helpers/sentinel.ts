@@ -33,7 +33,8 @@ export interface SentinelGroupOptions {
   failoverTimeoutMs?: number;
 }
 
-async function ask<T>(port: number, ...args: string[]): Promise<T> {
+/** One command to the Redis (or sentinel) on a loopback port, on a connection of its own. */
+export async function ask<T>(port: number, ...args: string[]): Promise<T> {
   const c = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1, enableReadyCheck: false, lazyConnect: true });
   c.on('error', () => {});
   try {

@@ -52,11 +52,13 @@ local newLeases = lease_batch(host)
 -- The host's (account's, network's) marks on a unit, named once per call.
 local mHost, mAcct, mNet = M_HOST .. host, M_ACCOUNT .. acct, M_NETWORK .. net
 
--- A replica's fields and the marks; `r` and `deadline` are strings (lib.lua, int).
-local function replica_fields(r, deadline)
+-- A replica's fields and the marks, then the unit's own fields in `unit`, for one HSET; `r` and
+-- `deadline` are strings (lib.lua, int).
+local function replica_fields(r, deadline, unit)
   local f = { R_HOST .. r, host, R_ACCOUNT .. r, acct, R_NETWORK .. r, net, R_STATE .. r, RS_LEASED, R_DEADLINE .. r, deadline, mHost, r }
   if acct ~= '' then f[#f + 1] = mAcct; f[#f + 1] = r end
   if net ~= '' then f[#f + 1] = mNet; f[#f + 1] = r end
+  for _, v in ipairs(unit) do f[#f + 1] = v end
   return f
 end
 
@@ -71,9 +73,7 @@ end
 -- A fresh unit with its first replica: every field but the quorum and the replicas still wanted is the
 -- same for all the units one request cuts from a job, so the list is built once per job.
 local function fresh_fields(deadline, quorum, need)
-  local f = replica_fields('0', deadline)
-  for _, v in ipairs({ U_STATE, US_OPEN, U_QUORUM, quorum, U_REPLICAS, '1', U_NEED, need, U_REPORTED, '0', U_ERRORS, '0', U_OUT, '1', U_VERSION, '1' }) do f[#f + 1] = v end
-  return f
+  return replica_fields('0', deadline, { U_STATE, US_OPEN, U_QUORUM, quorum, U_REPLICAS, '1', U_NEED, need, U_REPORTED, '0', U_ERRORS, '0', U_OUT, '1', U_VERSION, '1' })
 end
 
 -- Serve up to `quota` replicas of one job to this host; returns how many were leased.
@@ -104,9 +104,8 @@ local function serve(jid, quota)
     if not u[2] and (acct == '' or not u[3]) and (net == '' or not u[4])
       and now - tonumber(u[1] or '0') > HANDBACK_COOLDOWN_MS then
       local r, need = u[5] or '0', tonumber(u[7] or '0') - 1
-      local f = replica_fields(r, deadline)
-      for _, v in ipairs({ U_REPLICAS, int(r + 1), U_OUT, int((u[6] or 0) + 1), U_NEED, int(need), U_VERSION, int((u[8] or 0) + 1) }) do f[#f + 1] = v end
-      redis.call('HSET', uk, unpack(f))
+      redis.call('HSET', uk, unpack(replica_fields(r, deadline,
+        { U_REPLICAS, int(r + 1), U_OUT, int((u[6] or 0) + 1), U_NEED, int(need), U_VERSION, int((u[8] or 0) + 1) })))
       issued(jid, idx, r, deadline)
       if need <= 0 then gone[#gone + 1] = idx end
     else

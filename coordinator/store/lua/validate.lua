@@ -73,7 +73,7 @@ local jobs, jobOrder = {}, {}
 local function job_of(jid)
   local j = jobs[jid]
   if not j then
-    j = { kind = redis.call('HGET', k_job(jid), 'kind'), done = 0, items = 0, ops = 0, canon = {}, need = {}, units = {} }
+    j = { kind = redis.call('HGET', k_job(jid), 'kind'), done = 0, items = 0, ops = 0, canon = {}, need = {}, decided = false }
     jobs[jid] = j
     jobOrder[#jobOrder + 1] = jid
   end
@@ -86,7 +86,7 @@ local function epoch_of(host, kind)
   if epochs[key] == nil then epochs[key] = redis.call('HGET', k_host(host), 'ce:' .. kind) or '0' end
   return epochs[key]
 end
-local unqueue, unitsValid = {}, 0
+local unqueue = {}
 
 -- Where each action's replica list starts in its arguments (see the header).
 local OUTCOMES_FROM = { valid = 7, late = 4, more = 5, fail = 5 }
@@ -157,7 +157,6 @@ local function validate_one(jid, idx, v, a)
     j.canon[#j.canon + 1] = u[3]
     j.need[#j.need + 1] = idx
     j.done, j.items, j.ops = j.done + 1, j.items + tonumber(a[4]), j.ops + ops
-    unitsValid = unitsValid + 1
     if a[6] == '1' then
       redis.call('HSET', k_job(jid), 'decisive', 1)
       redis.call('SADD', k_settled(), jid)
@@ -169,15 +168,17 @@ local function validate_one(jid, idx, v, a)
   else
     fail_unit(jid, uk, idx, 'UNIT_ERROR', a[2])
   end
-  -- 'ok' for now: once every job's counters are written, units of a job that settled say so.
-  j.units[#j.units + 1] = true
+  -- 'ok' or 'settled' once every job's counters are written (write_jobs): the job stands in for the reply.
+  j.decided = true
   return j
 end
 
 local function write_jobs(replies)
+  local unitsValid = 0
   for _, jid in ipairs(jobOrder) do
     local j, jk = jobs[jid], k_job(jid)
     if j.done > 0 then
+      unitsValid = unitsValid + j.done
       redis.call('HINCRBY', jk, 'unitsDone', j.done)
       redis.call('HINCRBY', jk, 'inProgress', -j.done)
       redis.call('HINCRBYFLOAT', jk, 'itemsDone', j.items)
@@ -185,15 +186,12 @@ local function write_jobs(replies)
       redis.call('HSET', k_canon(jid), unpack(j.canon))
       redis.call('ZREM', k_need(jid), unpack(j.need))
     end
-    if #j.units > 0 then
+    if j.decided then
       local state = note_settled(jid) and 'settled' or 'ok'
       for i, reply in ipairs(replies) do
         if reply == j then replies[i] = state end
       end
     end
-  end
-  for i, reply in ipairs(replies) do
-    if type(reply) == 'table' then replies[i] = 'ok' end
   end
   if #unqueue > 0 then redis.call('ZREM', k_validate(), unpack(unqueue)) end
   if unitsValid > 0 then redis.call('HINCRBY', k_stats(), 'units_valid', unitsValid) end
