@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { parseRedisUrl } from '../coordinator/store/redis-url.js';
 
 /**
- * Whether Redis answers at `url` (either form of --redis): PING for one server; through Sentinel, the
- * first sentinel that names the primary, then PING to that primary.
+ * Whether Redis answers at `url` (any form of --redis): PING for one server; through Sentinel, the
+ * first sentinel that names the primary, then PING to that primary; for a cluster, any listed node.
  */
 export async function pingRedis(url: string, timeoutMs = 500): Promise<boolean> {
   const target = parseRedisUrl(url);
@@ -20,6 +20,13 @@ export async function pingRedis(url: string, timeoutMs = 500): Promise<boolean> 
     const u = new URL(target.url);
     const reply = await ask(u.hostname, Number(u.port || 6379), ['PING'], timeoutMs);
     return reply !== null && (reply.includes('PONG') || reply.includes('NOAUTH'));
+  }
+  if (target.kind === 'cluster') {
+    for (const n of target.nodes) {
+      const reply = await ask(n.host, n.port, ['PING'], timeoutMs);
+      if (reply !== null && (reply.includes('PONG') || reply.includes('NOAUTH'))) return true;
+    }
+    return false;
   }
   for (const s of target.sentinels) {
     const reply = await ask(s.host, s.port, ['SENTINEL', 'get-master-addr-by-name', target.name], timeoutMs);

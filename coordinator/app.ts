@@ -40,7 +40,7 @@ import type { Services } from './services.js';
 import { Keys } from './store/keys.js';
 import { connectStore } from './store/redis.js';
 import { ReplicaAck } from './store/replica-ack.js';
-import { atMost, redactRedisUrl, refuseCluster, untilReady } from './store/ready.js';
+import { atMost, redactRedisUrl, checkTopology, untilReady } from './store/ready.js';
 import type { StoreRedis } from './store/scripts.js';
 import { ADMIN_TOKEN_ENV, resolveAdminToken, type AdminToken } from './auth.js';
 import { parseLeaseId } from '../protocol/index.js';
@@ -81,7 +81,7 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   try {
     log.info(`connecting to Redis at ${redactRedisUrl(options.redisUrl)} (waiting up to ${options.redisTimeoutS} s)`);
     await untilReady(clients, options.redisTimeoutS * 1000, options.redisUrl);
-    await refuseCluster(redis, options.redisUrl);
+    await checkTopology(redis, options.redisUrl);
     return await buildWithStore(options, log, app, admin, { redis, blocking, auditBlocking, bulk, acks }, opened);
   } catch (err) {
     for (const close of opened.reverse()) await atMost(Promise.resolve(close()), 2_000);
@@ -99,7 +99,7 @@ async function buildWithStore(
   opened: Array<() => Promise<unknown> | void>,
 ): Promise<Coordinator> {
   const { redis, blocking, auditBlocking, bulk } = clients;
-  const keys = new Keys(options.prefix);
+  const keys = Keys.forStore(options.prefix, options.redisUrl);
   const ack = new ReplicaAck(clients.acks, keys.key('ackMark'), options.redisWaitReplicas, options.redisWaitTimeoutMs, log);
   const catalog = new RecordingCatalog(bulk, keys);
   const inputs = new RecordingStore(catalog, options.dataDir ? new FileBlobs(options.dataDir) : new RedisBlobs(bulk, keys), log);

@@ -1,5 +1,7 @@
 // `npm test`: system packages, architecture boundaries, types, then the whole vitest suite (real Redis, real
-// sockets, real processes; test/global-setup.ts starts the Redis). Ends with one plain summary line.
+// sockets, real processes; test/global-setup.ts starts the Redis), then the end-to-end, crash and hostile
+// suites again on a three-master Redis Cluster (IDLEGRID_TEST_REDIS=cluster). Ends with one plain summary
+// line per pass. Arguments (test files, -t NAME) run the first pass alone on just those.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,15 +16,39 @@ const types = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-
 if (types.status !== 0) process.exit(types.status ?? 1);
 console.log('types: ok (product, tests, helpers, benchmarks)');
 
-const dir = mkdtempSync(join(tmpdir(), 'idlegrid-vitest-'));
-const report = join(dir, 'report.json');
-const r = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)], { stdio: 'inherit' });
-try {
-  const j = JSON.parse(readFileSync(report, 'utf8'));
-  const skipped = j.numPendingTests + j.numTodoTests;
-  console.log(`\ntests: ${j.numPassedTests} passed, ${j.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
-} catch {
-  console.log('\ntests: no report was written (see the output above)');
+// The suites that prove the store works on a cluster: a whole job of each kind, coordinators and workers
+// killed mid-job, and hosts that lie alone and in collusion (docs/scaling.md, "On Redis Cluster").
+const CLUSTER_SUITES = [
+  'test/e2e/keysearch.test.ts',
+  'test/e2e/fftscan.test.ts',
+  'test/chaos/crashes.test.ts',
+  'test/security/hostile-keysearch.test.ts',
+  'test/security/adversarial.test.ts',
+];
+
+const args = process.argv.slice(2);
+const passes = [{ name: 'tests', env: {}, args }];
+if (!args.length && process.env.IDLEGRID_TEST_REDIS !== 'cluster') passes.push({ name: 'tests on Redis Cluster', env: { IDLEGRID_TEST_REDIS: 'cluster' }, args: CLUSTER_SUITES });
+
+let status = 0;
+const lines = [];
+for (const pass of passes) {
+  if (pass.env.IDLEGRID_TEST_REDIS) console.log(`\n${pass.name}: ${pass.args.join(' ')}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'idlegrid-vitest-'));
+  const report = join(dir, 'report.json');
+  const r = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...pass.args], {
+    stdio: 'inherit',
+    env: { ...process.env, ...pass.env },
+  });
+  try {
+    const j = JSON.parse(readFileSync(report, 'utf8'));
+    const skipped = j.numPendingTests + j.numTodoTests;
+    lines.push(`${pass.name}: ${j.numPassedTests} passed, ${j.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  } catch {
+    lines.push(`${pass.name}: no report was written (see the output above)`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) status = r.status ?? 1;
 }
-rmSync(dir, { recursive: true, force: true });
-process.exit(r.status ?? 1);
+console.log(`\n${lines.join('\n')}`);
+process.exit(status);

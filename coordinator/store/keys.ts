@@ -3,6 +3,8 @@
  * functions of the Lua prelude (see scripts.ts), so TypeScript and Lua cannot drift apart.
  * docs/architecture.md lists each key with its type and meaning.
  */
+import { isClusterUrl } from './redis-url.js';
+
 export const KEY_TEMPLATES = {
   /** HASH: the job (state, params, policy, plan, counters). */
   job: 'job:{job}',
@@ -94,7 +96,24 @@ type Params<T extends string> = T extends `${string}{${infer P}}${infer Rest}` ?
 type Args<K extends KeyName> = Params<(typeof KEY_TEMPLATES)[K]> extends never ? [] : [Record<Params<(typeof KEY_TEMPLATES)[K]>, string | number>];
 
 export class Keys {
+  /** `prefix` starts every key; on a cluster it is hash-tagged (forStore). */
   constructor(readonly prefix: string) {}
+
+  /**
+   * The keys of the store at `redisUrl` under the operator's `--prefix`. On a Redis Cluster every key of
+   * the deployment carries the hash tag {prefix}, so all of them live in one slot: the scripts change a
+   * job's, a host's and the grid's keys in one atomic step, which a cluster allows only within a slot
+   * (BullMQ's own advice for a queue is the same tag). The cost is that one shard holds and serves the
+   * whole store; docs/scaling.md says what sharding per job would take. On one server or Sentinel the
+   * names stay untagged, as they always were, so no existing store needs its keys renamed.
+   */
+  static forStore(prefix: string, redisUrl: string): Keys {
+    return Keys.under(prefix, isClusterUrl(redisUrl));
+  }
+
+  static under(prefix: string, cluster: boolean): Keys {
+    return new Keys(cluster ? `{${prefix}}` : prefix);
+  }
 
   key<K extends KeyName>(name: K, ...args: Args<K>): string {
     const vars = (args[0] ?? {}) as Record<string, string | number>;
@@ -107,9 +126,9 @@ export class Keys {
   }
 }
 
-/** Lua functions `k_<name>(args...)` built from the same templates, with PREFIX taken from ARGV[1]. */
+/** Lua functions `k_<name>(args...)` built from the same templates, with PREFIX taken from KEYS[1]. */
 export function luaKeyPrelude(): string {
-  const lines = ['local PREFIX = ARGV[1]'];
+  const lines = ['local PREFIX = KEYS[1]'];
   for (const [name, tpl] of Object.entries(KEY_TEMPLATES)) {
     const params = [...tpl.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     const parts = tpl.split(/\{\w+\}/).map((s, i) => {

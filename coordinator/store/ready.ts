@@ -3,41 +3,53 @@
  * a service manager then sees a failed start, not a process that never listens.
  */
 import type { Redis } from 'ioredis';
-import { CLUSTER_UNSUPPORTED, redactRedisUrl } from './redis-url.js';
+import { isClusterUrl, redactRedisUrl } from './redis-url.js';
 
 export { redactRedisUrl };
 
 export async function untilReady(clients: Redis[], timeoutMs: number, url: string): Promise<void> {
   let attempts = 0;
   let last = '';
+  let notCluster: (err: Error) => void = () => {};
   const onError = (err: Error) => {
     attempts++;
-    last = err.message;
+    // The cluster client wraps what its nodes said ("Failed to refresh slots cache"): keep the node's words.
+    last = (err as Error & { lastNodeError?: Error }).lastNodeError?.message ?? err.message;
+    // Asked as a cluster, one server answers CLUSTER SLOTS with this at every retry: no wait will help.
+    if (/cluster support disabled/i.test(last)) {
+      notCluster(new Error(`Redis at ${redactRedisUrl(url)} is not a Redis Cluster (it says: ${last}); give --redis one server as redis://HOST[:PORT]`));
+    }
   };
   for (const c of clients) c.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       Promise.all(clients.map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => c.once('ready', () => resolve()))))),
       new Promise<never>((_, reject) => {
-        const t = setTimeout(() => reject(new Error(
+        notCluster = reject;
+        timer = setTimeout(() => reject(new Error(
           `cannot reach Redis at ${redactRedisUrl(url)} within ${timeoutMs / 1000} s (${attempts} failed attempt${attempts === 1 ? '' : 's'}${last ? `; last: ${last}` : ''}); ` +
           'start redis-server (npm start starts one), or pass --redis / REDIS_URL, or wait longer with --redis-timeout',
         )), timeoutMs);
-        t.unref();
+        timer.unref();
       }),
     ]);
   } finally {
+    clearTimeout(timer);
     for (const c of clients) c.off('error', onError);
   }
 }
 
 /**
- * A Redis Cluster node answers like any server until a script touches keys of slots it does not own:
- * refuse one at start, with what to use instead.
+ * A Redis Cluster node given as redis:// answers like any server until a command touches a slot it does
+ * not own, and one server given as redis+cluster:// never becomes ready: either is refused at start,
+ * with the URL to use instead.
  */
-export async function refuseCluster(client: Redis, url: string): Promise<void> {
-  const info = await client.info('cluster');
-  if (/^cluster_enabled:1\s*$/m.test(info)) throw new Error(`Redis at ${redactRedisUrl(url)} is a node of a Redis Cluster (cluster_enabled:1); ${CLUSTER_UNSUPPORTED}`);
+export async function checkTopology(client: Redis, url: string): Promise<void> {
+  const clustered = /^cluster_enabled:1\s*$/m.test(await client.info('cluster'));
+  if (clustered && !isClusterUrl(url)) {
+    throw new Error(`Redis at ${redactRedisUrl(url)} is a node of a Redis Cluster (cluster_enabled:1); give --redis the cluster as redis+cluster://HOST:PORT[,HOST:PORT...]`);
+  }
 }
 
 /** Wait for `p`, but no longer than `ms`: shutdown must finish whatever state Redis or the network is in. */

@@ -22,13 +22,26 @@ describe('parseRedisUrl', () => {
     expect(parseRedisUrl('redis+sentinel://:secret@s1:1/m')).toMatchObject({ password: 'secret' });
   });
 
+  it('takes cluster nodes, with a default port and credentials', () => {
+    expect(parseRedisUrl('redis+cluster://10.0.0.1:7000,[::1]:7001,node-c')).toEqual({
+      kind: 'cluster',
+      nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '::1', port: 7001 }, { host: 'node-c', port: 6379 }],
+    });
+    expect(parseRedisUrl('redis+cluster://app:p%40ss@n1:7000')).toEqual({ kind: 'cluster', username: 'app', password: 'p@ss', nodes: [{ host: 'n1', port: 7000 }] });
+    expect(redactRedisUrl('redis+cluster://app:secret@n1:7000,n2:7001')).toBe('redis+cluster://app:***@n1:7000,n2:7001');
+  });
+
   it.each([
     ['localhost:6379', /has the scheme localhost; use redis:\/\/HOST\[:PORT\]/],
     ['http://127.0.0.1:6379', /has the scheme http; use redis:\/\//],
     ['not a url', /is not a URL/],
     ['redis://127.0.0.1:6379/queue', /the path must be a database number/],
     ['redis+sentinel://127.0.0.1:26379', /needs the master's name after the sentinels/],
-    ['redis+cluster://127.0.0.1:7000,127.0.0.1:7001', /does not run on Redis Cluster yet .*redis\+sentinel:\/\//],
+    ['redis+cluster://', /names no cluster node/],
+    ['redis+cluster://127.0.0.1:7000/0', /a Redis Cluster has no databases or names, so nothing may follow the nodes \(got "\/0"\)/],
+    ['redis+cluster://127.0.0.1:7000?db=1', /redis\+cluster:\/\/ takes no parameters/],
+    ['redis+cluster://a:7000,b c:1', /"b c:1" is not a cluster node address HOST:PORT/],
+    ['redis+cluster://a:0', /port 0 of cluster node "a:0" is outside 1-65535/],
     ['redis+sentinel://127.0.0.1:26379/', /needs the master's name/],
     ['redis+sentinel:///mymaster', /names no sentinel/],
     ['redis+sentinel://a:1,,b:2/m', /"" is not a sentinel address/],
@@ -45,9 +58,10 @@ describe('parseRedisUrl', () => {
     expect(redactRedisUrl('redis+sentinel://u:pw@a:1/m?sentinelPassword=x')).toBe('redis+sentinel://u:***@a:1/m?sentinelPassword=***');
   });
 
-  it('waits for one replica by default only through Sentinel', () => {
+  it('waits for one replica by default only through Sentinel (a cluster may have no replicas)', () => {
     expect(resolveCoordinatorOptions({ redisUrl: 'redis://127.0.0.1:6379' }).redisWaitReplicas).toBe(0);
     expect(resolveCoordinatorOptions({ redisUrl: 'redis+sentinel://s1:1/m' }).redisWaitReplicas).toBe(1);
     expect(resolveCoordinatorOptions({ redisUrl: 'redis+sentinel://s1:1/m', redisWaitReplicas: 0 }).redisWaitReplicas).toBe(0);
+    expect(resolveCoordinatorOptions({ redisUrl: 'redis+cluster://n1:7000' }).redisWaitReplicas).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { parseRedisUrl } from './redis-url.js';
 import { keepConnected } from './keep-connected.js';
 import { registerScripts, type StoreRedis } from './scripts.js';
@@ -16,13 +16,18 @@ export interface StoreConnection {
  * `+switch-master` (failoverDetector) so it moves to a promoted replica at once; duplicate() (the event
  * bus's subscriber, BullMQ's extra connections) copies all of it. A client that ioredis ends on its own
  * connects again (keep-connected.ts).
+ *
+ * A Redis Cluster (redis+cluster://) gets ioredis' Cluster client, which follows MOVED and ASK replies and
+ * a replica's promotion. Its command interface is the one the coordinator uses, so it is handed out under
+ * the same type: the store's keys all share one hash tag there (store/keys.ts, storePrefix), so every
+ * script, MULTI and pipeline lands on one node and no code path needs to know which client it has.
  */
 export function connectStore(url: string, opts: StoreConnection = {}): StoreRedis {
   const target = parseRedisUrl(url);
   // Through Sentinel, retries stay frequent: a failover ends within seconds, and each retry asks the
   // sentinels again (the failover detector is gone with the connection that died, so this is what finds
   // the promoted replica). One server restarting from its append-only file takes longer: back off further.
-  const maxDelayMs = target.kind === 'sentinel' ? 250 : 2_000;
+  const maxDelayMs = target.kind === 'server' ? 2_000 : 250;
   const common: RedisOptions = {
     // A command waits through about 90 s of reconnecting either way, then fails.
     maxRetriesPerRequest: opts.blocking ? null : Math.round(90_000 / maxDelayMs),
@@ -35,15 +40,24 @@ export function connectStore(url: string, opts: StoreConnection = {}): StoreRedi
   };
   const redis = keepConnected(target.kind === 'server'
     ? new Redis(target.url, common)
-    : new Redis({
-      ...common,
-      sentinels: target.sentinels,
-      name: target.name,
-      role: 'master',
-      username: target.username,
-      password: target.password,
-      sentinelPassword: target.sentinelPassword,
-      failoverDetector: true,
-    }));
+    : target.kind === 'sentinel'
+      ? new Redis({
+        ...common,
+        sentinels: target.sentinels,
+        name: target.name,
+        role: 'master',
+        username: target.username,
+        password: target.password,
+        sentinelPassword: target.sentinelPassword,
+        failoverDetector: true,
+      })
+      : new Cluster(target.nodes, {
+        enableReadyCheck: true,
+        lazyConnect: false,
+        clusterRetryStrategy: (times) => Math.min(100 * times, maxDelayMs),
+        // Offline commands wait as they do on one server; a failover re-maps the slots within seconds.
+        enableOfflineQueue: true,
+        redisOptions: { ...common, username: target.username, password: target.password },
+      }) as unknown as Redis);
   return registerScripts(redis);
 }

@@ -1,7 +1,8 @@
 /**
  * The Lua scripts that make every multi-key state change atomic. Each script in lua/ documents its
- * ARGV, the keys it touches and what it returns. They are assembled as: generated key prelude + lib.lua
- * + the script, and registered on the ioredis client (EVALSHA with automatic reload after a Redis restart).
+ * ARGV, the keys it touches and what it returns; every one is called with the key prefix as its one
+ * declared key. They are assembled as: generated key prelude + lib.lua + the script, and registered on
+ * the ioredis client (EVALSHA with automatic reload after a Redis restart).
  */
 import { readFileSync } from 'node:fs';
 import type { Redis, ChainableCommander } from 'ioredis';
@@ -52,7 +53,9 @@ export type StorePipeline = ChainableCommander & Record<`ig_${ScriptName}`, (...
 export function registerScripts(redis: Redis): StoreRedis {
   const sources = scriptSources();
   for (const name of SCRIPT_NAMES) {
-    if (!(`ig_${name}` in redis)) redis.defineCommand(`ig_${name}`, { numberOfKeys: 0, lua: sources[name] });
+    // The one declared key is the prefix: on a cluster it routes the call to the node that holds the
+    // deployment's slot (Keys.forStore), and Redis checks that every key the script touches is in it.
+    if (!(`ig_${name}` in redis)) redis.defineCommand(`ig_${name}`, { numberOfKeys: 1, lua: sources[name] });
   }
   return redis as StoreRedis;
 }

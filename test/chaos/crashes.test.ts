@@ -6,14 +6,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedis, type LaunchedRedis } from '../../cli/redis-launcher.js';
 import { encryptBlock } from '../../workunits/keysearch/kind.js';
 import { OPS_PER_KEY } from '../../workunits/keysearch/params.js';
 import { auditJob } from '../helpers/grid.js';
 import { freePort } from '../helpers/ports.js';
-import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { keysOn, onCluster, redisUrl, testRedis, uniquePrefix } from '../helpers/redis.js';
 import { startCoordinatorProcess, startWorkerProcess, submitJob, waitFor, waitForJobEnd, jobDoc, type Proc } from '../helpers/processes.js';
 
 const procs: Proc[] = [];
@@ -63,7 +62,9 @@ describe('crashes', () => {
     await expectCompleteAndAudited(b.url, redisUrl(), prefix, id, units);
   }, 240_000);
 
-  it('(b) redis-server SIGKILLed and restarted from its append-only file mid-job: the job completes', async () => {
+  // About one server's restart from its own file: the cluster pass (IDLEGRID_TEST_REDIS=cluster) has no
+  // single server to kill, and this case starts its own anyway.
+  it.skipIf(onCluster())('(b) redis-server SIGKILLed and restarted from its append-only file mid-job: the job completes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ig-chaos-redis-'));
     const port = await freePort();
     redises.push(await startRedis({ port, dir }));
@@ -95,8 +96,8 @@ describe('crashes', () => {
     await victim.kill('SIGKILL');
     procs.push(startWorkerProcess(c.url, 1), startWorkerProcess(c.url, 1));
     await expectCompleteAndAudited(c.url, redisUrl(), prefix, id, units);
-    const redis = new Redis(redisUrl());
-    expect(Number(await redis.hget(`${prefix}:stats`, 'results_timeout'))).toBeGreaterThanOrEqual(1);
+    const redis = testRedis();
+    expect(Number(await redis.hget(keysOn(redis, prefix).key('stats'), 'results_timeout'))).toBeGreaterThanOrEqual(1);
     redis.disconnect();
   }, 240_000);
 });

@@ -127,20 +127,22 @@ describe('a coordinator told to stop', () => {
   }, 90_000);
 });
 
-describe('a coordinator pointed at a Redis Cluster', () => {
-  // Not supported yet (docs/scaling.md): refused at start in words, not left to fail with CROSSSLOT or
-  // MOVED on the first job.
+describe('a coordinator given the wrong form of Redis URL for what is there', () => {
+  // Refused at start in words, not left to fail with MOVED on the first job or to retry forever.
   let cluster: RedisCluster | undefined;
   afterAll(async () => cluster?.stop());
 
-  it('exits 1 saying so, for a node given as redis:// and for a redis+cluster:// URL', async () => {
+  it('exits 1 naming the right form: a cluster node given as redis://, one server given as redis+cluster://', async () => {
     cluster = await startRedisCluster(3);
     const node = `redis://127.0.0.1:${cluster.nodes[0].port}`;
     const r = await coordinator(['--port', String(await freePort()), '--redis', node]);
     expect(r.code).toBe(1);
-    expect(errorLine(r.out)).toEqual([expect.stringMatching(new RegExp(`^error: Redis at ${node.replace(/[./]/g, '\\$&')} is a node of a Redis Cluster \\(cluster_enabled:1\\); idlegrid does not run on Redis Cluster yet`))]);
-    const u = await coordinator(['--port', String(await freePort()), '--redis', `redis+cluster://127.0.0.1:${cluster.nodes[0].port},127.0.0.1:${cluster.nodes[1].port}`]);
+    expect(errorLine(r.out)).toEqual([expect.stringMatching(new RegExp(`^error: Redis at ${node.replace(/[./]/g, '\\$&')} is a node of a Redis Cluster \\(cluster_enabled:1\\); give --redis the cluster as redis\\+cluster://`))]);
+    const single = redisUrl().replace(/^redis:/, 'redis+cluster:');
+    const u = await coordinator(['--port', String(await freePort()), '--redis', single, '--redis-timeout', '60']);
     expect(u.code).toBe(1);
-    expect(errorLine(u.out)).toEqual([expect.stringMatching(/does not run on Redis Cluster yet/)]);
+    // At once, not after the 60 s it was told it may wait: no retry turns one server into a cluster.
+    expect(u.ms).toBeLessThan(30_000);
+    expect(errorLine(u.out)).toEqual([expect.stringMatching(/is not a Redis Cluster \(it says: .*cluster support disabled.*\); give --redis one server as redis:\/\/HOST\[:PORT\]/)]);
   });
 });

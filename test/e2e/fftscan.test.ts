@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditPassed, OUTCOME, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
 import type { JobDoc } from '../../protocol/index.js';
@@ -19,7 +18,7 @@ import { taylorSearch } from '../../workunits/fftscan/taylor.js';
 import type { Candidate } from '../../workunits/fftscan/types.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { TONES, TONES_CENTRE_HZ, TONES_RATE, writeTonesSigmf } from '../helpers/tones.js';
-import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { redisUrl, testRedis, uniquePrefix } from '../helpers/redis.js';
 import { readUnitHash } from '../helpers/unit-hash.js';
 import {
   ROOT, cli, startCoordinatorProcess, startWorkerProcess, submitJob, tokenHeaders, waitForJobEnd, type Proc,
@@ -64,7 +63,7 @@ afterAll(async () => {
  * passed its audit (the verifier recomputed blocks of it: all of them while its host was on probation).
  */
 async function expectValidatedUnderAudit(jobId: string, unitsTotal: number): Promise<void> {
-  const redis = new Redis(redisUrl());
+  const redis = testRedis();
   try {
     for (let u = 0; u < unitsTotal; u++) {
       const unit = await readUnitHash(redis, prefix, jobId, u);

@@ -3,12 +3,11 @@
  * key planted across a byte-carry boundary, submitted with the default policy, ends `done` with exactly
  * that key: each unit computed once by a host and audited by the coordinator's verifier.
  */
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OUTCOME, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
 import { readUnitHash } from '../helpers/unit-hash.js';
 import { encryptBlock } from '../../workunits/keysearch/kind.js';
-import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { redisUrl, testRedis, uniquePrefix } from '../helpers/redis.js';
 import { cli, startCoordinatorProcess, startWorkerProcess, waitFor, type Proc } from '../helpers/processes.js';
 import type { JobDoc } from '../../protocol/index.js';
 
@@ -50,7 +49,7 @@ describe('key search end to end', () => {
     expect((done.result as { keysSearched: number }).keysSearched).toBeGreaterThanOrEqual(2 ** 16);
 
     // The unit holding the key: one replica, valid, audited by the verifier before it counted.
-    const redis = new Redis(redisUrl());
+    const redis = testRedis();
     const unit = await readUnitHash(redis, prefix, submitted.id, 0x80123 >> 16);
     redis.disconnect();
     expect(unit.state).toBe(UNIT_STATE.valid);

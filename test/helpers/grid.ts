@@ -1,8 +1,9 @@
 /** Helpers to inspect a grid's Redis state from tests (read-only). */
-import { Redis } from 'ioredis';
+import { connectStore } from '../../coordinator/store/redis.js';
 import { OPS_PER_COBBLESTONE } from '../../coordinator/validator.js';
 import { OUTCOME, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
 import { readUnitHash } from './unit-hash.js';
+import { keysOn } from './store-keys.js';
 
 export interface GridAudit {
   unitsValid: number;
@@ -14,9 +15,10 @@ export interface GridAudit {
 
 /** Check a finished job unit by unit: each valid once, credit = valid results x unit credit. */
 export async function auditJob(url: string, prefix: string, jobId: string, opsPerUnit: number): Promise<GridAudit> {
-  const redis = new Redis(url);
+  const redis = connectStore(url);
+  const keys = keysOn(redis, prefix);
   try {
-    const total = Number(await redis.hget(`${prefix}:job:${jobId}`, 'unitsTotal'));
+    const total = Number(await redis.hget(keys.key('job', { job: jobId }), 'unitsTotal'));
     let unitsValid = 0;
     let validResults = 0;
     for (let u = 0; u < total; u++) {
@@ -25,14 +27,14 @@ export async function auditJob(url: string, prefix: string, jobId: string, opsPe
       validResults += h.replicas.filter((x) => x.outcome === OUTCOME.valid).length;
     }
     let hostCredit = 0;
-    const hosts = await redis.zrange(`${prefix}:credit:hosts`, '0', '-1', 'WITHSCORES');
+    const hosts = await redis.zrange(keys.key('creditHosts'), '0', '-1', 'WITHSCORES');
     for (let i = 1; i < hosts.length; i += 2) hostCredit += Number(hosts[i]);
     return {
       unitsValid,
       validResults,
       hostCredit,
       expectedCredit: (validResults * opsPerUnit) / OPS_PER_COBBLESTONE,
-      unitsDoneCounter: Number(await redis.hget(`${prefix}:job:${jobId}`, 'unitsDone')),
+      unitsDoneCounter: Number(await redis.hget(keys.key('job', { job: jobId }), 'unitsDone')),
     };
   } finally {
     redis.disconnect();

@@ -6,14 +6,14 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { CoordinatorOptionsInput } from '../../coordinator/options.js';
 import { OPS_PER_COBBLESTONE } from '../../coordinator/validator.js';
 import { OPS_PER_KEY } from '../../workunits/keysearch/params.js';
 import { api, keyJobParams } from '../security/support.js';
 import { adminToken, startTestCoordinator, type TestCoordinator } from './coordinator.js';
 import { startWorkerProcess, waitFor, type Proc } from './processes.js';
-import { redisUrl } from './redis.js';
+import { keysOn, testRedis } from './redis.js';
 
 export interface KeyJob {
   id: string;
@@ -28,7 +28,7 @@ export class HostileGrid {
 
   static async start(honest: number, opts: CoordinatorOptionsInput = {}): Promise<HostileGrid> {
     const coord = await startTestCoordinator(opts);
-    const grid = new HostileGrid(coord, new Redis(redisUrl()), Array.from({ length: honest }, () => startWorkerProcess(coord.url, 1)));
+    const grid = new HostileGrid(coord, testRedis(), Array.from({ length: honest }, () => startWorkerProcess(coord.url, 1)));
     // Honest hosts are connected (their hello is recorded) before any scenario starts.
     for (const w of grid.workers) {
       const id = await waitFor('an honest worker to say hello', async () => {
@@ -36,7 +36,7 @@ export class HostileGrid {
         const file = join(w.configDir, 'host.json');
         if (!existsSync(file)) return undefined;
         const hostId = JSON.parse(readFileSync(file, 'utf8')).hostId as string;
-        return (await grid.redis.zscore(grid.prefix.concat(':hosts'), hostId)) !== null ? hostId : undefined;
+        return (await grid.redis.zscore(keysOn(grid.redis, grid.prefix).key('hosts'), hostId)) !== null ? hostId : undefined;
       }, 60_000);
       grid.honestIds.push(id);
     }
@@ -47,8 +47,9 @@ export class HostileGrid {
     return this.coord.url;
   }
 
+  /** The coordinator's --prefix (helpers that read Redis tag it on a cluster: store-keys.ts). */
   get prefix(): string {
-    return this.coord.services.keys.prefix;
+    return this.coord.options.prefix;
   }
 
   /**

@@ -3,7 +3,7 @@
  * field name or state letter of their own.
  */
 import type { Redis } from 'ioredis';
-import { Keys } from '../../coordinator/store/keys.js';
+import { keysOn } from './store-keys.js';
 import { MARK, REPLICA, UNIT, replicaField } from '../../coordinator/store/unit-layout.js';
 
 export interface ReplicaView {
@@ -56,7 +56,7 @@ export function viewUnitHash(h: Record<string, string>): UnitHashView {
 }
 
 export async function readUnitHash(redis: Redis, prefix: string, jobId: string, unit: number): Promise<UnitHashView> {
-  return viewUnitHash(await redis.hgetall(new Keys(prefix).key('unit', { job: jobId, unit })));
+  return viewUnitHash(await redis.hgetall(keysOn(redis, prefix).key('unit', { job: jobId, unit })));
 }
 
 /** The field that records when a host handed a replica of the unit back (lease.lua's cool-down). */

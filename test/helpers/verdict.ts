@@ -5,7 +5,7 @@
  * asserts on it; nothing here decides for the test.
  */
 import type { Redis } from 'ioredis';
-import { Keys } from '../../coordinator/store/keys.js';
+import { keysOn } from './store-keys.js';
 import { OUTCOME, REPLICA_STATE } from '../../coordinator/store/unit-layout.js';
 import { getKind } from '../../workunits/index.js';
 import { encryptBlock } from '../../workunits/keysearch/kind.js';
@@ -81,10 +81,10 @@ export interface Standing {
 }
 
 export async function hostStanding(redis: Redis, prefix: string, hostId: string, kind = 'keysearch'): Promise<Standing> {
-  const [credit, nValid, nInvalid, cv, nTimeout] = await redis.hmget(new Keys(prefix).key('host', { host: hostId }), 'credit', 'nValid', 'nInvalid', `cv:${kind}`, 'nTimeout');
+  const [credit, nValid, nInvalid, cv, nTimeout] = await redis.hmget(keysOn(redis, prefix).key('host', { host: hostId }), 'credit', 'nValid', 'nInvalid', `cv:${kind}`, 'nTimeout');
   return { credit: Number(credit ?? 0), nValid: Number(nValid ?? 0), nInvalid: Number(nInvalid ?? 0), trust: Number(cv ?? 0), timeouts: Number(nTimeout ?? 0) };
 }
 
 export async function accountCredit(redis: Redis, prefix: string, accountId: string): Promise<number> {
-  return Number((await redis.hget(new Keys(prefix).key('account', { account: accountId }), 'credit')) ?? 0);
+  return Number((await redis.hget(keysOn(redis, prefix).key('account', { account: accountId }), 'credit')) ?? 0);
 }

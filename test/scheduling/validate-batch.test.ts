@@ -55,7 +55,7 @@ describe('validating a batch of results in one script call', () => {
         return Number(h.nInvalid) === 7 ? h : undefined;
       }, 20_000);
       for (const u of units) {
-        const h = await readUnitHash(coord.services.redis, coord.services.keys.prefix, u.jobId, u.unit);
+        const h = await readUnitHash(coord.services.redis, coord.options.prefix, u.jobId, u.unit);
         expect(h.replicas[0].outcome, `unit ${u.unit}`).toBe(OUTCOME.invalid);
       }
 

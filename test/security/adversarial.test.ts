@@ -11,7 +11,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OUTCOME, REPLICA_STATE, UNIT_STATE } from '../../coordinator/store/unit-layout.js';
 import { readUnitHash } from '../helpers/unit-hash.js';
@@ -21,7 +20,7 @@ import { getKind } from '../../workunits/index.js';
 import { OPS_PER_KEY } from '../../workunits/keysearch/params.js';
 import { honestResult } from '../helpers/compute.js';
 import { ROOT, startCoordinatorProcess, startWorkerProcess, waitFor, type Proc } from '../helpers/processes.js';
-import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { keysOn, redisUrl, testRedis, uniquePrefix } from '../helpers/redis.js';
 import { api, keyJobParams } from './support.js';
 
 const HONEST = 7;
@@ -87,7 +86,8 @@ describe('hostile volunteers', () => {
     }, 150_000);
     for (const l of liars) l.proc.kill('SIGTERM');
 
-    const redis = new Redis(redisUrl());
+    const redis = testRedis();
+    const keys = keysOn(redis, prefix);
     try {
       const kind = getKind('keysearch')!;
       const lies = new Set(liars.flatMap((l) => l.events.filter((e) => e.event === 'result' && e.lie).map((e) => e.leaseId as string)));
@@ -109,7 +109,7 @@ describe('hostile volunteers', () => {
         for (let u = 0; u < UNITS; u++) {
           const h = await readUnitHash(redis, prefix, id, u);
           expect(h.state, `${name} unit ${u}`).toBe(UNIT_STATE.valid);
-          const canon = JSON.parse(await redis.hget(`${prefix}:job:${id}:canon`, String(u)) ?? 'null');
+          const canon = JSON.parse(await redis.hget(keys.key('canon', { job: id }), String(u)) ?? 'null');
           const truth = (await honestResult('keysearch', kind.unit(params, plan.value, u))) as { keys: number; digest: string; found: Array<{ key: string; target: number }> };
           // Ringers add (shuffled) targets, never change the keys tried: the digest must match, and so must
           // the keys that open the job's own ciphertext, whatever their target index.
@@ -132,14 +132,14 @@ describe('hostile volunteers', () => {
       }
       const unitCredit = (UNIT_KEYS * OPS_PER_KEY) / OPS_PER_COBBLESTONE;
       const host = async (id: string) => {
-        const [credit, nValid, nInvalid, cv] = await redis.hmget(`${prefix}:host:${id}`, 'credit', 'nValid', 'nInvalid', 'cv:keysearch');
+        const [credit, nValid, nInvalid, cv] = await redis.hmget(keys.key('host', { host: id }), 'credit', 'nValid', 'nInvalid', 'cv:keysearch');
         return { credit: Number(credit ?? 0), nValid: Number(nValid ?? 0), nInvalid: Number(nInvalid ?? 0), cv: Number(cv ?? 0) };
       };
       const [betrayer, ...pair] = liars;
       const b = await host(betrayer.hostId!);
       const p = await Promise.all(pair.map((l) => host(l.hostId!)));
       const h = await Promise.all(honestHosts.map(host));
-      const colluderAccountCredit = Number((await redis.hget(`${prefix}:account:${colluders.id}`, 'credit')) ?? 0);
+      const colluderAccountCredit = Number((await redis.hget(keys.key('account', { account: colluders.id }), 'credit')) ?? 0);
       const numbers = {
         hosts: HONEST + liars.length, liars: liars.length, units: unitsChecked,
         liesSent: lies.size, liesStored, liesByJob, liesCredited, wrongCanonical, pairedUnits,

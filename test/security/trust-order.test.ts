@@ -67,7 +67,7 @@ async function send(w: FakeWorker, items: Array<{ u: WorkUnit; result: unknown }
 
 /** This lease's replica once judged (a unit handed to this host again after a lie is replica 1, not 0). */
 const judged = (u: WorkUnit) => waitFor(`unit ${u.unit} to be judged`, async () => {
-  const h = await readUnitHash(coord.services.redis, coord.services.keys.prefix, u.jobId, u.unit);
+  const h = await readUnitHash(coord.services.redis, coord.options.prefix, u.jobId, u.unit);
   const r = h.replicas[Number(u.leaseId.split('.').pop())];
   return r?.outcome ? r : undefined;
 }, 60_000);
@@ -150,7 +150,7 @@ describe('trust is counted when a result is committed', () => {
     await send(w, [{ u: lie, result: await madeUpKey(lie) }]);
     expect((await judged(lie)).outcome).toBe(OUTCOME.invalid);
     const back = await waitFor('the vouched result to be taken back', async () => {
-      const h = await readUnitHash(coord.services.redis, coord.services.keys.prefix, trusted.jobId, trusted.unit);
+      const h = await readUnitHash(coord.services.redis, coord.options.prefix, trusted.jobId, trusted.unit);
       return h.replicas[0].outcome === OUTCOME.invalid ? h : undefined;
     }, 30_000);
     expect(back.state).toBe(UNIT_STATE.open);

@@ -1,10 +1,11 @@
 -- End a job: done (with its assembled result), failed, or cancelled. Outstanding replicas are withdrawn
 -- and returned so that coordinators can tell their hosts to drop them. Idempotent.
--- ARGV: prefix, jobId, newState, nowMs, resultJSON ('' for none), errorJSON ('' for none)
+-- KEYS[1]: the key prefix (scripts.ts)
+-- ARGV: jobId, newState, nowMs, resultJSON ('' for none), errorJSON ('' for none)
 -- Reads/writes: job:{job}, sched, need, job:{job}:leases, leases, host:{host}:leases, unit hashes, settled.
 -- Returns: flat list leaseId, hostId, ... of withdrawn replicas; 'already' when the job had ended;
 -- 'unsettled' when a done/failed end was asked for a job that still has open units.
-local jid, state, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local jid, state, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local jk = k_job(jid)
 local cur = redis.call('HGET', jk, 'state')
 redis.call('SREM', k_settled(), jid)
@@ -13,8 +14,8 @@ if cur ~= 'queued' and cur ~= 'running' then return 'already' end
 -- (A unit reopened after the job was queued for assembly makes it unsettled again.)
 if state ~= 'cancelled' and redis.call('HGET', jk, 'decisive') ~= '1' and not job_settled(jid) then return 'unsettled' end
 redis.call('HSET', jk, 'state', state, 'finishedAt', now)
-if ARGV[5] ~= '' then redis.call('HSET', jk, 'result', ARGV[5]) end
-if ARGV[6] ~= '' then redis.call('HSET', jk, 'error', ARGV[6]) end
+if ARGV[4] ~= '' then redis.call('HSET', jk, 'result', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', jk, 'error', ARGV[5]) end
 redis.call('ZREM', k_sched(), jid)
 redis.call('DEL', k_need(jid))
 local out = {}

@@ -1,12 +1,13 @@
 -- Host records that never returned a valid result and have not been seen since `cutoff` are deleted, with
 -- their daily record and lease set (any replica still out is handed back first), so hellos with made-up
 -- host ids leave nothing permanent. A host with a valid result left `hosts:unproven` when it was judged.
--- ARGV: prefix, cutoffMs, limit
+-- KEYS[1]: the key prefix (scripts.ts)
+-- ARGV: cutoffMs, limit
 -- Reads/writes: hosts:unproven, host:{host}, host:{host}:daily, host:{host}:leases, host:{host}:vouched,
 -- hosts, hosts:live, and
 -- as release.lua for each replica.
 -- Returns: number of host records deleted.
-local cutoff, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
+local cutoff, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local n = 0
 for _, host in ipairs(redis.call('ZRANGEBYSCORE', k_hostsUnproven(), '-inf', cutoff, 'LIMIT', 0, limit)) do
   redis.call('ZREM', k_hostsUnproven(), host)

@@ -4,7 +4,8 @@
 -- Replicas of a unit never share a host, an account or a network (IPv4 /24, IPv6 /48; loopback is
 -- exempt and passed as ''). A host gets no more than its allowance in hand and its daily quota per kind,
 -- and an account no more than its daily quota (lib.lua: host_allowance, quota_left).
--- ARGV: prefix, hostId, account ('' if anonymous), nowMs, count, kinds (",a,b,"), maxJobs, network ('' if
+-- KEYS[1]: the key prefix (scripts.ts)
+-- ARGV: hostId, account ('' if anonymous), nowMs, count, kinds (",a,b,"), maxJobs, network ('' if
 -- exempt), threads (declared), leasesPerThread, newHostLeases, rand1..randCount
 -- Reads/writes: sched, job:{job}, job:{job}:need, job:{job}:u:{unit}, leases, job:{job}:leases,
 -- host:{host}:leases, host:{host} and account:{account} (daily quota); reads host:{host} (trust per kind,
@@ -14,10 +15,10 @@
 -- needs_other_host (what is left needs a host, account or network other than this one) | all_leased
 -- (every unit is out with hosts or waiting for validation)), and last the quota's details as JSON ('' unless
 -- the reason is quota).
-local host, acct, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
-local count, kinds, maxJobs = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
-local net, threads, perThread, startLeases = ARGV[8], math.max(1, tonumber(ARGV[9])), tonumber(ARGV[10]), tonumber(ARGV[11])
-local out, got, rnd = {}, 0, 12
+local host, acct, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local count, kinds, maxJobs = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local net, threads, perThread, startLeases = ARGV[7], math.max(1, tonumber(ARGV[8])), tonumber(ARGV[9]), tonumber(ARGV[10])
+local out, got, rnd = {}, 0, 11
 local sawJob, sawKind, sawBlocked = false, false, false
 -- Which limit stopped this request, for the no_work message.
 local quotaHit = nil

@@ -2,11 +2,12 @@
 -- for in jobs still running are taken back. Each such unit is open again and wants one more replica (never
 -- from this host: its marks stay), its counters and the credit granted for it are undone, and the
 -- host's outcome there becomes invalid.
--- ARGV: prefix, hostId, nowMs
+-- KEYS[1]: the key prefix (scripts.ts)
+-- ARGV: hostId, nowMs
 -- Reads/writes: host:{host}:vouched, job:{job}, job:{job}:u:{unit}, job:{job}:canon, need, sched,
 -- settled, host:{host}, account:{account}, team:{team}, credit:*, stats.
 -- Returns: number of units reopened.
-local host, now = ARGV[2], tonumber(ARGV[3])
+local host, now = ARGV[1], tonumber(ARGV[2])
 local reopened = 0
 for _, member in ipairs(redis.call('ZRANGE', k_hostVouched(host), 0, -1)) do
   local jid, idx, r = parse_lease(member)

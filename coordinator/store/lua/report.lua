@@ -1,6 +1,7 @@
 -- Record results (or errors) returned by one host. A result is taken only from the host the replica
 -- was leased to, once; a late one (past its deadline) is still taken and compared later.
--- ARGV: prefix, hostId, nowMs, n, then per item: jobId, unit, replica, kind ('R' result | 'E' error),
+-- KEYS[1]: the key prefix (scripts.ts)
+-- ARGV: hostId, nowMs, n, then per item: jobId, unit, replica, kind ('R' result | 'E' error),
 --       payload (result JSON, or for an error {code, message} JSON), cpuS
 -- Reads/writes: job:{job}, job:{job}:u:{unit}, leases, job:{job}:leases, host:{host}:leases,
 -- host:{host}, host:{host}:daily, validate, need, sched, failed, settled, stats.
@@ -10,9 +11,9 @@
 -- Errors: kinds are deterministic, so when as many hosts as the unit's quorum report the same final
 -- error code (one that retrying cannot fix, FINAL_CODES), the input itself is at fault and the unit
 -- fails at once; otherwise it fails after maxErrorResults errors (BOINC's max_error_results).
-local host, now, n = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local host, now, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 -- Written per result as given, not converted back from a number (lib.lua, int).
-local nowText = ARGV[3]
+local nowText = ARGV[2]
 local res = {}
 
 local function error_code(payload)
@@ -54,7 +55,7 @@ local function mark_of(kind)
 end
 
 for i = 0, n - 1 do
-  local b = 5 + i * 6
+  local b = 4 + i * 6
   local jid, idx, r, what, payload, cpu = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
   local jk, uk = k_job(jid), k_unit(jid, idx)
   local job = job_of(jid)

@@ -1,6 +1,7 @@
 -- Apply the validator's decisions for a batch of units, each only if its unit has not changed since the
 -- validator read it.
--- ARGV: prefix, nowMs, n, then n groups of: jobId, unit, version, count, action, ... (count = the number of
+-- KEYS[1]: the key prefix (scripts.ts)
+-- ARGV: nowMs, n, then n groups of: jobId, unit, version, count, action, ... (count = the number of
 -- values from action on)
 --   action 'valid': canonReplica, credit, items, ops, decisive ('1' ends the job early), then replica, outcome ('V'|'I'), ...
 --   action 'late' : credit, ops, then replica, outcome, ...   (results that came after validation)
@@ -21,7 +22,7 @@
 -- result (docs/scaling.md, "What limits a single Redis"). Every sum is written before an invalid
 -- outcome is applied, so that quotas, trust and proven counts change in the same order as result by
 -- result: a batch gives each host exactly what its results would have one at a time.
-local now, n = tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
 
 -- Valid results not yet written, per host, account and kind (the grid's sums are theirs added up).
 local pending, order = {}, {}
@@ -197,7 +198,7 @@ local function write_jobs(replies)
   if unitsValid > 0 then redis.call('HINCRBY', k_stats(), 'units_valid', unitsValid) end
 end
 
-local replies, at = {}, 4
+local replies, at = {}, 3
 for _ = 1, n do
   local jid, idx, v, count = ARGV[at], ARGV[at + 1], ARGV[at + 2], tonumber(ARGV[at + 3])
   local a = {}
