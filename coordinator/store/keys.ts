@@ -95,28 +95,50 @@ export type KeyName = keyof typeof KEY_TEMPLATES;
 type Params<T extends string> = T extends `${string}{${infer P}}${infer Rest}` ? P | Params<Rest> : never;
 type Args<K extends KeyName> = Params<(typeof KEY_TEMPLATES)[K]> extends never ? [] : [Record<Params<(typeof KEY_TEMPLATES)[K]>, string | number>];
 
+/**
+ * Keys that live apart from the rest on a cluster, each group in the slot of its first parameter: a
+ * blob's chunks. Nothing else is written with them (inputs/redis-blobs.ts touches one blob at a time),
+ * so they need not share the deployment's slot, and recordings, by far the largest data, spread over
+ * every shard's memory. The scripts never reach them (luaKeyPrelude leaves them out).
+ */
+const SPREAD: ReadonlySet<KeyName> = new Set<KeyName>(['blob', 'chunk']);
+
 export class Keys {
-  /** `prefix` starts every key; on a cluster it is hash-tagged (forStore). */
-  constructor(readonly prefix: string) {}
+  /** What starts every key of the deployment's slot: `base`, hash-tagged on a cluster (forStore). */
+  readonly prefix: string;
+
+  constructor(readonly base: string, readonly cluster = false) {
+    this.prefix = cluster ? `{${base}}` : base;
+  }
 
   /**
    * The keys of the store at `redisUrl` under the operator's `--prefix`. On a Redis Cluster every key of
    * the deployment carries the hash tag {prefix}, so all of them live in one slot: the scripts change a
    * job's, a host's and the grid's keys in one atomic step, which a cluster allows only within a slot
    * (BullMQ's own advice for a queue is the same tag). The cost is that one shard holds and serves the
-   * whole store; docs/scaling.md says what sharding per job would take. On one server or Sentinel the
-   * names stay untagged, as they always were, so no existing store needs its keys renamed.
+   * store's state; recordings' bytes are the exception (SPREAD). docs/scaling.md says what sharding per
+   * job would take. On one server or Sentinel the names stay untagged, as they always were, so no
+   * existing store needs its keys renamed.
    */
   static forStore(prefix: string, redisUrl: string): Keys {
     return Keys.under(prefix, isClusterUrl(redisUrl));
   }
 
   static under(prefix: string, cluster: boolean): Keys {
-    return new Keys(cluster ? `{${prefix}}` : prefix);
+    return new Keys(prefix, cluster);
   }
 
   key<K extends KeyName>(name: K, ...args: Args<K>): string {
     const vars = (args[0] ?? {}) as Record<string, string | number>;
+    if (this.cluster && SPREAD.has(name)) {
+      let first = true;
+      // The first parameter becomes the hash tag: `ig:blob:{id}:3` is in the slot of `id`.
+      return `${this.base}:${KEY_TEMPLATES[name].replace(/\{(\w+)\}/g, (_, v: string) => {
+        const text = first ? `{${vars[v]}}` : String(vars[v]);
+        first = false;
+        return text;
+      })}`;
+    }
     return `${this.prefix}:${KEY_TEMPLATES[name].replace(/\{(\w+)\}/g, (_, v: string) => String(vars[v]))}`;
   }
 
@@ -130,6 +152,7 @@ export class Keys {
 export function luaKeyPrelude(): string {
   const lines = ['local PREFIX = KEYS[1]'];
   for (const [name, tpl] of Object.entries(KEY_TEMPLATES)) {
+    if (SPREAD.has(name as KeyName)) continue;
     const params = [...tpl.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     const parts = tpl.split(/\{\w+\}/).map((s, i) => {
       const lit = JSON.stringify(s);

@@ -1,0 +1,85 @@
+/**
+ * Where idlegrid's keys land on a Redis Cluster (store/keys.ts): the deployment's state in the one slot
+ * of its prefix, so every script stays atomic; recordings' chunks in the slot of their own blob, so
+ * their bytes spread over the shards. A real three-master cluster on loopback.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_TEMPLATES, Keys, type KeyName } from '../../coordinator/store/keys.js';
+import { connectStore } from '../../coordinator/store/redis.js';
+import { RedisBlobs } from '../../coordinator/inputs/redis-blobs.js';
+import type { StoreRedis } from '../../coordinator/store/scripts.js';
+import { startRedisCluster, type RedisCluster } from '../helpers/cluster.js';
+import { ask } from '../helpers/sentinel.js';
+import { uniquePrefix } from '../helpers/redis.js';
+
+let cluster: RedisCluster;
+let redis: StoreRedis;
+beforeAll(async () => {
+  cluster = await startRedisCluster(3);
+  redis = connectStore(`redis+cluster://${cluster.nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`);
+}, 60_000);
+afterAll(async () => {
+  redis?.disconnect();
+  await cluster?.stop();
+});
+
+const slotOf = (key: string): Promise<number> => ask<number>(cluster.nodes[0].port, 'CLUSTER', 'KEYSLOT', key);
+const keysOnNode = async (port: number, pattern: string): Promise<string[]> => ask<string[]>(port, 'KEYS', pattern);
+
+/** A key of every template, its parameters filled with fresh values. */
+function sampleKeys(keys: Keys): Array<[KeyName, string]> {
+  return (Object.keys(KEY_TEMPLATES) as KeyName[]).map((name) => {
+    const vars = Object.fromEntries([...KEY_TEMPLATES[name].matchAll(/\{(\w+)\}/g)].map((m) => [m[1], randomBytes(4).toString('hex')]));
+    return [name, (keys.key as (n: KeyName, v: Record<string, string>) => string)(name, vars)];
+  });
+}
+
+describe('keys on a Redis Cluster', () => {
+  it('puts every key of the deployment in its prefix\'s slot, and a blob\'s chunks in the blob\'s', async () => {
+    const keys = Keys.under('ig', true);
+    const home = await slotOf('ig');
+    const blobSlots = new Set<number>();
+    for (const [name, key] of sampleKeys(keys)) {
+      if (name === 'blob' || name === 'chunk') continue;
+      expect(await slotOf(key), key).toBe(home);
+    }
+    for (let i = 0; i < 8; i++) {
+      const blob = randomBytes(8).toString('hex');
+      const slot = await slotOf(keys.key('blob', { blob }));
+      for (const index of [0, 1, 999]) expect(await slotOf(keys.key('chunk', { blob, index }))).toBe(slot);
+      blobSlots.add(slot);
+    }
+    expect(blobSlots.size).toBeGreaterThan(1);
+    // One server keeps the names it always had.
+    expect(Keys.under('ig', false).key('chunk', { blob: 'b', index: 2 })).toBe('ig:blob:b:2');
+    expect(keys.key('chunk', { blob: 'b', index: 2 })).toBe('ig:blob:{b}:2');
+    expect(keys.key('job', { job: 'j' })).toBe('{ig}:job:j');
+  });
+
+  it('stores recordings across the shards, reads any slice back intact, and removes every chunk', async () => {
+    const prefix = uniquePrefix('ck');
+    const blobs = new RedisBlobs(redis, Keys.under(prefix, true), 1024);
+    const written = new Map<string, Buffer>();
+    for (let i = 0; i < 12; i++) {
+      const id = randomBytes(8).toString('hex');
+      const bytes = randomBytes(2500 + i);
+      const w = await blobs.open(id);
+      await w.write(bytes.subarray(0, 700));
+      await w.write(bytes.subarray(700));
+      expect(await w.finish()).toEqual({ chunkSize: 1024 });
+      written.set(id, bytes);
+    }
+    for (const [id, bytes] of written) {
+      const parts: Buffer[] = [];
+      for await (const b of blobs.read(id, { chunkSize: 1024 }, 1000, 1100)) parts.push(b);
+      expect(Buffer.concat(parts).equals(bytes.subarray(1000, 2100)), id).toBe(true);
+    }
+    const perNode = await Promise.all(cluster.nodes.map((n) => keysOnNode(n.port, `${prefix}:blob:*`)));
+    expect(perNode.flat()).toHaveLength(12 * 4); // a hash and three chunks each
+    expect(perNode.filter((k) => k.length > 0).length).toBeGreaterThan(1);
+    for (const id of written.keys()) await blobs.remove(id);
+    const left = await Promise.all(cluster.nodes.map((n) => keysOnNode(n.port, `${prefix}:blob:*`)));
+    expect(left.flat()).toEqual([]);
+  });
+});
