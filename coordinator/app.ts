@@ -17,7 +17,7 @@ import { HistorySampler } from './history.js';
 import { RecordingCatalog } from './inputs/catalog.js';
 import { RecordingCollector } from './inputs/collector.js';
 import { FileBlobs } from './inputs/file-blobs.js';
-import { RedisBlobs } from './inputs/redis-blobs.js';
+import { CHUNK_BYTES, RedisBlobs } from './inputs/redis-blobs.js';
 import { RecordingStore } from './inputs/recording-store.js';
 import { JobLifecycle } from './job-lifecycle.js';
 import { JobStore } from './job-store.js';
@@ -102,7 +102,7 @@ async function buildWithStore(
   const keys = Keys.forStore(options.prefix, options.redisUrl);
   const ack = new ReplicaAck(clients.acks, keys.key('ackMark'), options.redisWaitReplicas, options.redisWaitTimeoutMs, log);
   const catalog = new RecordingCatalog(bulk, keys);
-  const inputs = new RecordingStore(catalog, options.dataDir ? new FileBlobs(options.dataDir) : new RedisBlobs(bulk, keys), log);
+  const inputs = new RecordingStore(catalog, options.dataDir ? new FileBlobs(options.dataDir) : new RedisBlobs(bulk, keys, CHUNK_BYTES, ack), log);
   const collector = new RecordingCollector(inputs, bulk, keys, options.recordingGraceS * 1000, log);
   const jobs = new JobStore(redis, keys, options, inputs);
   const bus = await EventBus.start(redis, keys.key('events'));

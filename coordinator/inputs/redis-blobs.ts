@@ -1,16 +1,23 @@
 /**
  * Blobs as chunks in Redis, the default: every coordinator reads the same bytes, and a failover keeps
- * them with everything else. A blob is `blob:<id>` (state, chunks written) and `blob:<id>:<i>` strings of
- * CHUNK_BYTES each (the last shorter). A slice reads only the chunks it covers, and only the bytes of
- * them it needs (GETRANGE). Writes go one chunk at a time with at most WRITES_IN_FLIGHT outstanding, so
+ * them with everything else. A blob is `blob:<id>` (state, chunks written, sealed) and `blob:<id>:<i>`
+ * strings of CHUNK_BYTES each (the last shorter). A slice reads only the chunks it covers, and only the
+ * bytes of them it needs (GETRANGE). Writes go one chunk at a time with at most WRITES_IN_FLIGHT outstanding, so
  * an upload holds a few MiB whatever its size.
  *
  * A chunk is written by a script that first checks the blob is still open: once the collector has marked
  * it dead (an upload declared abandoned) no write can add a chunk it would not know to remove.
+ *
+ * Nothing acknowledged may be lost in a failover. Chunks are numbered, and a write finds a gap left by a
+ * primary that died; the last one is checked by sealing the blob; with --redis-wait-replicas, finishing
+ * waits until replicas hold the seal. On a Redis Cluster a blob's keys are in a slot of their own
+ * (store/keys.ts), often on another node than the recording that names it, so that wait runs on the
+ * blob's node.
  */
 import type { Redis } from 'ioredis';
 import { IdlegridError } from '../../protocol/index.js';
 import type { Keys } from '../store/keys.js';
+import type { ReplicaAck } from '../store/replica-ack.js';
 import type { BlobBackend, BlobLayout, BlobWriter } from './blob-backend.js';
 
 /** 1 MiB: large enough that per-command costs vanish (~1 GB/s through Redis), small enough to stream. */
@@ -19,21 +26,39 @@ const WRITES_IN_FLIGHT = 2;
 /** Chunk keys removed per UNLINK. */
 const REMOVE_BATCH = 256;
 
-// KEYS: blob, chunk. ARGV: index, bytes. 0 when the blob is no longer open.
+// KEYS: blob, chunk. ARGV: index, bytes. 0 when the blob is no longer open; -1 when an earlier chunk is
+// missing (written to a primary that died before its replica had it: the chunks are numbered, so the
+// next write after a failover finds the gap).
 const WRITE_CHUNK = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
+local b = redis.call('HMGET', KEYS[1], 'state', 'chunks')
+if b[1] ~= 'open' then return 0 end
+if b[2] ~= ARGV[1] then return -1 end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'chunks', ARGV[1] + 1)
 return 1`;
 
-type ChunkRedis = Redis & { igblob_write(blobKey: string, chunkKey: string, index: number, data: Buffer): Promise<number> };
+// KEYS: blob. ARGV: the number of chunks written. 1 once the blob holds all of them (then marked sealed),
+// else 0: the last chunks went with a primary that died, and no later write was there to notice.
+const SEAL = `
+local b = redis.call('HMGET', KEYS[1], 'state', 'chunks')
+if b[1] ~= 'open' or b[2] ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'sealed', 1)
+return 1`;
+
+type ChunkRedis = Redis & {
+  igblob_write(blobKey: string, chunkKey: string, index: number, data: Buffer): Promise<number>;
+  igblob_seal(blobKey: string, chunks: number): Promise<number>;
+};
+
+const lostInFailover = () => new IdlegridError('STORE_UNAVAILABLE', 'the upload was lost in a Redis failover; upload it again');
 
 export class RedisBlobs implements BlobBackend {
   readonly where = 'redis';
   private readonly redis: ChunkRedis;
 
-  constructor(redis: Redis, private readonly keys: Keys, private readonly chunkBytes = CHUNK_BYTES) {
+  constructor(redis: Redis, private readonly keys: Keys, private readonly chunkBytes = CHUNK_BYTES, private readonly ack?: ReplicaAck) {
     if (!('igblob_write' in redis)) redis.defineCommand('igblob_write', { numberOfKeys: 2, lua: WRITE_CHUNK });
+    if (!('igblob_seal' in redis)) redis.defineCommand('igblob_seal', { numberOfKeys: 1, lua: SEAL });
     this.redis = redis as ChunkRedis;
   }
 
@@ -52,6 +77,10 @@ export class RedisBlobs implements BlobBackend {
     let fill = 0;
     let index = 0;
     const inFlight: Array<Promise<void>> = [];
+    const redis = this.redis;
+    const ack = this.ack;
+    // On a cluster the blob's node is not the deployment's: its own counter orders the wait after it.
+    const mark = this.keys.cluster ? this.keys.key('blobAck', { blob }) : undefined;
     const flush = async () => {
       if (!fill) return;
       const i = index++;
@@ -61,6 +90,7 @@ export class RedisBlobs implements BlobBackend {
       fill = 0;
       const p = this.redis.igblob_write(blobKey, this.chunkKey(blob, i), i, piece).then((ok) => {
         free.push(full);
+        if (ok === -1) throw lostInFailover();
         if (ok !== 1) throw new IdlegridError('SLOW_CLIENT', 'the upload was discarded as abandoned while it was being written; upload it again');
       });
       p.catch(() => {}); // observed when awaited below; never an unhandled rejection meanwhile
@@ -80,6 +110,9 @@ export class RedisBlobs implements BlobBackend {
       async finish(): Promise<BlobLayout> {
         await flush();
         while (inFlight.length) await inFlight.shift();
+        if ((await redis.igblob_seal(blobKey, index)) !== 1) throw lostInFailover();
+        // Sealed on a node whose replicas then acknowledged it: every chunk is on them too.
+        if (ack?.enabled && !(await ack.kept({ key: blobKey, field: 'sealed', mark }))) throw lostInFailover();
         return { chunkSize: size };
       },
       async abort() {
@@ -122,6 +155,6 @@ export class RedisBlobs implements BlobBackend {
       for (let j = i; j < Math.min(chunks, i + REMOVE_BATCH); j++) keys.push(this.chunkKey(blob, j));
       await this.redis.unlink(...keys);
     }
-    await this.redis.del(blobKey);
+    await this.redis.del(blobKey, this.keys.key('blobAck', { blob }));
   }
 }

@@ -85,6 +85,8 @@ export const KEY_TEMPLATES = {
   blob: 'blob:{blob}',
   /** STRING: one chunk of a blob's bytes (the Redis store's chunk size; the last one may be shorter). */
   chunk: 'blob:{blob}:{index}',
+  /** STRING counter: on a cluster, written before WAIT on the blob's own node (store/replica-ack.ts). */
+  blobAck: 'blob:{blob}:ack',
   /** STRING with a TTL: held by the coordinator collecting recordings, so one does it at a time. */
   collectorLock: 'lock:recordings',
   /** STRING counter: written before WAIT so that the wait covers every earlier write (store/replica-ack.ts). */
@@ -97,11 +99,11 @@ type Args<K extends KeyName> = Params<(typeof KEY_TEMPLATES)[K]> extends never ?
 
 /**
  * Keys that live apart from the rest on a cluster, each group in the slot of its first parameter: a
- * blob's chunks. Nothing else is written with them (inputs/redis-blobs.ts touches one blob at a time),
+ * blob and its chunks. Nothing else is written with them (inputs/redis-blobs.ts touches one blob at a time),
  * so they need not share the deployment's slot, and recordings, by far the largest data, spread over
  * every shard's memory. The scripts never reach them (luaKeyPrelude leaves them out).
  */
-const SPREAD: ReadonlySet<KeyName> = new Set<KeyName>(['blob', 'chunk']);
+const SPREAD: ReadonlySet<KeyName> = new Set<KeyName>(['blob', 'chunk', 'blobAck']);
 
 export class Keys {
   /** What starts every key of the deployment's slot: `base`, hash-tagged on a cluster (forStore). */

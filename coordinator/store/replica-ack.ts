@@ -23,6 +23,12 @@ import type { Logger } from 'pino';
 export interface Written {
   key: string;
   field?: string;
+  /**
+   * On a Redis Cluster, a counter key in the write's own slot when that is not the deployment's (a
+   * recording's chunks: store/keys.ts, SPREAD): the wait must run on the node that holds the write, and
+   * only its own replication stream orders the counter after it.
+   */
+  mark?: string;
 }
 
 interface Waiter {
@@ -82,7 +88,20 @@ export class ReplicaAck {
       while (this.queue.length) {
         const batch = this.queue.splice(0);
         try {
-          const present = await this.barrier(batch.flatMap((w) => w.writes));
+          // One wait per mark, in parallel: on one server every write has the same mark.
+          const all = batch.flatMap((w) => w.writes);
+          const groups = new Map<string, number[]>();
+          all.forEach((w, at) => {
+            const m = w.mark ?? this.markKey;
+            groups.set(m, [...(groups.get(m) ?? []), at]);
+          });
+          const present = new Array<boolean>(all.length);
+          await Promise.all([...groups].map(async ([m, at]) => {
+            const got = await this.barrier(m, at.map((k) => all[k]));
+            at.forEach((k, n) => {
+              present[k] = got[n];
+            });
+          }));
           let i = 0;
           for (const w of batch) w.resolve(present.slice(i, (i += w.writes.length)));
         } catch (err) {
@@ -94,8 +113,8 @@ export class ReplicaAck {
     }
   }
 
-  private async barrier(writes: Written[]): Promise<boolean[]> {
-    const pipe = this.client!.pipeline().incr(this.markKey).wait(this.replicas, this.timeoutMs);
+  private async barrier(mark: string, writes: Written[]): Promise<boolean[]> {
+    const pipe = this.client!.pipeline().incr(mark).wait(this.replicas, this.timeoutMs);
     for (const w of writes) {
       if (w.field === undefined) pipe.exists(w.key);
       else pipe.hexists(w.key, w.field);

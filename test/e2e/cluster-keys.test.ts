@@ -1,7 +1,8 @@
 /**
  * Where idlegrid's keys land on a Redis Cluster (store/keys.ts): the deployment's state in the one slot
  * of its prefix, so every script stays atomic; recordings' chunks in the slot of their own blob, so
- * their bytes spread over the shards. A real three-master cluster on loopback.
+ * their bytes spread over the shards, and the wait for replicas follows them there. A real cluster on
+ * loopback: three masters with a replica each.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +12,14 @@ import { RedisBlobs } from '../../coordinator/inputs/redis-blobs.js';
 import type { StoreRedis } from '../../coordinator/store/scripts.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/cluster.js';
 import { ask } from '../helpers/sentinel.js';
+import { pino } from 'pino';
+import { ReplicaAck } from '../../coordinator/store/replica-ack.js';
 import { uniquePrefix } from '../helpers/redis.js';
 
 let cluster: RedisCluster;
 let redis: StoreRedis;
 beforeAll(async () => {
-  cluster = await startRedisCluster(3);
+  cluster = await startRedisCluster(3, 1);
   redis = connectStore(`redis+cluster://${cluster.nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`);
 }, 60_000);
 afterAll(async () => {
@@ -25,6 +28,11 @@ afterAll(async () => {
 });
 
 const slotOf = (key: string): Promise<number> => ask<number>(cluster.nodes[0].port, 'CLUSTER', 'KEYSLOT', key);
+const masters = async (): Promise<number[]> => {
+  const roles = await Promise.all(cluster.nodes.map(async (n) => [n.port, (await ask<string[]>(n.port, 'ROLE'))[0]] as const));
+  return roles.filter(([, role]) => role === 'master').map(([port]) => port);
+};
+const waitsOn = async (port: number): Promise<number> => Number(/cmdstat_wait:calls=(\d+)/.exec(await ask<string>(port, 'INFO', 'commandstats'))?.[1] ?? 0);
 const keysOnNode = async (port: number, pattern: string): Promise<string[]> => ask<string[]>(port, 'KEYS', pattern);
 
 /** A key of every template, its parameters filled with fresh values. */
@@ -41,13 +49,14 @@ describe('keys on a Redis Cluster', () => {
     const home = await slotOf('ig');
     const blobSlots = new Set<number>();
     for (const [name, key] of sampleKeys(keys)) {
-      if (name === 'blob' || name === 'chunk') continue;
+      if (name === 'blob' || name === 'chunk' || name === 'blobAck') continue;
       expect(await slotOf(key), key).toBe(home);
     }
     for (let i = 0; i < 8; i++) {
       const blob = randomBytes(8).toString('hex');
       const slot = await slotOf(keys.key('blob', { blob }));
       for (const index of [0, 1, 999]) expect(await slotOf(keys.key('chunk', { blob, index }))).toBe(slot);
+      expect(await slotOf(keys.key('blobAck', { blob }))).toBe(slot);
       blobSlots.add(slot);
     }
     expect(blobSlots.size).toBeGreaterThan(1);
@@ -75,11 +84,34 @@ describe('keys on a Redis Cluster', () => {
       for await (const b of blobs.read(id, { chunkSize: 1024 }, 1000, 1100)) parts.push(b);
       expect(Buffer.concat(parts).equals(bytes.subarray(1000, 2100)), id).toBe(true);
     }
-    const perNode = await Promise.all(cluster.nodes.map((n) => keysOnNode(n.port, `${prefix}:blob:*`)));
+    const perNode = await Promise.all((await masters()).map((port) => keysOnNode(port, `${prefix}:blob:*`)));
     expect(perNode.flat()).toHaveLength(12 * 4); // a hash and three chunks each
     expect(perNode.filter((k) => k.length > 0).length).toBeGreaterThan(1);
     for (const id of written.keys()) await blobs.remove(id);
-    const left = await Promise.all(cluster.nodes.map((n) => keysOnNode(n.port, `${prefix}:blob:*`)));
+    const left = await Promise.all(cluster.nodes.map((n) => keysOnNode(n.port, `${prefix}:*`)));
     expect(left.flat()).toEqual([]);
+  });
+
+  it('with --redis-wait-replicas, waits on the node of each blob it wrote, and only there', async () => {
+    const prefix = uniquePrefix('ckw');
+    const keys = Keys.under(prefix, true);
+    const acks = connectStore(`redis+cluster://127.0.0.1:${cluster.nodes[0].port}`);
+    const ack = new ReplicaAck(acks, keys.key('ackMark'), 1, 10_000, pino({ level: 'silent' }));
+    try {
+      const blobs = new RedisBlobs(redis, keys, 1024, ack);
+      const before = new Map(await Promise.all((await masters()).map(async (p) => [p, await waitsOn(p)] as const)));
+      for (let i = 0; i < 9; i++) {
+        const w = await blobs.open(randomBytes(8).toString('hex'));
+        await w.write(randomBytes(1500));
+        await w.finish();
+      }
+      expect(ack.shortWaits).toBe(0);
+      for (const [port, n] of before) {
+        const holds = (await keysOnNode(port, `${prefix}:blob:*`)).length > 0;
+        expect(await waitsOn(port) > n, `master ${port} ${holds ? 'holds' : 'holds no'} blobs`).toBe(holds);
+      }
+    } finally {
+      ack.close();
+    }
   });
 });
