@@ -40,7 +40,7 @@ import type { Services } from './services.js';
 import { Keys } from './store/keys.js';
 import { connectStore } from './store/redis.js';
 import { ReplicaAck } from './store/replica-ack.js';
-import { atMost, redactRedisUrl, checkTopology, untilReady } from './store/ready.js';
+import { atMost, checkTopology, clusterReplicasOf, redactRedisUrl, untilReady } from './store/ready.js';
 import type { StoreRedis } from './store/scripts.js';
 import { ADMIN_TOKEN_ENV, resolveAdminToken, type AdminToken } from './auth.js';
 import { parseLeaseId } from '../protocol/index.js';
@@ -75,14 +75,19 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   // Recordings' bytes travel on a connection of their own, so a 1 MiB chunk never queues ahead of a lease.
   const bulk = connectStore(options.redisUrl);
   // WAIT blocks its connection: the replica acknowledgements get one too (store/replica-ack.ts).
-  const acks = options.redisWaitReplicas > 0 ? connectStore(options.redisUrl) : null;
+  const acks = options.redisWaitReplicas > 0 || options.redisWaitReplicasAuto ? connectStore(options.redisUrl) : null;
   const clients = [redis, blocking, auditBlocking, bulk, ...(acks ? [acks] : [])];
   const opened: Array<() => Promise<unknown> | void> = clients.map((c) => () => c.disconnect());
   try {
     log.info(`connecting to Redis at ${redactRedisUrl(options.redisUrl)} (waiting up to ${options.redisTimeoutS} s)`);
     await untilReady(clients, options.redisTimeoutS * 1000, options.redisUrl);
     await checkTopology(redis, options.redisUrl);
-    return await buildWithStore(options, log, app, admin, { redis, blocking, auditBlocking, bulk, acks }, opened);
+    // A cluster with replicas is waited for as Sentinel is; one without has nothing to wait for.
+    const resolved = options.redisWaitReplicasAuto
+      ? { ...options, redisWaitReplicas: (await clusterReplicasOf(redis, Keys.forStore(options.prefix, options.redisUrl).prefix)) > 0 ? 1 : 0 }
+      : options;
+    if (acks && resolved.redisWaitReplicas === 0) acks.disconnect();
+    return await buildWithStore(resolved, log, app, admin, { redis, blocking, auditBlocking, bulk, acks: resolved.redisWaitReplicas > 0 ? acks : null }, opened);
   } catch (err) {
     for (const close of opened.reverse()) await atMost(Promise.resolve(close()), 2_000);
     throw err;

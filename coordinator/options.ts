@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { describeIssues } from '../protocol/index.js';
-import { isSentinelUrl, redisUrlProblem } from './store/redis-url.js';
+import { isClusterUrl, isSentinelUrl, redisUrlProblem } from './store/redis-url.js';
 
 export const CoordinatorOptionsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
@@ -64,7 +64,9 @@ export const CoordinatorOptionsSchema = z.object({
   recordingGraceS: z.number().min(1).max(10 * 365 * 86400).default(86400),
   /**
    * Replicas that must acknowledge a job, an upload or a credit grant before a client hears of it
-   * (Redis WAIT). Unset: 1 with a redis+sentinel:// URL (a Sentinel deployment has replicas), else 0.
+   * (Redis WAIT). Unset: 1 with a redis+sentinel:// URL (a Sentinel deployment has replicas); on a
+   * cluster, 1 when the master holding the deployment's slot has a replica at start (redisWaitReplicasAuto,
+   * decided in app.ts), else 0; else 0.
    */
   redisWaitReplicas: z.number().int().min(0).max(16).optional(),
   /** How long to wait for those acknowledgements before answering anyway (and logging it). */
@@ -72,11 +74,19 @@ export const CoordinatorOptionsSchema = z.object({
 });
 
 export type CoordinatorOptionsInput = z.input<typeof CoordinatorOptionsSchema>;
-export type CoordinatorOptions = Omit<z.output<typeof CoordinatorOptionsSchema>, 'redisWaitReplicas'> & { redisWaitReplicas: number };
+export type CoordinatorOptions = Omit<z.output<typeof CoordinatorOptionsSchema>, 'redisWaitReplicas'> & {
+  redisWaitReplicas: number;
+  /** Unset on a cluster: redisWaitReplicas is decided once connected, from the cluster's replicas. */
+  redisWaitReplicasAuto: boolean;
+};
 
 export function resolveCoordinatorOptions(input: CoordinatorOptionsInput): CoordinatorOptions {
   const parsed = CoordinatorOptionsSchema.safeParse(input);
   if (!parsed.success) throw new Error(`invalid coordinator options: ${describeIssues(parsed.error)}`);
   const o = parsed.data;
-  return { ...o, redisWaitReplicas: o.redisWaitReplicas ?? (isSentinelUrl(o.redisUrl) ? 1 : 0) };
+  return {
+    ...o,
+    redisWaitReplicas: o.redisWaitReplicas ?? (isSentinelUrl(o.redisUrl) ? 1 : 0),
+    redisWaitReplicasAuto: o.redisWaitReplicas === undefined && isClusterUrl(o.redisUrl),
+  };
 }

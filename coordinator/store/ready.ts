@@ -52,6 +52,21 @@ export async function checkTopology(client: Redis, url: string): Promise<void> {
   }
 }
 
+/**
+ * How many replicas, not marked failed, the master serving `key`'s slot has (Redis Cluster), from
+ * CLUSTER NODES: `<id> <addr> <flags> <master id> <ping> <pong> <epoch> <link> <slot ranges...>`.
+ */
+export async function clusterReplicasOf(client: Redis, key: string): Promise<number> {
+  const slot = Number(await client.cluster('KEYSLOT', key));
+  const nodes = String(await client.cluster('NODES')).trim().split('\n').map((line) => line.trim().split(' '));
+  const serves = (range: string) => {
+    const [from, to = from] = range.split('-').map(Number);
+    return slot >= from && slot <= to;
+  };
+  const master = nodes.find((n) => n[2].split(',').includes('master') && n.slice(8).some(serves));
+  return nodes.filter((n) => n[3] === master?.[0] && n[2].split(',').includes('slave') && !n[2].includes('fail')).length;
+}
+
 /** Wait for `p`, but no longer than `ms`: shutdown must finish whatever state Redis or the network is in. */
 export async function atMost(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

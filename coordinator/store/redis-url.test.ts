@@ -58,10 +58,12 @@ describe('parseRedisUrl', () => {
     expect(redactRedisUrl('redis+sentinel://u:pw@a:1/m?sentinelPassword=x')).toBe('redis+sentinel://u:***@a:1/m?sentinelPassword=***');
   });
 
-  it('waits for one replica by default only through Sentinel (a cluster may have no replicas)', () => {
+  it('waits for one replica by default through Sentinel, and on a cluster only if it has replicas (decided at start)', () => {
     expect(resolveCoordinatorOptions({ redisUrl: 'redis://127.0.0.1:6379' }).redisWaitReplicas).toBe(0);
     expect(resolveCoordinatorOptions({ redisUrl: 'redis+sentinel://s1:1/m' }).redisWaitReplicas).toBe(1);
     expect(resolveCoordinatorOptions({ redisUrl: 'redis+sentinel://s1:1/m', redisWaitReplicas: 0 }).redisWaitReplicas).toBe(0);
-    expect(resolveCoordinatorOptions({ redisUrl: 'redis+cluster://n1:7000' }).redisWaitReplicas).toBe(0);
+    expect(resolveCoordinatorOptions({ redisUrl: 'redis+cluster://n1:7000' })).toMatchObject({ redisWaitReplicas: 0, redisWaitReplicasAuto: true });
+    expect(resolveCoordinatorOptions({ redisUrl: 'redis+cluster://n1:7000', redisWaitReplicas: 2 })).toMatchObject({ redisWaitReplicas: 2, redisWaitReplicasAuto: false });
+    expect(resolveCoordinatorOptions({ redisUrl: 'redis://n1:7000' }).redisWaitReplicasAuto).toBe(false);
   });
 });

@@ -14,6 +14,7 @@ import { startRedisCluster, type RedisCluster } from '../helpers/cluster.js';
 import { ask } from '../helpers/sentinel.js';
 import { pino } from 'pino';
 import { ReplicaAck } from '../../coordinator/store/replica-ack.js';
+import { startTestCoordinator } from '../helpers/coordinator.js';
 import { uniquePrefix } from '../helpers/redis.js';
 
 let cluster: RedisCluster;
@@ -112,6 +113,16 @@ describe('keys on a Redis Cluster', () => {
       }
     } finally {
       ack.close();
+    }
+  });
+
+  it('a coordinator waits for one replica by default when the cluster has them', async () => {
+    const coord = await startTestCoordinator({ redisUrl: `redis+cluster://127.0.0.1:${cluster.nodes[1].port}` });
+    try {
+      expect(coord.options).toMatchObject({ redisWaitReplicas: 1, redisWaitReplicasAuto: true });
+      expect(coord.services.ack.enabled).toBe(true);
+    } finally {
+      await coord.stop();
     }
   });
 });

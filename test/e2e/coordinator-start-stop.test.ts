@@ -14,6 +14,8 @@ import { freePort } from '../helpers/ports.js';
 import { run, waitFor, type Proc } from '../helpers/processes.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/cluster.js';
 import { redisUrl } from '../helpers/redis.js';
+import { connectStore } from '../../coordinator/store/redis.js';
+import { clusterReplicasOf } from '../../coordinator/store/ready.js';
 
 const procs: Proc[] = [];
 const dirs: string[] = [];
@@ -138,6 +140,10 @@ describe('a coordinator given the wrong form of Redis URL for what is there', ()
     const r = await coordinator(['--port', String(await freePort()), '--redis', node]);
     expect(r.code).toBe(1);
     expect(errorLine(r.out)).toEqual([expect.stringMatching(new RegExp(`^error: Redis at ${node.replace(/[./]/g, '\\$&')} is a node of a Redis Cluster \\(cluster_enabled:1\\); give --redis the cluster as redis\\+cluster://`))]);
+    // The same cluster, rightly named, has no replicas: nothing to wait for by default.
+    const client = connectStore(`redis+cluster://127.0.0.1:${cluster.nodes[2].port}`);
+    expect(await clusterReplicasOf(client, '{ig}')).toBe(0);
+    client.disconnect();
     const single = redisUrl().replace(/^redis:/, 'redis+cluster:');
     const u = await coordinator(['--port', String(await freePort()), '--redis', single, '--redis-timeout', '60']);
     expect(u.code).toBe(1);
