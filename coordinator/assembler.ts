@@ -5,11 +5,12 @@
  * coordinator that dies mid-assembly leaves a stalled BullMQ job that another one picks up, and the
  * BullMQ job id deduplicates requests from several coordinators.
  */
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { wireError, type WireError } from '../protocol/index.js';
 import { storedFailure } from './job-doc.js';
+import { QueueWorker } from './queue-worker.js';
 import type { JobLifecycle } from './job-lifecycle.js';
 import type { JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
@@ -19,7 +20,7 @@ const QUEUE = 'assemble';
 
 export class Assembler {
   private readonly queue: Queue;
-  private worker?: Worker;
+  private worker?: QueueWorker;
   private draining = false;
 
   constructor(
@@ -36,21 +37,8 @@ export class Assembler {
   }
 
   start(): void {
-    this.worker = new Worker(QUEUE, async (job) => this.assemble(job.data.jobId as string), {
-      connection: this.blocking,
-      prefix: this.keys.bullPrefix,
-      concurrency: 2,
-    });
-    this.worker.on('failed', (job, err) => this.log.error({ err, jobId: job?.data?.jobId }, 'assembly failed; BullMQ will retry'));
-    // While Redis is away BullMQ reports every reconnect attempt: say it once, and again after a recovery.
-    let said = false;
-    this.worker.on('error', (err) => {
-      if (!said) this.log.warn({ err: err.message }, 'assembly queue cannot reach Redis; retrying');
-      said = true;
-    });
-    this.blocking.on('ready', () => {
-      said = false;
-    });
+    this.worker = new QueueWorker(this.queue, this.blocking, async (job) => this.assemble(job.data.jobId as string),
+      { prefix: this.keys.bullPrefix, concurrency: 2 }, 'assembly', this.log);
   }
 
   /** Queue every settled job for assembly (the transitioner calls this each tick; a validation that settles a job calls it at once). */

@@ -11,7 +11,8 @@
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
+import { QueueWorker } from './queue-worker.js';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { Piscina } from 'piscina';
@@ -77,7 +78,7 @@ export interface AuditFinding {
 export class Verifier {
   private readonly queue: Queue;
   private readonly pool: Piscina;
-  private worker?: Worker;
+  private worker?: QueueWorker;
 
   constructor(
     private readonly redis: StoreRedis,
@@ -96,19 +97,10 @@ export class Verifier {
   }
 
   start(): void {
-    this.worker = new Worker(QUEUE, async (job) => {
+    this.worker = new QueueWorker(this.queue, this.blocking, async (job) => {
       const { jobId, unit, replica } = job.data as { jobId: string; unit: number; replica: number };
       await this.audit(jobId, unit, replica);
-    }, { connection: this.blocking, prefix: this.keys.bullPrefix, concurrency: this.threads });
-    this.worker.on('failed', (job, err) => this.log.error({ err, audit: job?.id }, 'audit failed; BullMQ will retry'));
-    let said = false;
-    this.worker.on('error', (err) => {
-      if (!said) this.log.warn({ err: err.message }, 'audit queue cannot reach Redis; retrying');
-      said = true;
-    });
-    this.blocking.on('ready', () => {
-      said = false;
-    });
+    }, { prefix: this.keys.bullPrefix, concurrency: this.threads }, 'audit', this.log);
   }
 
   /** Queue an audit of one result; a second request for the same result while it waits is a no-op. */

@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
   process.env.IDLEGRID_TOKEN = process.env.IDLEGRID_ADMIN_TOKEN;
   if (process.env.IDLEGRID_TEST_REDIS === 'cluster') {
     const cluster = await startRedisCluster(3);
-    project.provide('redisUrl', `redis+cluster://${cluster.nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`);
+    project.provide('redisUrl', cluster.url);
     return () => cluster.stop();
   }
   const dir = mkdtempSync(join(tmpdir(), 'idlegrid-test-redis-'));

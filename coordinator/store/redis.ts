@@ -55,8 +55,15 @@ export function connectStore(url: string, opts: StoreConnection = {}): StoreRedi
         enableReadyCheck: true,
         lazyConnect: false,
         clusterRetryStrategy: (times) => Math.min(100 * times, maxDelayMs),
-        // Offline commands wait as they do on one server; a failover re-maps the slots within seconds.
         enableOfflineQueue: true,
+        // A master that dies is replaced once the others agree it is gone (cluster-node-timeout, 15 s by
+        // default, plus an election): meanwhile a command is refused (CLUSTERDOWN, TRYAGAIN) or redirected
+        // (MOVED) again and again. Each retry waits maxDelayMs, so a command waits through about 90 s,
+        // as on one server, rather than failing after ioredis' default of 16 tries.
+        maxRedirections: Math.round(90_000 / maxDelayMs),
+        retryDelayOnFailover: maxDelayMs,
+        retryDelayOnClusterDown: maxDelayMs,
+        retryDelayOnTryAgain: maxDelayMs,
         redisOptions: { ...common, username: target.username, password: target.password },
       }) as unknown as Redis);
   return registerScripts(redis);

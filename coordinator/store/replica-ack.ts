@@ -37,6 +37,12 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/** Cluster replies that mean "not here, or not yet": the slot moved, or has no master for now. */
+const REDIRECTED = /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN) /;
+const REDIRECTED_RETRY_MS = 250;
+/** About 90 s of retries, as any command gets (store/redis.ts). */
+const MAX_REDIRECTED = 360;
+
 /** Warn about replicas that did not acknowledge at most this often. */
 const WARN_EVERY_MS = 60_000;
 
@@ -114,14 +120,29 @@ export class ReplicaAck {
   }
 
   private async barrier(mark: string, writes: Written[]): Promise<boolean[]> {
-    const pipe = this.client!.pipeline().incr(mark).wait(this.replicas, this.timeoutMs);
-    for (const w of writes) {
-      if (w.field === undefined) pipe.exists(w.key);
-      else pipe.hexists(w.key, w.field);
+    for (let attempt = 1; ; attempt++) {
+      const pipe = this.client!.pipeline().incr(mark).wait(this.replicas, this.timeoutMs);
+      for (const w of writes) {
+        if (w.field === undefined) pipe.exists(w.key);
+        else pipe.hexists(w.key, w.field);
+      }
+      const replies = (await pipe.exec()) ?? [];
+      const failed = replies.find(([err]) => err);
+      // On a cluster, ioredis resends a pipeline that a failover redirected only if all of it is reads,
+      // and WAIT is not: this one comes back with MOVED (or CLUSTERDOWN while the slot has no master).
+      // Each step is safe to repeat, so learn where the slot is now and go again, as long as a command
+      // would wait (redis.ts).
+      if (failed && REDIRECTED.test(failed[0]!.message) && attempt < MAX_REDIRECTED) {
+        (this.client as Redis & { refreshSlotsCache?: () => void }).refreshSlotsCache?.();
+        await new Promise((r) => setTimeout(r, REDIRECTED_RETRY_MS));
+        continue;
+      }
+      if (failed || replies.length !== writes.length + 2) throw failed?.[0] ?? new Error('the replica wait got no answer');
+      return this.counted(replies);
     }
-    const replies = (await pipe.exec()) ?? [];
-    const failed = replies.find(([err]) => err);
-    if (failed || replies.length !== writes.length + 2) throw failed?.[0] ?? new Error('the replica wait got no answer');
+  }
+
+  private counted(replies: Array<[Error | null, unknown]>): boolean[] {
     const acked = Number(replies[1][1]);
     if (acked < this.replicas) {
       this.shortWaits++;

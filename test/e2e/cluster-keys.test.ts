@@ -21,7 +21,7 @@ let cluster: RedisCluster;
 let redis: StoreRedis;
 beforeAll(async () => {
   cluster = await startRedisCluster(3, 1);
-  redis = connectStore(`redis+cluster://${cluster.nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`);
+  redis = connectStore(cluster.url);
 }, 60_000);
 afterAll(async () => {
   redis?.disconnect();
