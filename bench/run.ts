@@ -21,7 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const DOC = join(here, '..', 'docs', 'benchmarks.md');
 
 /** Kernels first (they need a quiet machine most), then the coordinator, then whole-system ones. */
-const ORDER = ['keysearch-kernel', 'fft', 'seti-reference', 'browser', 'throughput', 'redis-time', 'connections', 'queue-depth', 'scale-out', 'recordings', 'failover', 'end-to-end', 'politeness', 'efficiency', 'trust'];
+const ORDER = ['keysearch-kernel', 'fft', 'seti-reference', 'browser', 'throughput', 'redis-time', 'connections', 'queue-depth', 'scale-out', 'cluster', 'recordings', 'failover', 'end-to-end', 'politeness', 'efficiency', 'trust'];
 
 export function discover(dir = here): Array<{ id: string; file: string }> {
   const found = readdirSync(dir)

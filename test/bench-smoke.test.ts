@@ -11,7 +11,7 @@ const benches = discover();
 
 describe('benchmarks (smoke sizes)', () => {
   it('finds the benchmark scripts', () => {
-    expect(benches.map((b) => b.id)).toEqual(expect.arrayContaining(['throughput', 'connections', 'queue-depth', 'scale-out', 'recordings', 'failover', 'end-to-end', 'trust']));
+    expect(benches.map((b) => b.id)).toEqual(expect.arrayContaining(['throughput', 'connections', 'queue-depth', 'scale-out', 'cluster', 'recordings', 'failover', 'end-to-end', 'trust']));
   });
 
   it.each(benches)('$id runs and returns a well-formed section', async ({ file }) => {

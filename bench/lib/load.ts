@@ -22,8 +22,21 @@ export interface LoadWindow {
   sims: SimStats;
 }
 
+const statsKey = (redis: BenchRedis, prefix: string): string => Keys.under(prefix, redis.client.isCluster).key('stats');
+
 async function resultsValid(redis: BenchRedis, prefix: string): Promise<number> {
-  return Number((await redis.client.hget(new Keys(prefix).key('stats'), 'results_valid')) ?? 0);
+  return Number((await redis.client.hget(statsKey(redis, prefix), 'results_valid')) ?? 0);
+}
+
+/** commandstats summed over a cluster's masters (or the one server). */
+async function allCommandStats(redis: BenchRedis): Promise<Record<string, { calls: number; usec: number }>> {
+  const sum: Record<string, { calls: number; usec: number }> = {};
+  for (const c of redis.nodes ?? [redis.client]) {
+    for (const [k, v] of Object.entries(await commandStats(c))) {
+      sum[k] = { calls: (sum[k]?.calls ?? 0) + v.calls, usec: (sum[k]?.usec ?? 0) + v.usec };
+    }
+  }
+  return sum;
 }
 
 export async function loadWindow(o: {
@@ -38,10 +51,10 @@ export async function loadWindow(o: {
   try {
     await sleep(o.warmMs);
     await o.sims.mark();
-    const [v0, c0, cpu0] = [await resultsValid(o.redis, o.prefix), await commandStats(o.redis.client), cpuOf(o.pids)];
+    const [v0, c0, cpu0] = [await resultsValid(o.redis, o.prefix), await allCommandStats(o.redis), cpuOf(o.pids)];
     const t0 = performance.now();
     await sleep(o.windowMs);
-    const [v1, c1, cpu1] = [await resultsValid(o.redis, o.prefix), await commandStats(o.redis.client), cpuOf(o.pids)];
+    const [v1, c1, cpu1] = [await resultsValid(o.redis, o.prefix), await allCommandStats(o.redis), cpuOf(o.pids)];
     const seconds = (performance.now() - t0) / 1000;
     const sims = await o.sims.stats();
     const cpu: Record<string, number> = {};
@@ -75,7 +88,7 @@ export function topCommands(w: LoadWindow, n = 6): string {
  * two valid results: a unit validated twice, or a result counted twice, would break this.
  */
 export async function checkTwoPerUnit(redis: BenchRedis, prefix: string): Promise<{ units: number; results: number }> {
-  const [units, results] = (await redis.client.hmget(new Keys(prefix).key('stats'), 'units_valid', 'results_valid')).map((x) => Number(x ?? 0));
+  const [units, results] = (await redis.client.hmget(statsKey(redis, prefix), 'units_valid', 'results_valid')).map((x) => Number(x ?? 0));
   if (results !== 2 * units) throw new Error(`results_valid ${results} is not twice units_valid ${units}`);
   return { units, results };
 }

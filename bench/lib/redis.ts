@@ -10,12 +10,17 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ensureRedisBinary, startRedis } from '../../cli/redis-launcher.js';
 import { freePort } from '../../test/helpers/ports.js';
+import { startRedisCluster } from '../../test/helpers/cluster.js';
+import { connectStore } from '../../coordinator/store/redis.js';
 import { adopt } from './procs.js';
 
 export interface BenchRedis {
   url: string;
   pid: number;
+  /** A client of the store (a cluster client for a cluster). */
   client: Redis;
+  /** For a cluster, one plain client per master, for what a node reports of itself (INFO). */
+  nodes?: Redis[];
   stop(): Promise<void>;
 }
 
@@ -78,6 +83,33 @@ export async function keyspaceBytes(client: Redis, pattern: string): Promise<{ b
     }
   } while (cursor !== '0');
   return { bytes, keys };
+}
+
+/**
+ * A Redis Cluster of `masters` masters for a benchmark (test/helpers/cluster.ts starts it): `pid` is the
+ * first master's, `pids` all of them, named redis0, redis1, ...
+ */
+export async function startBenchCluster(masters = 3): Promise<BenchRedis & { pids: Record<string, number> }> {
+  const cluster = await startRedisCluster(masters);
+  for (const n of cluster.nodes) adopt(n.process);
+  const client = connectStore(cluster.url);
+  const nodes = cluster.nodes.map((n) => {
+    const c = new Redis(n.port, '127.0.0.1', { maxRetriesPerRequest: 3 });
+    c.on('error', () => {});
+    return c;
+  });
+  return {
+    url: cluster.url,
+    pid: cluster.nodes[0].process.pid!,
+    pids: Object.fromEntries(cluster.nodes.map((n, i) => [`redis${i}`, n.process.pid!])),
+    client,
+    nodes,
+    async stop() {
+      client.disconnect();
+      for (const c of nodes) c.disconnect();
+      await cluster.stop();
+    },
+  };
 }
 
 /** Per-command call counts and microseconds (INFO commandstats); commands run inside Lua count too. */
