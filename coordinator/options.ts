@@ -65,8 +65,8 @@ export const CoordinatorOptionsSchema = z.object({
   /**
    * Replicas that must acknowledge a job, an upload or a credit grant before a client hears of it
    * (Redis WAIT). Unset: 1 with a redis+sentinel:// URL (a Sentinel deployment has replicas); on a
-   * cluster, 1 when the master holding the deployment's slot has a replica at start (redisWaitReplicasAuto,
-   * decided in app.ts), else 0; else 0.
+   * cluster, 1 if the master holding the deployment's slot has a replica at start (redisWaitReplicasAuto,
+   * decided in app.ts); otherwise 0.
    */
   redisWaitReplicas: z.number().int().min(0).max(16).optional(),
   /** How long to wait for those acknowledgements before answering anyway (and logging it). */

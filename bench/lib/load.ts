@@ -22,7 +22,7 @@ export interface LoadWindow {
   sims: SimStats;
 }
 
-const statsKey = (redis: BenchRedis, prefix: string): string => Keys.under(prefix, redis.client.isCluster).key('stats');
+const statsKey = (redis: BenchRedis, prefix: string): string => new Keys(prefix, redis.client.isCluster).key('stats');
 
 async function resultsValid(redis: BenchRedis, prefix: string): Promise<number> {
   return Number((await redis.client.hget(statsKey(redis, prefix), 'results_valid')) ?? 0);

@@ -2,8 +2,8 @@
  * Blobs as chunks in Redis, the default: every coordinator reads the same bytes, and a failover keeps
  * them with everything else. A blob is `blob:<id>` (state, chunks written, sealed) and `blob:<id>:<i>`
  * strings of CHUNK_BYTES each (the last shorter). A slice reads only the chunks it covers, and only the
- * bytes of them it needs (GETRANGE). Writes go one chunk at a time with at most WRITES_IN_FLIGHT outstanding, so
- * an upload holds a few MiB whatever its size.
+ * bytes of them it needs (GETRANGE). Writes go one chunk at a time with at most WRITES_IN_FLIGHT
+ * outstanding, so an upload holds a few MiB whatever its size.
  *
  * A chunk is written by a script that first checks the blob is still open: once the collector has marked
  * it dead (an upload declared abandoned) no write can add a chunk it would not know to remove.

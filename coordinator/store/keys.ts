@@ -99,9 +99,9 @@ type Args<K extends KeyName> = Params<(typeof KEY_TEMPLATES)[K]> extends never ?
 
 /**
  * Keys that live apart from the rest on a cluster, each group in the slot of its first parameter: a
- * blob and its chunks. Nothing else is written with them (inputs/redis-blobs.ts touches one blob at a time),
- * so they need not share the deployment's slot, and recordings, by far the largest data, spread over
- * every shard's memory. The scripts never reach them (luaKeyPrelude leaves them out).
+ * blob and its chunks. Nothing else is written with them (inputs/redis-blobs.ts touches one blob at a
+ * time), so they need not share the deployment's slot, and recordings, by far the largest data, spread
+ * over every shard's memory. The scripts never reach them (luaKeyPrelude leaves them out).
  */
 const SPREAD: ReadonlySet<KeyName> = new Set<KeyName>(['blob', 'chunk', 'blobAck']);
 
@@ -123,11 +123,7 @@ export class Keys {
    * existing store needs its keys renamed.
    */
   static forStore(prefix: string, redisUrl: string): Keys {
-    return Keys.under(prefix, isClusterUrl(redisUrl));
-  }
-
-  static under(prefix: string, cluster: boolean): Keys {
-    return new Keys(prefix, cluster);
+    return new Keys(prefix, isClusterUrl(redisUrl));
   }
 
   key<K extends KeyName>(name: K, ...args: Args<K>): string {

@@ -46,7 +46,7 @@ function sampleKeys(keys: Keys): Array<[KeyName, string]> {
 
 describe('keys on a Redis Cluster', () => {
   it('puts every key of the deployment in its prefix\'s slot, and a blob\'s chunks in the blob\'s', async () => {
-    const keys = Keys.under('ig', true);
+    const keys = new Keys('ig', true);
     const home = await slotOf('ig');
     const blobSlots = new Set<number>();
     for (const [name, key] of sampleKeys(keys)) {
@@ -62,14 +62,14 @@ describe('keys on a Redis Cluster', () => {
     }
     expect(blobSlots.size).toBeGreaterThan(1);
     // One server keeps the names it always had.
-    expect(Keys.under('ig', false).key('chunk', { blob: 'b', index: 2 })).toBe('ig:blob:b:2');
+    expect(new Keys('ig', false).key('chunk', { blob: 'b', index: 2 })).toBe('ig:blob:b:2');
     expect(keys.key('chunk', { blob: 'b', index: 2 })).toBe('ig:blob:{b}:2');
     expect(keys.key('job', { job: 'j' })).toBe('{ig}:job:j');
   });
 
   it('stores recordings across the shards, reads any slice back intact, and removes every chunk', async () => {
     const prefix = uniquePrefix('ck');
-    const blobs = new RedisBlobs(redis, Keys.under(prefix, true), 1024);
+    const blobs = new RedisBlobs(redis, new Keys(prefix, true), 1024);
     const written = new Map<string, Buffer>();
     for (let i = 0; i < 12; i++) {
       const id = randomBytes(8).toString('hex');
@@ -95,7 +95,7 @@ describe('keys on a Redis Cluster', () => {
 
   it('with --redis-wait-replicas, waits on the node of each blob it wrote, and only there', async () => {
     const prefix = uniquePrefix('ckw');
-    const keys = Keys.under(prefix, true);
+    const keys = new Keys(prefix, true);
     const acks = connectStore(`redis+cluster://127.0.0.1:${cluster.nodes[0].port}`);
     const ack = new ReplicaAck(acks, keys.key('ackMark'), 1, 10_000, pino({ level: 'silent' }));
     try {
