@@ -1,8 +1,9 @@
 /**
  * Redis Cluster: the same simulated load (as in the throughput benchmark) against one coordinator on a
- * three-master Redis Cluster, and against one coordinator on a single Redis, measured in the same run,
- * windows alternating. Rows: validated results/s, Redis CPU per validated result (all masters summed),
- * and how the cluster's Redis CPU is shared among its masters. The deployment's state is in one slot
+ * three-master Redis Cluster, one on a Sentinel pair (a primary and a replica; the coordinator waits for
+ * the replica, its default there) and one on a single Redis, measured in the same run, windows in turn.
+ * Rows: validated results/s, Redis CPU per validated result (all masters summed; the primary's alone for
+ * the pair), and how the cluster's Redis CPU is shared among its masters. The deployment's state is in one slot
  * (store/keys.ts), so one master is expected to do nearly all of it: this measures what that costs and
  * what it leaves on the table (docs/scaling.md, "On Redis Cluster").
  */
@@ -12,7 +13,7 @@ import { startCoordinator, type BenchCoordinator } from './lib/coordinator.js';
 import { keysearchBody, submitJob } from './lib/jobs.js';
 import { checkTwoPerUnit, cpuSum, loadWindow, simProblems, topCommands, type LoadWindow } from './lib/load.js';
 import { killAll } from './lib/procs.js';
-import { startBenchCluster, startBenchRedis, type BenchRedis } from './lib/redis.js';
+import { startBenchCluster, startBenchRedis, startBenchSentinel, type BenchRedis } from './lib/redis.js';
 import { printSection } from './lib/report.js';
 import { SimGroup } from './lib/sim.js';
 import { fmt, row } from './lib/stats.js';
@@ -36,19 +37,26 @@ const bench: Bench = async (opts) => {
     stores.push(single);
     const cluster = await startBenchCluster(MASTERS);
     stores.push(cluster);
+    const pair = await startBenchSentinel({ replicas: 1, sentinels: 3 });
+    stores.push(pair);
     const onSingle = await startCoordinator({ redisUrl: single.url, prefix });
     coords.push(onSingle);
     const onCluster = await startCoordinator({ redisUrl: cluster.url, prefix });
     coords.push(onCluster);
+    const onPair = await startCoordinator({ redisUrl: pair.url, prefix });
+    coords.push(onPair);
     const body = keysearchBody({ units: 10_000_000, unitSize: 2 ** 20, policy: { minQuorum: 2, targetResults: 2, adaptive: false, audit: 0, probation: 0, ringers: 0, decoys: 0 } });
     await submitJob(onSingle, body);
     await submitJob(onCluster, body);
+    await submitJob(onPair, body);
     const common = { mode: 'throughput' as const, hosts: size.hosts, processes: size.processes, threads: 16, batch: 64, heartbeatMs: 15_000, connectConcurrency: 8 };
     // Two sets of hosts, connected throughout; only one set runs at a time.
     const simsSingle = await SimGroup.start({ ...common, urls: [onSingle.wsUrl] });
     groups.push(simsSingle);
     const simsCluster = await SimGroup.start({ ...common, urls: [onCluster.wsUrl] });
     groups.push(simsCluster);
+    const simsPair = await SimGroup.start({ ...common, urls: [onPair.wsUrl] });
+    groups.push(simsPair);
     const pids = (g: SimGroup, c: BenchCoordinator, redisPids: Record<string, number>): Record<string, number> => {
       const p: Record<string, number> = { coord: c.pid, ...redisPids };
       g.pids.forEach((pid, i) => (p[`sim${i}`] = pid));
@@ -56,11 +64,13 @@ const bench: Bench = async (opts) => {
     };
     const ws: LoadWindow[] = [];
     const wc: LoadWindow[] = [];
+    const wp: LoadWindow[] = [];
     for (let r = 0; r < reps; r++) {
+      wp.push(await loadWindow({ redis: pair, prefix, sims: simsPair, pids: pids(simsPair, onPair, { redis0: pair.pid, replica: pair.replicaPid }), warmMs: size.warmMs, windowMs: size.windowMs }));
       ws.push(await loadWindow({ redis: single, prefix, sims: simsSingle, pids: pids(simsSingle, onSingle, { redis0: single.pid }), warmMs: size.warmMs, windowMs: size.windowMs }));
       wc.push(await loadWindow({ redis: cluster, prefix, sims: simsCluster, pids: pids(simsCluster, onCluster, cluster.pids), warmMs: size.warmMs, windowMs: size.windowMs }));
     }
-    const problems = [...ws, ...wc].map((w) => simProblems(w.sims)).filter(Boolean);
+    const problems = [...ws, ...wc, ...wp].map((w) => simProblems(w.sims)).filter(Boolean);
     if (problems.length) throw new Error(`simulated hosts saw errors: ${problems[0]}`);
     const totals = await checkTwoPerUnit(cluster, prefix);
 
@@ -78,6 +88,14 @@ const bench: Bench = async (opts) => {
         ours: wc.map((w) => perResult(w, redisCpu(w))), ref: { name: singleName, values: ws.map((w) => perResult(w, redisCpu(w))) },
       }),
       row({
+        metric: 'validated results/s, one coordinator on a Sentinel pair (waiting for the replica)', unit: 'results/s',
+        ours: wp.map((w) => w.rate), ref: { name: singleName, values: ws.map((w) => w.rate) },
+      }),
+      row({
+        metric: 'Redis CPU per validated result, Sentinel pair (the primary)', unit: 'µs',
+        ours: wp.map((w) => perResult(w, redisCpu(w))), ref: { name: singleName, values: ws.map((w) => perResult(w, redisCpu(w))) },
+      }),
+      row({
         metric: 'coordinator CPU per validated result, on the cluster', unit: 'µs',
         ours: wc.map((w) => perResult(w, cpuSum(w.cpu, 'coord'))), ref: { name: singleName, values: ws.map((w) => perResult(w, cpuSum(w.cpu, 'coord'))) },
       }),
@@ -90,11 +108,11 @@ const bench: Bench = async (opts) => {
     const shares = Object.keys(cluster.pids).map((k) => `${k} ${fmt(m.cpu[k] / m.seconds, 2)}`).join(', ');
     return {
       id: 'cluster',
-      title: 'Redis Cluster: one coordinator on three masters versus one on a single Redis',
+      title: 'Redis Cluster and Sentinel pair versus a single Redis, same hosts',
       command: 'npm run bench -- --only cluster',
       rows,
       notes: [
-        `${size.hosts} simulated hosts in ${size.processes} processes (as in the throughput benchmark) on each coordinator, one set running at a time; windows of ${size.windowMs / 1000} s after ${size.warmMs / 1000} s warm-up, alternating, ${reps} each. Key search job of 10,000,000 units, 2 replicas per unit, on each store. Masters without replicas.`,
+        `${size.hosts} simulated hosts in ${size.processes} processes (as in the throughput benchmark) on each coordinator, one set running at a time; windows of ${size.windowMs / 1000} s after ${size.warmMs / 1000} s warm-up, in turn, ${reps} each. Key search job of 10,000,000 units, 2 replicas per unit, on each store. The cluster's masters have no replicas; the pair's coordinator waits for its replica (--redis-wait-replicas 1, the default through Sentinel), whose own CPU per second was ${fmt(wp[Math.floor(wp.length / 2)].cpu.replica / wp[Math.floor(wp.length / 2)].seconds, 2)} (median window).`,
         `Redis CPU per second of wall time on the cluster, by master (median window): ${shares}. Every key of the coordinator's state carries the hash tag {${prefix}}, so one master serves all of it; the others answer only the cluster's own gossip. Recordings (none here) would spread over all masters.`,
         `Redis time per validated result by command on the cluster: ${topCommands(m)}. At the end ${fmt(totals.results)} valid results stood for ${fmt(totals.units)} valid units on the cluster, exactly two each.`,
       ],

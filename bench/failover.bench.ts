@@ -17,13 +17,13 @@ import { pino } from 'pino';
 import { Keys } from '../coordinator/store/keys.js';
 import { connectStore } from '../coordinator/store/redis.js';
 import { ReplicaAck } from '../coordinator/store/replica-ack.js';
-import { startSentinelGroup, type SentinelGroup } from '../test/helpers/sentinel.js';
+import type { SentinelGroup } from '../test/helpers/sentinel.js';
 import type { Bench, BenchRow } from './section.js';
 import { startCoordinator, type BenchCoordinator } from './lib/coordinator.js';
 import { keysearchBody, submitJob } from './lib/jobs.js';
 import { loadWindow, simProblems, type LoadWindow } from './lib/load.js';
-import { adopt, killAll, sleep } from './lib/procs.js';
-import type { BenchRedis } from './lib/redis.js';
+import { killAll, sleep } from './lib/procs.js';
+import { startBenchSentinel, type BenchRedis } from './lib/redis.js';
 import { printSection } from './lib/report.js';
 import { SimGroup } from './lib/sim.js';
 import { fmt, percentile, row } from './lib/stats.js';
@@ -65,13 +65,15 @@ async function timed(n: number, fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function repetition(size: typeof SIZES.full): Promise<Rep> {
-  let group: SentinelGroup | undefined;
+  let store: (BenchRedis & { group: SentinelGroup }) | undefined;
   const coords: BenchCoordinator[] = [];
   const sims: SimGroup[] = [];
   const clients: Redis[] = [];
   try {
-    group = await startSentinelGroup({ replicas: 1, sentinels: 3, downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 3_000 });
-    for (const p of [...group.servers, ...group.sentinels]) adopt(p.process);
+    store = await startBenchSentinel({ replicas: 1, sentinels: 3, downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 3_000 });
+    const { group } = store;
+    const redis: BenchRedis = store;
+    const client = store.client;
     const [off, on] = await Promise.all([
       startCoordinator({ redisUrl: group.url, prefix: PREFIX, args: ['--redis-wait-replicas', '0'] }),
       startCoordinator({ redisUrl: group.url, prefix: PREFIX }),
@@ -82,10 +84,6 @@ async function repetition(size: typeof SIZES.full): Promise<Rep> {
 
     const primaryPort = await group.primaryPort();
     const primary = group.servers.find((s) => s.port === primaryPort)!;
-    const client = new Redis(primary.url, { maxRetriesPerRequest: 1 });
-    client.on('error', () => {});
-    clients.push(client);
-    const redis: BenchRedis = { url: primary.url, pid: primary.process.pid!, client, stop: async () => {} };
 
     const common = { mode: 'throughput' as const, hosts: size.hosts, processes: 1, threads: 16, batch: 64, heartbeatMs: 15_000, connectConcurrency: 8 };
     const simsOff = await SimGroup.start({ ...common, urls: [off.wsUrl] });
@@ -151,7 +149,7 @@ async function repetition(size: typeof SIZES.full): Promise<Rep> {
     await Promise.all(sims.map((s) => s.close().catch(() => {})));
     await Promise.all(coords.map((c) => c.stop().catch(() => {})));
     for (const c of clients) c.disconnect();
-    await group?.stop().catch(() => {});
+    await store?.stop().catch(() => {});
   }
 }
 

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { ensureRedisBinary, startRedis } from '../../cli/redis-launcher.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { startRedisCluster } from '../../test/helpers/cluster.js';
+import { startSentinelGroup, type SentinelGroup, type SentinelGroupOptions } from '../../test/helpers/sentinel.js';
 import { connectStore } from '../../coordinator/store/redis.js';
 import { adopt } from './procs.js';
 
@@ -108,6 +109,31 @@ export async function startBenchCluster(masters = 3): Promise<BenchRedis & { pid
       client.disconnect();
       for (const c of nodes) c.disconnect();
       await cluster.stop();
+    },
+  };
+}
+
+/**
+ * A Sentinel group for a benchmark (test/helpers/sentinel.ts starts it): `url` is the redis+sentinel://
+ * one, `client`, `pid` and `replicaPid` the current primary's and its first replica's, as they are at
+ * start (a benchmark that fails over reads the group itself).
+ */
+export async function startBenchSentinel(o: SentinelGroupOptions): Promise<BenchRedis & { group: SentinelGroup; replicaPid: number }> {
+  const group = await startSentinelGroup(o);
+  for (const p of [...group.servers, ...group.sentinels]) adopt(p.process);
+  const primaryPort = await group.primaryPort();
+  const primary = group.servers.find((s) => s.port === primaryPort)!;
+  const client = new Redis(primary.url, { maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  return {
+    group,
+    url: group.url,
+    pid: primary.process.pid!,
+    replicaPid: group.servers.find((s) => s !== primary)!.process.pid!,
+    client,
+    async stop() {
+      client.disconnect();
+      await group.stop();
     },
   };
 }

@@ -162,9 +162,14 @@ describe('hostile volunteers', () => {
       // host's earlier valid results in running jobs are reopened and count as invalid too.)
       for (const [l, x] of liars.map((l, i) => [l, [b, ...p][i]] as const)) {
         expect(x.nInvalid, l.hostId).toBeGreaterThanOrEqual(storedBy.get(l.hostId!) ?? 0);
-        expect(x.nInvalid, l.hostId).toBeGreaterThan(0);
+        if (storedBy.get(l.hostId!)) expect(x.nInvalid, l.hostId).toBeGreaterThan(0);
       }
+      // The betrayer and the pair both got lies into the store. Not necessarily both of the pair: a liar
+      // gets what is left when it asks, and on a loaded machine one colluder stored no lie at all (two
+      // runs out of many: 8 lies stored by one colluder, none by the other). Each liar's stored lies are
+      // checked above.
       expect(b.nInvalid).toBeGreaterThan(0);
+      expect(p.some((c) => c.nInvalid > 0), 'a colluder caught').toBe(true);
       // The pair shares an account, so it never held two replicas of one unit.
       expect(pairedUnits).toBe(0);
       // Honest hosts were never marked invalid and were paid exactly for their valid results.
