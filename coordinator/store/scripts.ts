@@ -54,7 +54,7 @@ export function registerScripts(redis: Redis): StoreRedis {
   const sources = scriptSources();
   for (const name of SCRIPT_NAMES) {
     // The one declared key is the prefix: on a cluster it routes the call to the node that holds the
-    // deployment's slot (Keys.forStore), and Redis checks that every key the script touches is in it.
+    // deployment's slot (Keys.forStore); every key the script builds is under the same tagged prefix.
     if (!(`ig_${name}` in redis)) redis.defineCommand(`ig_${name}`, { numberOfKeys: 1, lua: sources[name] });
   }
   return redis as StoreRedis;
