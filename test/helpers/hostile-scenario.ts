@@ -39,8 +39,17 @@ export async function hostileScenario(grid: HostileGrid, name: string, hostile: 
   const standing = (id: string) => hostStanding(grid.redis, grid.prefix, id, k.kind);
   const honestBefore = await Promise.all(grid.honestIds.map(standing));
 
-  const job = await k.submit();
-  const doc = await grid.waitForEnd(job.id);
+  let job = await k.submit();
+  let doc = await grid.waitForEnd(job.id);
+  // On a loaded machine the honest hosts can finish a job before any hostile host has sent a result
+  // (seen once in CI: 24 units done in 1.7 s, the hostile hosts' only events their welcome): then the
+  // scenario tested nothing. So it runs again with a new job, at most twice more; the checks below are
+  // of the last job, and of everything the hostile hosts did.
+  for (let again = 1; again <= 2 && hosts.every((h) => h.sent().size === 0); again++) {
+    console.log(`${name}: the job ended before any hostile host sent a result; again with a new job (${again} of 2)`);
+    job = await k.submit();
+    doc = await grid.waitForEnd(job.id);
+  }
   await Promise.all(hosts.map((h) => h.stop()));
 
   expect(doc.state, name).toBe('done');
