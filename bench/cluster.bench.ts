@@ -78,27 +78,16 @@ const bench: Bench = async (opts) => {
     const redisCpu = (w: LoadWindow) => cpuSum(w.cpu, 'redis');
     const busiest = (w: LoadWindow) => Math.max(...Object.keys(cluster.pids).map((k) => w.cpu[k])) / Math.max(1e-9, redisCpu(w));
     const singleName = 'one coordinator on a single Redis, same hosts';
+    // Each row: a store's windows against the single Redis's, the same figure of each window.
+    const vsSingle = (metric: string, unit: string, ours: LoadWindow[], f: (w: LoadWindow) => number): BenchRow =>
+      row({ metric, unit, ours: ours.map(f), ref: { name: singleName, values: ws.map(f) } });
+    const redisUs = (w: LoadWindow) => perResult(w, redisCpu(w));
     const rows: BenchRow[] = [
-      row({
-        metric: `validated results/s, one coordinator on a ${MASTERS}-master cluster`, unit: 'results/s',
-        ours: wc.map((w) => w.rate), ref: { name: singleName, values: ws.map((w) => w.rate) },
-      }),
-      row({
-        metric: 'Redis CPU per validated result, all masters summed', unit: 'µs',
-        ours: wc.map((w) => perResult(w, redisCpu(w))), ref: { name: singleName, values: ws.map((w) => perResult(w, redisCpu(w))) },
-      }),
-      row({
-        metric: 'validated results/s, one coordinator on a Sentinel pair (waiting for the replica)', unit: 'results/s',
-        ours: wp.map((w) => w.rate), ref: { name: singleName, values: ws.map((w) => w.rate) },
-      }),
-      row({
-        metric: 'Redis CPU per validated result, Sentinel pair (the primary)', unit: 'µs',
-        ours: wp.map((w) => perResult(w, redisCpu(w))), ref: { name: singleName, values: ws.map((w) => perResult(w, redisCpu(w))) },
-      }),
-      row({
-        metric: 'coordinator CPU per validated result, on the cluster', unit: 'µs',
-        ours: wc.map((w) => perResult(w, cpuSum(w.cpu, 'coord'))), ref: { name: singleName, values: ws.map((w) => perResult(w, cpuSum(w.cpu, 'coord'))) },
-      }),
+      vsSingle(`validated results/s, one coordinator on a ${MASTERS}-master cluster`, 'results/s', wc, (w) => w.rate),
+      vsSingle('Redis CPU per validated result, all masters summed', 'µs', wc, redisUs),
+      vsSingle('validated results/s, one coordinator on a Sentinel pair (waiting for the replica)', 'results/s', wp, (w) => w.rate),
+      vsSingle('Redis CPU per validated result, Sentinel pair (the primary)', 'µs', wp, redisUs),
+      vsSingle('coordinator CPU per validated result, on the cluster', 'µs', wc, (w) => perResult(w, cpuSum(w.cpu, 'coord'))),
       row({
         metric: 'busiest master\'s share of the cluster\'s Redis CPU (1/3 would be even)', unit: 'fraction',
         ours: wc.map(busiest),
