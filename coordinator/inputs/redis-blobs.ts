@@ -9,10 +9,10 @@
  * it dead (an upload declared abandoned) no write can add a chunk it would not know to remove.
  *
  * Nothing acknowledged may be lost in a failover. Chunks are numbered, and a write finds a gap left by a
- * primary that died; the last one is checked by sealing the blob; with --redis-wait-replicas, finishing
- * waits until replicas hold the seal. On a Redis Cluster a blob's keys are in a slot of their own
- * (store/keys.ts), often on another node than the recording that names it, so that wait runs on the
- * blob's node.
+ * primary that died; the last one is checked by sealing the blob. With --redis-wait-replicas the
+ * upload is answered only once replicas hold the seal: on one server by the wait for the recording that
+ * is written after it; on a Redis Cluster, where a blob's keys are in a slot of their own (store/keys.ts),
+ * often on another node than the recording that names it, by a wait on the blob's node when it is sealed.
  */
 import type { Redis } from 'ioredis';
 import { IdlegridError } from '../../protocol/index.js';
@@ -111,8 +111,11 @@ export class RedisBlobs implements BlobBackend {
         await flush();
         while (inFlight.length) await inFlight.shift();
         if ((await redis.igblob_seal(blobKey, index)) !== 1) throw lostInFailover();
-        // Sealed on a node whose replicas then acknowledged it: every chunk is on them too.
-        if (ack?.enabled && !(await ack.kept({ key: blobKey, field: 'sealed', mark }))) throw lostInFailover();
+        // Sealed on a node whose replicas then acknowledged it: every chunk is on them too. Waited for here
+        // only on a cluster, where the blob has a node of its own: on one server (or Sentinel) the caller
+        // waits once for the recording it writes next (routes/data.ts), which follows the seal in the
+        // same replication stream, so a second wait here would only double an upload's last round trip.
+        if (mark && ack?.enabled && !(await ack.kept({ key: blobKey, field: 'sealed', mark }))) throw lostInFailover();
         return { chunkSize: size };
       },
       async abort() {

@@ -22,15 +22,20 @@ export interface StoreConnection {
  * the same type: the store's keys all share one hash tag there (store/keys.ts, storePrefix), so every
  * script, MULTI and pipeline lands on one node and no code path needs to know which client it has.
  */
+/** How long a command waits through reconnecting, failovers and redirections before it fails. */
+export const COMMAND_PATIENCE_MS = 90_000;
+/** The wait between tries through Sentinel or on a cluster (one server backs off further: connectStore). */
+export const FAILOVER_RETRY_MS = 250;
+
 export function connectStore(url: string, opts: StoreConnection = {}): StoreRedis {
   const target = parseRedisUrl(url);
   // Through Sentinel, retries stay frequent: a failover ends within seconds, and each retry asks the
   // sentinels again (the failover detector is gone with the connection that died, so this is what finds
   // the promoted replica). One server restarting from its append-only file takes longer: back off further.
-  const maxDelayMs = target.kind === 'server' ? 2_000 : 250;
+  const maxDelayMs = target.kind === 'server' ? 2_000 : FAILOVER_RETRY_MS;
   const common: RedisOptions = {
     // A command waits through about 90 s of reconnecting either way, then fails.
-    maxRetriesPerRequest: opts.blocking ? null : Math.round(90_000 / maxDelayMs),
+    maxRetriesPerRequest: opts.blocking ? null : Math.round(COMMAND_PATIENCE_MS / maxDelayMs),
     enableReadyCheck: true,
     lazyConnect: false,
     retryStrategy: (times) => Math.min(100 * times, maxDelayMs),
@@ -60,7 +65,7 @@ export function connectStore(url: string, opts: StoreConnection = {}): StoreRedi
         // default, plus an election): meanwhile a command is refused (CLUSTERDOWN, TRYAGAIN) or redirected
         // (MOVED) again and again. Each retry waits maxDelayMs, so a command waits through about 90 s,
         // as on one server, rather than failing after ioredis' default of 16 tries.
-        maxRedirections: Math.round(90_000 / maxDelayMs),
+        maxRedirections: Math.round(COMMAND_PATIENCE_MS / maxDelayMs),
         retryDelayOnFailover: maxDelayMs,
         retryDelayOnClusterDown: maxDelayMs,
         retryDelayOnTryAgain: maxDelayMs,

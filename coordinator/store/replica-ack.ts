@@ -18,6 +18,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { COMMAND_PATIENCE_MS, FAILOVER_RETRY_MS } from './redis.js';
 
 /** A write to look for after the wait: a key, or one field of a hash. */
 export interface Written {
@@ -39,9 +40,8 @@ interface Waiter {
 
 /** Cluster replies that mean "not here, or not yet": the slot moved, or has no master for now. */
 const REDIRECTED = /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN) /;
-const REDIRECTED_RETRY_MS = 250;
-/** About 90 s of retries, as any command gets (store/redis.ts). */
-const MAX_REDIRECTED = 360;
+/** As long as any command would wait on a cluster (store/redis.ts). */
+const MAX_REDIRECTED = Math.round(COMMAND_PATIENCE_MS / FAILOVER_RETRY_MS);
 
 /** Warn about replicas that did not acknowledge at most this often. */
 const WARN_EVERY_MS = 60_000;
@@ -134,7 +134,7 @@ export class ReplicaAck {
       // would wait (redis.ts).
       if (failed && REDIRECTED.test(failed[0]!.message) && attempt < MAX_REDIRECTED) {
         (this.client as Redis & { refreshSlotsCache?: () => void }).refreshSlotsCache?.();
-        await new Promise((r) => setTimeout(r, REDIRECTED_RETRY_MS));
+        await new Promise((r) => setTimeout(r, FAILOVER_RETRY_MS));
         continue;
       }
       if (failed || replies.length !== writes.length + 2) throw failed?.[0] ?? new Error('the replica wait got no answer');
