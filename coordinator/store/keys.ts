@@ -35,10 +35,24 @@ export const KEY_TEMPLATES = {
   /** HASH "<what>:<day>" -> count: a host's record per UTC day (c credit, v valid, i invalid, e errors). */
   hostDaily: 'host:{host}:daily',
   /**
-   * ZSET "job.unit.replica" -> ms: results of this host that were judged valid, so that if the host is
-   * caught lying later its results in jobs still running are reopened and computed again (reopen.lua).
+   * SET of jobs in which this host has results that were judged valid without being recomputed whole
+   * (jobVouched holds them), so that if the host is caught lying later those results in jobs still
+   * running are reopened and computed again (reopen.lua).
+   */
+  hostVouchedJobs: 'host:{host}:vouchedjobs',
+  /**
+   * Before 2026-12-07: ZSET "job.unit.replica" -> ms of the same results, a week of them. No longer
+   * written; reopen.lua still reads (and expire-hosts.lua deletes) one a store made earlier holds.
    */
   hostVouched: 'host:{host}:vouched',
+  /**
+   * SET of unit numbers (an intset: cheap to add to and to keep) of one job whose results from this host
+   * were judged valid without being recomputed whole. A host holds at most one replica of a unit, and
+   * the unit's mark for the host names it. Deleted when the job ends (close-job.lua) or the host is caught.
+   */
+  jobVouched: 'job:{job}:vouched:{host}',
+  /** SET of hosts with a jobVouched set in this job, so that ending the job deletes them. */
+  jobVouchers: 'job:{job}:vouchers',
   /** SET of lease ids a host holds, so a reconnect gets them back. */
   hostLeases: 'host:{host}:leases',
   /** ZSET host -> last seen ms. */

@@ -118,8 +118,6 @@ export const SHARED = {
   ACCOUNT_QUOTA_BASE: 2 * 24 * 32,
   /** Doubling stops here (2^24 a day: a unit every 5 ms); halving stops at 1. */
   QUOTA_MAX: 2 ** 24,
-  /** How long a host's valid results stay reopenable should it be caught lying later. */
-  VOUCHED_MS: 7 * 86_400_000,
 } as const;
 
 export const replicaField = (field: keyof typeof REPLICA, r: number | string): string => `${REPLICA[field]}${r}`;

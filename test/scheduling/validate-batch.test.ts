@@ -1,8 +1,9 @@
 /**
  * validate.lua decides a whole batch of units in one call and writes what valid results add to a host
- * once per host (credit, counters, trust, quotas, proven count, vouched set). It must leave a host
+ * once per host (credit, counters, trust, quotas, proven count, vouched sets). It must leave a host
  * exactly where deciding its results one at a time would: here a host's batch of seven results, one of
- * them a lie in the middle, is checked field by field against the one-at-a-time arithmetic.
+ * them a lie in the middle, is checked field by field against the one-at-a-time arithmetic. And what a
+ * host vouched for is kept per job, as unit numbers, only while the job runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkUnit } from '../../protocol/index.js';
@@ -16,8 +17,11 @@ import { api, keyJobParams } from '../security/support.js';
 
 const UNIT_KEYS = 4096;
 let coord: TestCoordinator;
+let redis: TestCoordinator['services']['redis'];
+let keys: TestCoordinator['services']['keys'];
 beforeAll(async () => {
   coord = await startTestCoordinator();
+  ({ redis, keys } = coord.services);
 });
 afterAll(async () => coord?.stop());
 
@@ -72,10 +76,47 @@ describe('validating a batch of results in one script call', () => {
       expect(Number(host.nValid)).toBe(0);
       expect(Number(host.credit)).toBeCloseTo(0, 9);
       expect(Number(await coord.services.redis.zscore(coord.services.keys.key('creditHosts'), w.hostId))).toBeCloseTo(0, 9);
-      expect(await coord.services.redis.exists(coord.services.keys.key('hostVouched', { host: w.hostId }))).toBe(0);
+      // What it vouched for was taken back, so nothing of it is kept to take back again.
+      expect(await redis.exists(keys.key('hostVouchedJobs', { host: w.hostId }), keys.key('jobVouched', { job: sub.body.id, host: w.hostId }))).toBe(0);
+      expect(await redis.smembers(keys.key('jobVouchers', { job: sub.body.id }))).toEqual([]);
     } finally {
       w.close();
       await api(coord.url, 'DELETE', `/api/jobs/${sub.body.id as string}`, { token: adminToken() });
+    }
+  });
+
+  it('keeps what a host vouched for as unit numbers per job while the job runs, and forgets them when it ends', async () => {
+    // One host per unit and no audits: every valid result is vouched for, none recomputed whole.
+    const { params } = keyJobParams({ count: 8 * UNIT_KEYS, unitSize: UNIT_KEYS, keyOffset: 9 * UNIT_KEYS, start: (BigInt(Date.now()) << 20n) + (1n << 40n) });
+    const policy = { minQuorum: 1, targetResults: 1, audit: 0, probation: 0, ringers: 0, decoys: 0, adaptive: false };
+    const sub = await api(coord.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'keysearch', params, policy } });
+    expect(sub.status).toBe(201);
+    const job = sub.body.id as string;
+    const w = await FakeWorker.connect(coord.wsUrl);
+    try {
+      await w.hello();
+      const m = await w.request(5);
+      if (m.type !== 'work') throw new Error(`no work: ${m.message}`);
+      const units = m.units as WorkUnit[];
+      const items = await Promise.all(units.map(async (u) => ({ leaseId: u.leaseId, result: await honestResult('keysearch', u.spec), cpuS: 0, elapsedS: 0 })));
+      w.send({ type: 'results', items });
+      expect((await w.next('ack')).items.every((i) => i.status === 'accepted')).toBe(true);
+      const vouchedKey = keys.key('jobVouched', { job, host: w.hostId });
+      const vouched = await waitFor('the results validated and vouched for', async () => {
+        const members = await redis.smembers(vouchedKey);
+        return members.length === units.length ? members : undefined;
+      }, 20_000);
+      expect(vouched.map(Number).sort((a, b) => a - b)).toEqual(units.map((u) => u.unit).sort((a, b) => a - b));
+      expect(await redis.object('ENCODING', vouchedKey)).toBe('intset');
+      expect(await redis.smembers(keys.key('hostVouchedJobs', { host: w.hostId }))).toEqual([job]);
+      expect(await redis.smembers(keys.key('jobVouchers', { job }))).toEqual([w.hostId]);
+
+      expect((await api(coord.url, 'DELETE', `/api/jobs/${job}`, { token: adminToken() })).status).toBeLessThan(300);
+      // Only a running job's results are ever reopened: an ended job keeps nothing for it.
+      expect(await redis.exists(vouchedKey, keys.key('jobVouchers', { job }), keys.key('hostVouchedJobs', { host: w.hostId }))).toBe(0);
+    } finally {
+      w.close();
+      await api(coord.url, 'DELETE', `/api/jobs/${job}`, { token: adminToken() });
     }
   });
 });

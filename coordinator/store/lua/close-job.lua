@@ -2,7 +2,8 @@
 -- and returned so that coordinators can tell their hosts to drop them. Idempotent.
 -- KEYS[1]: the key prefix (scripts.ts)
 -- ARGV: jobId, newState, nowMs, resultJSON ('' for none), errorJSON ('' for none)
--- Reads/writes: job:{job}, sched, need, job:{job}:leases, leases, host:{host}:leases, unit hashes, settled.
+-- Reads/writes: job:{job}, sched, need, job:{job}:leases, leases, host:{host}:leases, unit hashes, settled,
+-- job:{job}:vouchers, job:{job}:vouched:{host}, host:{host}:vouchedjobs.
 -- Returns: flat list leaseId, hostId, ... of withdrawn replicas; 'already' when the job had ended;
 -- 'unsettled' when a done/failed end was asked for a job that still has open units.
 local jid, state, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -33,4 +34,10 @@ for _, lid in ipairs(redis.call('SMEMBERS', k_jobLeases(jid))) do
   out[#out + 1] = host or ''
 end
 redis.call('DEL', k_jobLeases(jid))
+-- What hosts vouched for here can no longer be reopened (reopen.lua touches running jobs only).
+for _, host in ipairs(redis.call('SMEMBERS', k_jobVouchers(jid))) do
+  redis.call('DEL', k_jobVouched(jid, host))
+  redis.call('SREM', k_hostVouchedJobs(host), jid)
+end
+redis.call('DEL', k_jobVouchers(jid))
 return out

@@ -4,7 +4,7 @@
 -- KEYS[1]: the key prefix (scripts.ts)
 -- ARGV: cutoffMs, limit
 -- Reads/writes: hosts:unproven, host:{host}, host:{host}:daily, host:{host}:leases, host:{host}:vouched,
--- hosts, hosts:live, and
+-- host:{host}:vouchedjobs, hosts, hosts:live, and
 -- as release.lua for each replica.
 -- Returns: number of host records deleted.
 local cutoff, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -15,7 +15,7 @@ for _, host in ipairs(redis.call('ZRANGEBYSCORE', k_hostsUnproven(), '-inf', cut
     for _, lid in ipairs(redis.call('SMEMBERS', k_hostLeases(host))) do
       replica_gone(lid, RS_RELEASED, 'its host expired', false)
     end
-    redis.call('DEL', k_host(host), k_hostDaily(host), k_hostLeases(host), k_hostVouched(host))
+    redis.call('DEL', k_host(host), k_hostDaily(host), k_hostLeases(host), k_hostVouched(host), k_hostVouchedJobs(host))
     redis.call('ZREM', k_hosts(), host)
     redis.call('ZREM', k_hostsLive(), host)
     n = n + 1

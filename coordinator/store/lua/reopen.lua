@@ -4,15 +4,17 @@
 -- host's outcome there becomes invalid.
 -- KEYS[1]: the key prefix (scripts.ts)
 -- ARGV: hostId, nowMs
--- Reads/writes: host:{host}:vouched, job:{job}, job:{job}:u:{unit}, job:{job}:canon, need, sched,
--- settled, host:{host}, account:{account}, team:{team}, credit:*, stats.
+-- Reads/writes: host:{host}:vouchedjobs, job:{job}:vouched:{host}, job:{job}:vouchers,
+-- host:{host}:vouched (a store's from before 2026-12-07), job:{job}, job:{job}:u:{unit}, job:{job}:canon,
+-- need, sched, settled, host:{host}, account:{account}, team:{team}, credit:*, stats.
 -- Returns: number of units reopened.
 local host, now = ARGV[1], tonumber(ARGV[2])
 local reopened = 0
-for _, member in ipairs(redis.call('ZRANGE', k_hostVouched(host), 0, -1)) do
-  local jid, idx, r = parse_lease(member)
-  local uk = jid and k_unit(jid, idx)
-  local jstate = jid and redis.call('HGET', k_job(jid), 'state')
+
+-- Replica r of unit idx, if it is still this host's valid result in a running job.
+local function take_back(jid, idx, r)
+  local uk = k_unit(jid, idx)
+  local jstate = redis.call('HGET', k_job(jid), 'state')
   if (jstate == 'queued' or jstate == 'running') and redis.call('HGET', uk, R_HOST .. r) == host
     and redis.call('HGET', uk, R_OUTCOME .. r) == O_VALID then
     local u = redis.call('HMGET', uk, U_STATE, U_CREDIT, U_ITEMS, U_OPS, R_ACCOUNT .. r)
@@ -44,6 +46,22 @@ for _, member in ipairs(redis.call('ZRANGE', k_hostVouched(host), 0, -1)) do
     if redis.call('HGET', k_job(jid), 'decisive') ~= '1' then redis.call('SREM', k_settled(), jid) end
     reopened = reopened + 1
   end
+end
+
+-- Per job, the units this host vouched for; the host's replica of each is the one its mark names.
+for _, jid in ipairs(redis.call('SMEMBERS', k_hostVouchedJobs(host))) do
+  for _, idx in ipairs(redis.call('SMEMBERS', k_jobVouched(jid, host))) do
+    local r = redis.call('HGET', k_unit(jid, idx), M_HOST .. host)
+    if r then take_back(jid, idx, r) end
+  end
+  redis.call('DEL', k_jobVouched(jid, host))
+  redis.call('SREM', k_jobVouchers(jid), host)
+end
+redis.call('DEL', k_hostVouchedJobs(host))
+-- What a store written before the per-job sets holds: "job.unit.replica" members.
+for _, member in ipairs(redis.call('ZRANGE', k_hostVouched(host), 0, -1)) do
+  local jid, idx, r = parse_lease(member)
+  if jid then take_back(jid, idx, r) end
 end
 redis.call('DEL', k_hostVouched(host))
 return reopened

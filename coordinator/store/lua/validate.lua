@@ -9,8 +9,8 @@
 --                   results that failed their own checks are marked invalid at once)
 --   action 'fail' : reason, credit, ops, then replica, 'I', ...
 -- Reads/writes: job:{job}:u:{unit}, job:{job}, job:{job}:canon, job:{job}:failed, need, sched,
--- validate, host:{host} (trust, quota, proven results), host:{host}:vouched, account:{account} (credit,
--- quota), team:{team}, hosts:unproven, credit:*, stats.
+-- validate, host:{host} (trust, quota, proven results), host:{host}:vouchedjobs, job:{job}:vouched:{host},
+-- job:{job}:vouchers, account:{account} (credit, quota), team:{team}, hosts:unproven, credit:*, stats.
 -- Returns one reply per unit, in order: 'stale' (re-read and decide again) | 'ok' | 'settled' (the job is
 -- ready for assembly: every unit is done, or a decisive result arrived; the job id is also in `settled`
 -- for crash safety) | 'error: <message>' (a fault in this script, for the log: what the unit's decision
@@ -27,11 +27,13 @@ local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
 -- Valid results not yet written, per host, account and kind (the grid's sums are theirs added up).
 local pending, order = {}, {}
 
-local function add_valid(host, acct, kind, credit, ops, member, trusted)
+-- `jid` is given for a result the host vouches for (not recomputed whole): its unit number `idx` goes
+-- into the host's set for that job.
+local function add_valid(host, acct, kind, credit, ops, jid, idx, trusted)
   local key = host .. '\0' .. (acct or '') .. '\0' .. kind
   local p = pending[key]
   if not p then
-    p = { host = host, acct = acct, kind = kind, credit = 0, ops = 0, n = 0, trust = 0, vouched = {} }
+    p = { host = host, acct = acct, kind = kind, credit = 0, ops = 0, n = 0, trust = 0, vouched = {}, vjobs = {} }
     pending[key] = p
     order[#order + 1] = p
   end
@@ -39,9 +41,14 @@ local function add_valid(host, acct, kind, credit, ops, member, trusted)
   p.ops = p.ops + ops
   p.n = p.n + 1
   if trusted then p.trust = p.trust + 1 end
-  if member then
-    p.vouched[#p.vouched + 1] = now
-    p.vouched[#p.vouched + 1] = member
+  if jid then
+    local units = p.vouched[jid]
+    if not units then
+      units = {}
+      p.vouched[jid] = units
+      p.vjobs[#p.vjobs + 1] = jid
+    end
+    units[#units + 1] = idx
   end
 end
 
@@ -55,9 +62,12 @@ local function flush()
     host_day(p.host, 'v', p.n, now)
     if p.trust > 0 then redis.call('HINCRBY', hk, 'cv:' .. p.kind, p.trust) end
     quota_valid(p.host, p.acct, p.kind, p.n)
-    if #p.vouched > 0 then
-      redis.call('ZADD', k_hostVouched(p.host), unpack(p.vouched))
-      redis.call('ZREMRANGEBYSCORE', k_hostVouched(p.host), '-inf', now - VOUCHED_MS)
+    -- Unit numbers are integers, so each job's set is an intset: far cheaper to add to than the sorted
+    -- set of "job.unit.replica" strings scored by time that this was (6-9 µs per unit; docs/scaling.md).
+    for _, jid in ipairs(p.vjobs) do
+      redis.call('SADD', k_jobVouched(jid, p.host), unpack(p.vouched[jid]))
+      redis.call('SADD', k_jobVouchers(jid), p.host)
+      redis.call('SADD', k_hostVouchedJobs(p.host), jid)
     end
   end
   if valid > 0 then
@@ -131,14 +141,14 @@ local function validate_one(jid, idx, v, a)
       w[#w + 1] = o
       local host, acct = u[at + 1], u[at + 2]
       if o == O_VALID then
-        -- Remembered for a week, so that results of a host caught lying later can be reopened (reopen.lua).
+        -- Remembered while the job runs, so that results of a host caught lying later can be reopened (reopen.lua).
         -- A result whose every block the verifier recomputed is proven, not vouched for: a later catch of
         -- its host says nothing about it, and reopening it would only throw away good work.
-        local member = u[at + 3] ~= AU_WHOLE and (jid .. '.' .. idx .. '.' .. r) or nil
+        local vouched = u[at + 3] ~= AU_WHOLE
         -- Trust grows only by results that arrived since the host's last reset (lib.lua, reset_trust);
         -- a reset writes everything pending first, so the epoch read now is the one they count in.
         local epoch = string.match(u[at + 4] or '', '^(%d+):')
-        add_valid(host, acct, kind, credit, ops, member, not epoch or epoch == epoch_of(host, kind))
+        add_valid(host, acct, kind, credit, ops, vouched and jid or nil, idx, not epoch or epoch == epoch_of(host, kind))
       else
         flush()
         redis.call('HINCRBY', k_host(host), 'nInvalid', 1)
