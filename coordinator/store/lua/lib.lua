@@ -43,6 +43,18 @@ local function drop_lease(jid, lid, host)
   if host then redis.call('SREM', k_hostLeases(host), lid) end
 end
 
+-- Append `v` to the list `groups[key]`, noting a key seen for the first time in `order`, so that the
+-- lists are written once each, in the order their keys first came.
+local function group_add(groups, order, key, v)
+  local list = groups[key]
+  if not list then
+    list = {}
+    groups[key] = list
+    order[#order + 1] = key
+  end
+  list[#list + 1] = v
+end
+
 -- Lease ids that one call adds (lease.lua, with their deadlines) or drops (report.lua), gathered so that
 -- each lease index (`leases`, the host's set, each job's set) is written once per call: ZADD, SADD and
 -- SREM take many members, and nothing in those scripts reads the indexes back.
@@ -54,13 +66,7 @@ local function lease_batch(host)
       b.deadlines[#b.deadlines + 1] = deadline
       b.deadlines[#b.deadlines + 1] = lid
     end
-    local list = b.byJob[jid]
-    if not list then
-      list = {}
-      b.byJob[jid] = list
-      b.jobs[#b.jobs + 1] = jid
-    end
-    list[#list + 1] = lid
+    group_add(b.byJob, b.jobs, jid, lid)
   end
   function b.write()
     if #b.ids == 0 then return end

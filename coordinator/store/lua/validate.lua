@@ -41,15 +41,7 @@ local function add_valid(host, acct, kind, credit, ops, jid, idx, trusted)
   p.ops = p.ops + ops
   p.n = p.n + 1
   if trusted then p.trust = p.trust + 1 end
-  if jid then
-    local units = p.vouched[jid]
-    if not units then
-      units = {}
-      p.vouched[jid] = units
-      p.vjobs[#p.vjobs + 1] = jid
-    end
-    units[#units + 1] = idx
-  end
+  if jid then group_add(p.vouched, p.vjobs, jid, idx) end
 end
 
 local function flush()
