@@ -40,7 +40,7 @@ import type { Services } from './services.js';
 import { Keys } from './store/keys.js';
 import { connectStore } from './store/redis.js';
 import { ReplicaAck } from './store/replica-ack.js';
-import { atMost, checkTopology, clusterReplicasOf, redactRedisUrl, untilReady } from './store/ready.js';
+import { atMost, checkTopology, checkVersion, clusterReplicasOf, redactRedisUrl, untilReady } from './store/ready.js';
 import type { StoreRedis } from './store/scripts.js';
 import { ADMIN_TOKEN_ENV, resolveAdminToken, type AdminToken } from './auth.js';
 import { parseLeaseId } from '../protocol/index.js';
@@ -82,6 +82,7 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
     log.info(`connecting to Redis at ${redactRedisUrl(options.redisUrl)} (waiting up to ${options.redisTimeoutS} s)`);
     await untilReady(clients, options.redisTimeoutS * 1000, options.redisUrl);
     await checkTopology(redis, options.redisUrl);
+    await checkVersion(redis, options.redisUrl);
     // A cluster with replicas is waited for as Sentinel is; one without has nothing to wait for.
     const resolved = options.redisWaitReplicasAuto
       ? { ...options, redisWaitReplicas: (await clusterReplicasOf(redis, Keys.forStore(options.prefix, options.redisUrl).prefix)) > 0 ? 1 : 0 }

@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
+import { declaredScript } from '../store/scripts.js';
 
 export interface RecordingMeta {
   sha256: string;
@@ -93,7 +94,7 @@ export class RecordingCatalog {
 
   constructor(redis: Redis, private readonly keys: Keys) {
     for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) {
-      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua: declaredScript(lua) });
     }
     this.redis = redis as CatalogRedis;
   }

@@ -18,6 +18,7 @@ import type { Redis } from 'ioredis';
 import { IdlegridError } from '../../protocol/index.js';
 import type { Keys } from '../store/keys.js';
 import type { ReplicaAck } from '../store/replica-ack.js';
+import { declaredScript } from '../store/scripts.js';
 import type { BlobBackend, BlobLayout, BlobWriter } from './blob-backend.js';
 
 /** 1 MiB: large enough that per-command costs vanish (~1 GB/s through Redis), small enough to stream. */
@@ -57,8 +58,8 @@ export class RedisBlobs implements BlobBackend {
   private readonly redis: ChunkRedis;
 
   constructor(redis: Redis, private readonly keys: Keys, private readonly chunkBytes = CHUNK_BYTES, private readonly ack?: ReplicaAck) {
-    if (!('igblob_write' in redis)) redis.defineCommand('igblob_write', { numberOfKeys: 2, lua: WRITE_CHUNK });
-    if (!('igblob_seal' in redis)) redis.defineCommand('igblob_seal', { numberOfKeys: 1, lua: SEAL });
+    if (!('igblob_write' in redis)) redis.defineCommand('igblob_write', { numberOfKeys: 2, lua: declaredScript(WRITE_CHUNK) });
+    if (!('igblob_seal' in redis)) redis.defineCommand('igblob_seal', { numberOfKeys: 1, lua: declaredScript(SEAL) });
     this.redis = redis as ChunkRedis;
   }
 

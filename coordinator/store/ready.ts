@@ -52,6 +52,25 @@ export async function checkTopology(client: Redis, url: string): Promise<void> {
   }
 }
 
+/** The oldest Redis the scripts load on (store/scripts.ts, declaredScript); BullMQ asks for 6.2. */
+const MIN_REDIS_MAJOR = 7;
+
+/**
+ * What makes the server whose INFO `server` section this is too old for the scripts, or undefined. A
+ * server or proxy that does not give its version passes: the scripts themselves will tell.
+ */
+export function versionProblem(infoServer: string): string | undefined {
+  const m = /^redis_version:(\d+)\.(\d+)/m.exec(infoServer);
+  if (!m || Number(m[1]) >= MIN_REDIS_MAJOR) return undefined;
+  return `is version ${m[1]}.${m[2]}; idlegrid needs Redis ${MIN_REDIS_MAJOR}.0 or later (Debian 12's redis-server, the redis:7 image)`;
+}
+
+/** A Redis too old for the scripts is refused at start, by version, rather than by a script's syntax error at the first lease. */
+export async function checkVersion(client: Redis, url: string): Promise<void> {
+  const problem = versionProblem(await client.info('server'));
+  if (problem) throw new Error(`Redis at ${redactRedisUrl(url)} ${problem}`);
+}
+
 /**
  * How many replicas, not marked failed, the master serving `key`'s slot has (Redis Cluster), from
  * CLUSTER NODES: `<id> <addr> <flags> <master id> <ping> <pong> <epoch> <link> <slot ranges...>`.

@@ -1,8 +1,8 @@
 /**
  * The Lua scripts that make every multi-key state change atomic. Each script in lua/ documents its
  * ARGV, the keys it touches and what it returns; every one is called with the key prefix as its one
- * declared key. They are assembled as: generated key prelude + lib.lua + the script, and registered on
- * the ioredis client (EVALSHA with automatic reload after a Redis restart).
+ * declared key. They are assembled as: the shebang (declaredScript) + generated key prelude + lib.lua +
+ * the script, and registered on the ioredis client (EVALSHA with automatic reload after a Redis restart).
  */
 import { readFileSync } from 'node:fs';
 import type { Redis, ChainableCommander } from 'ioredis';
@@ -31,6 +31,19 @@ const FILES: Record<ScriptName, string> = {
   expireHosts: 'expire-hosts.lua',
 };
 
+/**
+ * A script as Redis 7 should run it: the `#!lua` shebang (no flags) makes Redis check, before the script
+ * runs, that it may write (a server over maxmemory refuses it whole rather than at its first write), and
+ * makes a Redis Cluster refuse any key the script touches outside the slot of its declared keys
+ * ("Script attempted to access keys that do not hash to the same slot"). Without it a cluster refuses
+ * only keys of other nodes, and a key that lost its hash tag but landed on the same node would be written
+ * quietly where no other script looks. Redis before 7.0 cannot load such a script: store/ready.ts
+ * refuses it at start.
+ */
+export function declaredScript(lua: string): string {
+  return `#!lua\n${lua}`;
+}
+
 let cache: Record<ScriptName, string> | undefined;
 
 /** Full source of each script; read once per process. */
@@ -40,7 +53,7 @@ export function scriptSources(): Record<ScriptName, string> {
   const lib = readFileSync(new URL('lib.lua', dir), 'utf8');
   const prelude = `${luaKeyPrelude()}\n${luaLayoutPrelude()}`;
   const out = {} as Record<ScriptName, string>;
-  for (const name of SCRIPT_NAMES) out[name] = `${prelude}\n${lib}\n${readFileSync(new URL(FILES[name], dir), 'utf8')}`;
+  for (const name of SCRIPT_NAMES) out[name] = declaredScript(`${prelude}\n${lib}\n${readFileSync(new URL(FILES[name], dir), 'utf8')}`);
   cache = out;
   return out;
 }

@@ -67,6 +67,24 @@ describe('keys on a Redis Cluster', () => {
     expect(keys.key('job', { job: 'j' })).toBe('{ig}:job:j');
   });
 
+  it('refuses a script that reaches outside the slot of the key it declares, even on the same node', async () => {
+    // An untagged prefix spreads the store's keys over slots. One whose `leases` key is on the node of the
+    // prefix itself, in another slot, is what a cluster lets a script without the shebang (declaredScript)
+    // touch quietly; with it, the call is refused.
+    const slots = await ask<Array<[number, number, [string, number]]>>(cluster.nodes[0].port, 'CLUSTER', 'SLOTS');
+    const nodeOf = (slot: number) => slots.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
+    let untagged = '';
+    for (let i = 0; i < 200 && !untagged; i++) {
+      const p = uniquePrefix('cku');
+      const [a, b] = [await slotOf(p), await slotOf(`${p}:leases`)];
+      if (a !== b && nodeOf(a) === nodeOf(b)) untagged = p;
+    }
+    expect(untagged).not.toBe('');
+    await expect(redis.ig_sweep(untagged, Date.now(), 10)).rejects.toThrow(/Script attempted to access keys that do not hash to the same slot/);
+    const tagged = new Keys(uniquePrefix('ckt'), true);
+    await expect(redis.ig_sweep(tagged.prefix, Date.now(), 10)).resolves.toBe(0);
+  });
+
   it('stores recordings across the shards, reads any slice back intact, and removes every chunk', async () => {
     const prefix = uniquePrefix('ck');
     const blobs = new RedisBlobs(redis, new Keys(prefix, true), 1024);
