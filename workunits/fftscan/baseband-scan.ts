@@ -221,8 +221,13 @@ export class BasebandScan {
     }
     this.gaussAt.j = j;
     this.gaussAt.bin = bin;
-    this.gauss.fit(this.pots, this.onGauss, bin * spec.potLength);
+    this.gauss.fit(this.pots, this.onGauss, bin * spec.potLength, this.witnessGauss);
   }
+
+  // What the Gaussian fits and the pulse folds computed, into their chirp's block witness: the witness
+  // of the spectra alone would let a host skip them where they find nothing (docs/fftscan.md).
+  private readonly witnessGauss = (x: number): void => this.found.witness(this.gaussAt.j, x);
+  private readonly witnessFold = (x: number): void => this.found.witness(this.foldAt.j, x);
 
   /** The best Gaussian so far, and the null chi-square a fit must exceed to have a chance of beating it. */
   private nullBar: { of: Detection | null; value: number } = { of: null, value: 0 };
@@ -281,7 +286,7 @@ export class BasebandScan {
       const p = d.pulse!;
       this.pulsePlan ??= new PulsePlan(len, new PulseThresholds(p.thresh, p.displayThresh));
       this.folder ??= new WasmFolder(len);
-      const reported = findPulse(seg, this.pulsePlan, p.displayThresh, this.folder, this.onPulse);
+      const reported = findPulse(seg, this.pulsePlan, p.displayThresh, this.folder, this.onPulse, this.witnessFold);
       if (reported) this.found.add(this.pulseDetection(reported), j);
     }
   }

@@ -122,21 +122,31 @@ export class GaussFitter {
   /**
    * Fits the PoT `raw[from .. from + potLength)` at every offset; calls `found` for each fit whose chi-square
    * passes (reportable or not: candidates for the best-of). The fit object is reused between calls.
+   * `witness`, when given, gets one number per PoT with any power: the sum of what the search computed
+   * on it, as far as it got (the highest normalised power; the peak at the strongest group; the peak
+   * power at every offset and the chi-square of every offset that reached the display level, in offset
+   * order). It is folded into the block's witness (block-digest.ts), so a host cannot leave the search
+   * out and commit what an honest host commits where it finds nothing.
    */
-  fit(raw: ArrayLike<number>, found: (f: GaussFit) => void, from = 0): void {
+  fit(raw: ArrayLike<number>, found: (f: GaussFit) => void, from = 0, witness?: (x: number) => void): void {
     const { potLength, tOffsetStart, tOffsetStop, powerThresh, chiSqThresh, nullChiSqThresh, peakPowerThresh, rebin } = this.spec;
     const p = this.pot, w = this.weights, iS = this.iSigma;
     let total = 0;
     for (let i = 0; i < potLength; i++) total += raw[from + i];
     if (!(total > 0)) return;
     const inv = potLength / total;
-    let any = false;
+    // What the search computed, for the witness: the PoT's highest normalised power, then the peak at
+    // its strongest group, then every offset's fit, as far as the PoT gets.
+    let pmax = 0;
     for (let i = 0; i < potLength; i++) {
       const v = Math.fround(raw[from + i] * inv);
       p[i] = v;
-      if (v > powerThresh) any = true;
+      if (v > pmax) pmax = v;
     }
-    if (!any) return;
+    if (!(pmax > powerThresh)) {
+      witness?.(pmax);
+      return;
+    }
     // Normalised total and the group of iSigma elements with the highest sum (for the bail-out).
     let norm = 0, group = 0, groupMax = 0, peakLoc = 0;
     const prefix = this.prefix;
@@ -154,7 +164,12 @@ export class GaussFitter {
     // Not even a weak peak where the power is highest: nothing in this PoT is worth a fit.
     const at = Math.max(tOffsetStart, Math.min(tOffsetStop - 1, peakLoc));
     const m0 = this.trueMean(at);
-    if (this.peak(at, m0) < m0 * this.displayThresh * 0.5) return;
+    const peakAt = this.peak(at, m0);
+    let evidence = pmax + peakAt;
+    if (peakAt < m0 * this.displayThresh * 0.5) {
+      witness?.(evidence);
+      return;
+    }
     const reach = 2 * iS, scale = this.peakScale, wsum = this.weightSum, display = this.displayThresh;
     const k = this.kernel;
     k?.run(norm);
@@ -171,6 +186,7 @@ export class GaussFitter {
         for (let d = 1; d <= iS; d++) ws += (p[t - d] + p[t + d]) * w[d];
         peakPower = (ws - mean * wsum) * scale;
       }
+      evidence += peakPower;
       if (peakPower < mean * display) continue;
       // Each element's squared residual over the noise expected of a signal that strong there
       // (power = signal^2 + 2 signal noise + noise^2 in mean-power units: variance 2 sqrt(predicted - 1) + 1).
@@ -186,6 +202,7 @@ export class GaussFitter {
       }
       chi = (chi * rebin) / potLength;
       nul = (nul * rebin) / potLength;
+      evidence += chi;
       if (chi > chiSqThresh) continue;
       const f = this.fitOut;
       f.offset = t;
@@ -196,6 +213,7 @@ export class GaussFitter {
       f.reported = peakPower >= mean * peakPowerThresh && nul >= nullChiSqThresh;
       found(f);
     }
+    witness?.(evidence);
   }
 }
 

@@ -107,9 +107,11 @@ export class PulsePlan {
 /**
  * Folds one PoT segment (`x`, `plan.len` long) at every period; calls `best` with every fold above its
  * display level (for the best-of) and returns the segment's reportable pulse (the fold furthest above
- * its threshold), if any.
+ * its threshold), if any. `witness`, when given, gets the sum of every fold's peak, in order, for the
+ * block's witness (block-digest.ts): without it a host could skip the folds of a segment that holds no
+ * pulse and commit what an honest host commits.
  */
-export function findPulse(x: Float32Array, plan: PulsePlan, displayThresh: number, folder: Folder, best: (f: PulseFold) => void): PulseFold | null {
+export function findPulse(x: Float32Array, plan: PulsePlan, displayThresh: number, folder: Folder, best: (f: PulseFold) => void, witness?: (x: number) => void): PulseFold | null {
   const len = x.length;
   let total = 0;
   for (let i = 0; i < len; i++) total += x[i];
@@ -120,9 +122,12 @@ export function findPulse(x: Float32Array, plan: PulsePlan, displayThresh: numbe
   let out: PulseFold | null = null;
   let maxd = 0;
   const rdis = 1 / displayThresh;
+  // Every fold's peak, summed in order, for the block's witness (see the doc comment).
+  let evidence = 0;
   for (let e = 0; e < plan.plan.count; e++) {
     const dis = Math.fround(plan.factor[e] * avg);
     const peak = peaks[e];
+    evidence += peak;
     if (!(peak > dis)) continue;
     const n = plan.folds[e];
     const m = Math.fround(peak / n);
@@ -137,5 +142,6 @@ export function findPulse(x: Float32Array, plan: PulsePlan, displayThresh: numbe
       out = fold;
     }
   }
+  witness?.(evidence);
   return out;
 }
