@@ -5,6 +5,7 @@
  * differ (docs/fftscan.md). The skipping host here is the real kernel with the fits and folds cut out.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runUnit } from '../../test/helpers/compute.js';
 import { referenceUnits } from '../../test/helpers/reference-units.js';
 import type { Kernel } from '../kind.js';
 import { GaussFitter } from './gaussian.js';
@@ -21,11 +22,6 @@ vi.mock('./pulses.js', async (importOriginal) => {
 const kernel = kernelDefault as Kernel<UnitSpec, unknown, Result>;
 const audit = fftscan.audit!;
 
-function runOn(u: UnitSpec, input?: Uint8Array): Result {
-  const s = kernel.init(u, input);
-  while (!kernel.step(s, 50));
-  return kernel.result(s);
-}
 
 /**
  * Two chirps at one FFT length of SETI@home's plan, on a noise-only synthetic recording. (A synthetic
@@ -69,7 +65,7 @@ describe('fftscan block witness of the Gaussian fits and pulse folds', () => {
   for (const [name, unit, cheat] of cases) {
     it(`a host that skips the ${name} of blocks that find nothing there fails their audits`, () => {
       const { u, bytes } = unit();
-      const run = (x: UnitSpec) => runOn(x, bytes);
+      const run = (x: UnitSpec) => runUnit(kernel, x, bytes, 50);
       const honest = run(u);
       const n = audit.blocks(u);
       expect(n).toBe(2);
