@@ -76,7 +76,9 @@ local jobs, jobOrder = {}, {}
 local function job_of(jid)
   local j = jobs[jid]
   if not j then
-    j = { kind = redis.call('HGET', k_job(jid), 'kind'), done = 0, items = 0, ops = 0, canon = {}, need = {}, decided = false }
+    local f = redis.call('HMGET', k_job(jid), 'kind', 'state')
+    -- Only a running job's results are ever reopened (reopen.lua), so only there is a vouched result kept.
+    j = { kind = f[1], live = f[2] == 'queued' or f[2] == 'running', done = 0, items = 0, ops = 0, canon = {}, need = {}, decided = false }
     jobs[jid] = j
     jobOrder[#jobOrder + 1] = jid
   end
@@ -140,7 +142,7 @@ local function validate_one(jid, idx, v, a)
         -- Trust grows only by results that arrived since the host's last reset (lib.lua, reset_trust);
         -- a reset writes everything pending first, so the epoch read now is the one they count in.
         local epoch = string.match(u[at + 4] or '', '^(%d+):')
-        add_valid(host, acct, kind, credit, ops, vouched and jid or nil, idx, not epoch or epoch == epoch_of(host, kind))
+        add_valid(host, acct, kind, credit, ops, (vouched and j.live) and jid or nil, idx, not epoch or epoch == epoch_of(host, kind))
       else
         flush()
         redis.call('HINCRBY', k_host(host), 'nInvalid', 1)
