@@ -224,8 +224,9 @@ export class BasebandScan {
     this.gauss.fit(this.pots, this.onGauss, bin * spec.potLength, this.witnessGauss);
   }
 
-  // What the Gaussian fits and the pulse folds computed, into their chirp's block witness: the witness
-  // of the spectra alone would let a host skip them where they find nothing (docs/fftscan.md).
+  // What the Gaussian fits, the triplet searches and the pulse folds computed, into their chirp's block
+  // witness: the witness of the spectra alone would let a host skip them where they find nothing
+  // (docs/fftscan.md).
   private readonly witnessGauss = (x: number): void => this.found.witness(this.gaussAt.j, x);
   private readonly witnessFold = (x: number): void => this.found.witness(this.foldAt.j, x);
 
@@ -271,7 +272,7 @@ export class BasebandScan {
     at.bin = bin;
     at.t0 = t0;
     if (w.triplet) {
-      const found = findTriplets(seg, d.triplet!.thresh);
+      const found = findTriplets(seg, d.triplet!.thresh, this.witnessFold);
       for (let k = 0; k < found.length; k++) {
         const t = found[k];
         const det: Detection = {

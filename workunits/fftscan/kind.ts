@@ -36,8 +36,9 @@ const fftscan: Kind<FftscanParams, UnitSpec, Result, Answer> = {
   name: 'fftscan',
   // 2: results are grouped signals, detections and best-ofs (issue 15), not a flat list of hits.
   // 3: results commit to one digest per audit block and name each signal's block (issue 14).
-  // 4: a block's witness also covers its Gaussian fits and pulse folds (a host still on version 3 would
-  //    fail the audit of every block that has them, so it gets no signal-scan units until it updates).
+  // 4: a block's witness also covers its Gaussian fits, triplet searches and pulse folds (a host still
+  //    on version 3 would fail the audit of every block that has them, so it gets no signal-scan units
+  //    until it updates).
   version: 4,
   title: 'Radio signal search: SETI@home-style chirped FFT spikes, or Taylor-tree drifts in a spectrogram',
   opsUnit: 'FLOP: 5 N log2 N per complex FFT of length N (spike search); 2 additions per tree node (drift search)',

@@ -21,8 +21,12 @@ const NONE: Triplet[] = [];
 /** Positions of the pulses of the current segment (reused: this runs for every bin and segment). */
 let above = new Int32Array(64);
 
-/** Every triplet in segment `x`, in SETI@home's order (pairs of pulses by position). */
-export function findTriplets(x: Float32Array, thresh: number): Triplet[] {
+/**
+ * Every triplet in segment `x`, in SETI@home's order (pairs of pulses by position). `witness`, when
+ * given, gets the segment's mean power plus the count of powers at or above the cut, for the block's
+ * witness (block-digest.ts), so a host cannot skip the search where it finds nothing.
+ */
+export function findTriplets(x: Float32Array, thresh: number, witness?: (x: number) => void): Triplet[] {
   const len = x.length;
   let total = 0;
   for (let i = 0; i < len; i++) total += x[i];
@@ -39,6 +43,7 @@ export function findTriplets(x: Float32Array, thresh: number): Triplet[] {
       above[count++] = i;
     }
   }
+  witness?.(mean + count);
   if (count <= 2) return NONE;
   const out: Triplet[] = [];
   for (let i = 0; i < count - 1; i++) {
