@@ -1,8 +1,14 @@
 /** The WebSocket connection (connection.ts) against a real coordinator, a real Redis and real sockets. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis } from '../cli/redis-launcher.js';
 import { MAX_FRAME_BYTES } from '../protocol/index.js';
 import { startTestCoordinator, type TestCoordinator } from '../test/helpers/coordinator.js';
 import { FakeWorker } from '../test/helpers/fake-worker.js';
+import { freePort } from '../test/helpers/ports.js';
 
 let coord: TestCoordinator;
 beforeAll(async () => {
@@ -56,6 +62,30 @@ describe('gateway', () => {
     const b = await FakeWorker.connect(coord.wsUrl);
     b.send({ type: 'hello', protocol: 1, hostId: a.hostId, hostSecret: 'y'.repeat(40), software: 'x', facts: { cores: 1, memoryBytes: 1, platform: 'linux', arch: 'x64' }, threads: 1, kinds: [{ name: 'keysearch', version: 1 }] });
     expect((await b.next('error')).code).toBe('HOST_AUTH');
+  });
+
+  it('answers a message that failed in Redis with INTERNAL naming it, and handles the next one', async () => {
+    // A Redis of its own, made to refuse every write (maxmemory of 1 byte, no eviction) and then let go.
+    const dir = mkdtempSync(join(tmpdir(), 'ig-conn-redis-'));
+    const redis = await startRedis({ port: await freePort(), dir, appendonly: false });
+    const admin = new Redis(redis.url);
+    const own = await startTestCoordinator({ redisUrl: redis.url });
+    const w = await FakeWorker.connect(own.wsUrl);
+    try {
+      await w.hello();
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      w.send({ type: 'request', count: 1, reqId: 7 });
+      expect(await w.next('error')).toMatchObject({ code: 'INTERNAL', ref: 'request' });
+      await admin.config('SET', 'maxmemory', '0');
+      expect((await w.request(1)).type).toBe('no_work');
+    } finally {
+      w.close();
+      await own.stop();
+      admin.disconnect();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers health, readiness and unknown routes', async () => {

@@ -169,7 +169,9 @@ class SimHost {
       case 'error':
         bump(stats.errors, m.code);
         sample(`error ${m.code} (${m.ref ?? '-'}): ${m.message}`);
-        if (m.ref === 'request' || m.ref === 'results') {
+        // A request or report that failed, or an error that names no message (as the worker does: the
+        // one in flight may be the one that failed), is tried again.
+        if (m.ref === 'request' || m.ref === 'results' || m.ref === undefined) {
           this.busy = false;
           if (running) this.again(50);
         }
