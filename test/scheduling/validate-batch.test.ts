@@ -85,6 +85,44 @@ describe('validating a batch of results in one script call', () => {
     }
   });
 
+  it('takes back what a store written before the per-job sets holds in the host\'s old sorted set', async () => {
+    const { params } = keyJobParams({ count: 8 * UNIT_KEYS, unitSize: UNIT_KEYS, keyOffset: 9 * UNIT_KEYS, start: (BigInt(Date.now()) << 20n) + (2n << 40n) });
+    const policy = { minQuorum: 1, targetResults: 1, audit: 0, probation: 0, ringers: 0, decoys: 0, adaptive: false };
+    const sub = await api(coord.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'keysearch', params, policy } });
+    expect(sub.status).toBe(201);
+    const job = sub.body.id as string;
+    const w = await FakeWorker.connect(coord.wsUrl);
+    try {
+      await w.hello();
+      const m = await w.request(3);
+      if (m.type !== 'work') throw new Error(`no work: ${m.message}`);
+      const [a, b, c] = m.units as WorkUnit[];
+      const honest = await Promise.all([a, b].map(async (u) => ({ leaseId: u.leaseId, result: await honestResult('keysearch', u.spec), cpuS: 0, elapsedS: 0 })));
+      w.send({ type: 'results', items: honest });
+      expect((await w.next('ack')).items.every((i) => i.status === 'accepted')).toBe(true);
+      const vouchedKey = keys.key('jobVouched', { job, host: w.hostId });
+      await waitFor('the two results vouched for', async () => ((await redis.scard(vouchedKey)) === 2 ? true : undefined), 20_000);
+      // As a store of before 2026-12-07 holds them: "job.unit.replica" scored by time, per host.
+      await redis.del(vouchedKey, keys.key('jobVouchers', { job }), keys.key('hostVouchedJobs', { host: w.hostId }));
+      await redis.zadd(keys.key('hostVouched', { host: w.hostId }), Date.now(), a.leaseId, Date.now(), b.leaseId);
+
+      const r = (await honestResult('keysearch', c.spec)) as { found: Array<{ key: string; target: number }> };
+      const lie = { ...r, found: [...r.found, { key: (c.spec as { start: string }).start, target: 0 }] };
+      w.send({ type: 'results', items: [{ leaseId: c.leaseId, result: lie, cpuS: 0, elapsedS: 0 }] });
+      expect((await w.next('ack')).items[0].status).toBe('accepted');
+      for (const u of [a, b]) {
+        await waitFor(`unit ${u.unit} taken back`, async () => {
+          const h = await readUnitHash(redis, coord.options.prefix, u.jobId, u.unit);
+          return h.replicas[0].outcome === OUTCOME.invalid ? true : undefined;
+        }, 20_000);
+      }
+      expect(await redis.exists(keys.key('hostVouched', { host: w.hostId }))).toBe(0);
+    } finally {
+      w.close();
+      await api(coord.url, 'DELETE', `/api/jobs/${job}`, { token: adminToken() });
+    }
+  });
+
   it('keeps what a host vouched for as unit numbers per job while the job runs, and forgets them when it ends', async () => {
     // One host per unit and no audits: every valid result is vouched for, none recomputed whole.
     const { params } = keyJobParams({ count: 8 * UNIT_KEYS, unitSize: UNIT_KEYS, keyOffset: 9 * UNIT_KEYS, start: (BigInt(Date.now()) << 20n) + (1n << 40n) });
