@@ -25,6 +25,25 @@ beforeAll(async () => {
 });
 afterAll(async () => coord?.stop());
 
+/**
+ * A running job of 8 units, one host per unit and no audits (so every valid result is vouched for, none
+ * recomputed whole), and a host holding `count` of its units. `offset` keeps each test's keys apart.
+ */
+async function vouchingHost(count: number, offset: bigint): Promise<{ job: string; w: FakeWorker; units: WorkUnit[] }> {
+  const { params } = keyJobParams({ count: 8 * UNIT_KEYS, unitSize: UNIT_KEYS, keyOffset: 9 * UNIT_KEYS, start: (BigInt(Date.now()) << 20n) + (offset << 40n) });
+  const policy = { minQuorum: 1, targetResults: 1, audit: 0, probation: 0, ringers: 0, decoys: 0, adaptive: false };
+  const sub = await api(coord.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'keysearch', params, policy } });
+  expect(sub.status).toBe(201);
+  const w = await FakeWorker.connect(coord.wsUrl);
+  await w.hello();
+  const m = await w.request(count);
+  if (m.type !== 'work') throw new Error(`no work: ${m.message}`);
+  return { job: sub.body.id as string, w, units: m.units as WorkUnit[] };
+}
+
+/** Honest results of `units`, as a host sends them. */
+const honestItems = (units: WorkUnit[]) => Promise.all(units.map(async (u) => ({ leaseId: u.leaseId, result: await honestResult('keysearch', u.spec), cpuS: 0, elapsedS: 0 })));
+
 describe('validating a batch of results in one script call', () => {
   it('leaves the host where one result at a time would, a lie in the middle included', async () => {
     // No audits: each result is decided as it arrives, the whole batch in one validate.lua call.
@@ -86,19 +105,9 @@ describe('validating a batch of results in one script call', () => {
   });
 
   it('takes back what a store written before the per-job sets holds in the host\'s old sorted set', async () => {
-    const { params } = keyJobParams({ count: 8 * UNIT_KEYS, unitSize: UNIT_KEYS, keyOffset: 9 * UNIT_KEYS, start: (BigInt(Date.now()) << 20n) + (2n << 40n) });
-    const policy = { minQuorum: 1, targetResults: 1, audit: 0, probation: 0, ringers: 0, decoys: 0, adaptive: false };
-    const sub = await api(coord.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'keysearch', params, policy } });
-    expect(sub.status).toBe(201);
-    const job = sub.body.id as string;
-    const w = await FakeWorker.connect(coord.wsUrl);
+    const { job, w, units: [a, b, c] } = await vouchingHost(3, 2n);
     try {
-      await w.hello();
-      const m = await w.request(3);
-      if (m.type !== 'work') throw new Error(`no work: ${m.message}`);
-      const [a, b, c] = m.units as WorkUnit[];
-      const honest = await Promise.all([a, b].map(async (u) => ({ leaseId: u.leaseId, result: await honestResult('keysearch', u.spec), cpuS: 0, elapsedS: 0 })));
-      w.send({ type: 'results', items: honest });
+      w.send({ type: 'results', items: await honestItems([a, b]) });
       expect((await w.next('ack')).items.every((i) => i.status === 'accepted')).toBe(true);
       const vouchedKey = keys.key('jobVouched', { job, host: w.hostId });
       await waitFor('the two results vouched for', async () => ((await redis.scard(vouchedKey)) === 2 ? true : undefined), 20_000);
@@ -124,20 +133,9 @@ describe('validating a batch of results in one script call', () => {
   });
 
   it('keeps what a host vouched for as unit numbers per job while the job runs, and forgets them when it ends', async () => {
-    // One host per unit and no audits: every valid result is vouched for, none recomputed whole.
-    const { params } = keyJobParams({ count: 8 * UNIT_KEYS, unitSize: UNIT_KEYS, keyOffset: 9 * UNIT_KEYS, start: (BigInt(Date.now()) << 20n) + (1n << 40n) });
-    const policy = { minQuorum: 1, targetResults: 1, audit: 0, probation: 0, ringers: 0, decoys: 0, adaptive: false };
-    const sub = await api(coord.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'keysearch', params, policy } });
-    expect(sub.status).toBe(201);
-    const job = sub.body.id as string;
-    const w = await FakeWorker.connect(coord.wsUrl);
+    const { job, w, units } = await vouchingHost(5, 1n);
     try {
-      await w.hello();
-      const m = await w.request(5);
-      if (m.type !== 'work') throw new Error(`no work: ${m.message}`);
-      const units = m.units as WorkUnit[];
-      const items = await Promise.all(units.map(async (u) => ({ leaseId: u.leaseId, result: await honestResult('keysearch', u.spec), cpuS: 0, elapsedS: 0 })));
-      w.send({ type: 'results', items });
+      w.send({ type: 'results', items: await honestItems(units) });
       expect((await w.next('ack')).items.every((i) => i.status === 'accepted')).toBe(true);
       const vouchedKey = keys.key('jobVouched', { job, host: w.hostId });
       const vouched = await waitFor('the results validated and vouched for', async () => {
