@@ -62,8 +62,6 @@ export class Connection {
   private stateWritten: string | undefined;
   /** Serialises this connection's messages so results are reported in the order they were sent. */
   private queue: Promise<void> = Promise.resolve();
-  /** The type of the frame being handled, for the `ref` of an internal error. */
-  private handling?: string;
   private readonly helloTimer: NodeJS.Timeout;
   /** Leases this connection has progress entries for, dropped with it so the map stays bounded. */
   private readonly progressIds = new Set<string>();
@@ -106,11 +104,10 @@ export class Connection {
     if (++this.strikes > MAX_STRIKES) this.close(4008, 'too many bad messages');
   }
 
-  private internal(err: unknown): void {
-    this.log.error({ err, ref: this.handling }, 'error handling a worker message');
-    // Named, so that a client knows which of its messages to send again (a Redis failover fails the one in
-    // hand; docs/protocol.md).
-    this.send({ type: 'error', ...wireError('INTERNAL', 'the coordinator could not handle that message; retry later'), ...(this.handling ? { ref: this.handling } : {}) });
+  /** `ref`, the type of the message that failed, tells a client which one to send again (a Redis failover fails the one in hand; docs/protocol.md). */
+  private internal(err: unknown, ref?: string): void {
+    this.log.error({ err, ref }, 'error handling a worker message');
+    this.send({ type: 'error', ...wireError('INTERNAL', 'the coordinator could not handle that message; retry later'), ...(ref ? { ref } : {}) });
   }
 
   private allow(): boolean {
@@ -123,7 +120,6 @@ export class Connection {
   }
 
   private async onFrame(data: Buffer, isBinary: boolean): Promise<void> {
-    this.handling = undefined;
     if (!this.allow()) return this.fail('RATE_LIMITED', `more than ${RATE_PER_S} messages/s`);
     if (isBinary) return this.fail('NOT_JSON', 'binary frames are not part of the protocol');
     if (data.length > MAX_FRAME_BYTES) return this.fail('FRAME_TOO_LARGE', `${data.length} bytes > ${MAX_FRAME_BYTES}`);
@@ -144,8 +140,11 @@ export class Connection {
     const ref = typeof (raw as { type?: unknown })?.type === 'string' ? String((raw as { type: string }).type).slice(0, 32) : undefined;
     if (!parsed.success) return this.fail('BAD_MESSAGE', describeIssues(parsed.error), ref);
     const msg = parsed.data;
-    // Frames are handled one at a time (the queue above), so this names the one an error comes from.
-    this.handling = msg.type;
+    return this.handle(msg).catch((err) => this.internal(err, msg.type));
+  }
+
+  /** One well-formed message, in its connection's order. */
+  private async handle(msg: WorkerMessage): Promise<void> {
     if (msg.type === 'hello') {
       if (this.hostId) return this.fail('OUT_OF_ORDER', 'hello was already received', 'hello');
       return this.hello(msg);

@@ -4,7 +4,7 @@
  * coordinator's validate.lua increments), the CPU each process used, Redis's per-command time and the
  * hosts' dispatch latencies. Then the hosts pause so the next measurement starts from quiet.
  */
-import { Keys } from '../../coordinator/store/keys.js';
+import { keysOn } from '../../test/helpers/store-keys.js';
 import type { SimStats } from '../sim/protocol.js';
 import { cpuOf, sleep } from './procs.js';
 import { commandStats, type BenchRedis } from './redis.js';
@@ -22,7 +22,7 @@ export interface LoadWindow {
   sims: SimStats;
 }
 
-const statsKey = (redis: BenchRedis, prefix: string): string => new Keys(prefix, redis.client.isCluster).key('stats');
+const statsKey = (redis: BenchRedis, prefix: string): string => keysOn(redis.client, prefix).key('stats');
 
 async function resultsValid(redis: BenchRedis, prefix: string): Promise<number> {
   return Number((await redis.client.hget(statsKey(redis, prefix), 'results_valid')) ?? 0);
