@@ -7,7 +7,10 @@
  * workers that a job waits, while the job itself survives. So every few seconds the oldest waiting job
  * is looked at; one that has waited longer than STUCK_MS means no worker here or elsewhere is taking
  * jobs: it is added afresh (a new mark) and this coordinator's worker is replaced by one on a new
- * connection, which learns the cluster anew. Both are harmless when the workers are merely busy.
+ * connection, which learns the cluster anew. Workers that are merely busy, with a backlog older than
+ * STUCK_MS, are treated the same: re-queueing the oldest job is harmless, but the replaced worker's running
+ * jobs go on without their lock being renewed, so one that runs past BullMQ's lock (30 s) may be taken
+ * again as stalled and run twice (an audit recomputed; its result is recorded once). Not seen here.
  */
 import { type Job, type Processor, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
