@@ -37,7 +37,10 @@ describe('key search end to end', () => {
     expect(sub.stderr).toBe('');
     expect(sub.code).toBe(0);
     const submitted = JSON.parse(sub.stdout) as JobDoc;
-    expect(submitted).toMatchObject({ kind: 'keysearch', state: 'queued', progress: { unitsTotal: 16, unitsDone: 0 } });
+    expect(submitted).toMatchObject({ kind: 'keysearch', progress: { unitsTotal: 16, unitsDone: 0 } });
+    // The answer is the job as read back after it was created: the workers, already asking for work, may
+    // have leased a unit in between (seen once, in the cluster pass of a CI run).
+    expect(['queued', 'running']).toContain(submitted.state);
 
     const done = await waitFor('the job to end', async () => {
       const s = await cli(['status', submitted.id, '--coordinator', coord.url, '--json']);
