@@ -3,13 +3,15 @@
  * under the default policy (one result per unit, audited): a new host answering "nothing here", a new
  * host hiding a tone, and a host past probation inventing a hit at a huge score are all caught; their
  * results are invalid, their units recomputed, and the job's answer is exactly the three injected tones.
+ * Hosts that run the kernel with some of SETI@home's searches taken out are caught too (fftscan version 4).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkUnit } from '../../protocol/index.js';
 import { AUDIT, OUTCOME } from '../../coordinator/store/unit-layout.js';
+import { expectedWork } from '../../workunits/fftscan/audit.js';
 import { EMPTY_BLOCK_DIGEST } from '../../workunits/fftscan/block-digest.js';
 import fftscan from '../../workunits/fftscan/kind.js';
-import type { Result } from '../../workunits/fftscan/params.js';
+import type { BasebandUnit, Result } from '../../workunits/fftscan/params.js';
 import type { Candidate } from '../../workunits/fftscan/types.js';
 import { honestResult } from '../helpers/compute.js';
 import { adminToken, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
@@ -87,6 +89,29 @@ function inventHit(r: Result): Result {
   return { ...r, signals: [fake, { ...s, detections: s.detections - 1 }, ...r.signals.slice(1)], peaks: [r.peaks[0], ...r.peaks] };
 }
 
+/**
+ * 13 s of noise under SETI@home's plan with its pulse and triplet searches (a synthetic recording has
+ * no telescope slew, so no Gaussian search): its first units, at FFT lengths 8 and 16, take seconds.
+ */
+const seti = {
+  source: { format: 'synthetic', seed: 21, sampleRateHz: 9765.625, centreFrequencyHz: 1.42e9, sampleCount: 1 << 17, signals: [] },
+  preset: 'setiathome', detectors: ['spike', 'pulse', 'triplet'],
+};
+
+/**
+ * What a lazy host sends: the unit scanned by the kind's own kernel with some of SETI@home's searches
+ * left out (pulse folds: nine tenths of the time of these units; triplet searches: a tenth), claiming
+ * the whole unit's work. On noise those searches report nothing, so the result's signals are the
+ * honest ones. Leaving out the folds also leaves out the best-of pulse, which an audit of any block
+ * shows; leaving out the triplets changes nothing but the block commitments, sealed with a witness of
+ * what the searches computed (fftscan version 4).
+ */
+async function without(u: WorkUnit, searches: Array<'pulse' | 'triplet'>): Promise<Result> {
+  const spec = u.spec as BasebandUnit;
+  const lazy = { ...spec, detectors: { ...spec.detectors, ...Object.fromEntries(searches.map((x) => [x, null])) } };
+  return { ...((await honestResult('fftscan', lazy)) as Result), work: expectedWork(spec) };
+}
+
 describe('fftscan under the default policy: forged results are caught and the answer is the injected tones', () => {
   it('"nothing here", a hidden tone and an invented hit are invalid; the answer has exactly three tones', async () => {
     // First a host earns its trust for the kind with honest results on a small job of its own.
@@ -138,4 +163,45 @@ describe('fftscan under the default policy: forged results are caught and the an
     }
     for (const w of [silent, hider, inventor, good]) w.close();
   }, 400_000);
+});
+
+describe('fftscan: hosts that skip some of SETI@home\'s searches', () => {
+  it('are caught by their audits, on probation and once trusted; an honest host beside them is not', async () => {
+    const trusted = await connect();
+    await submit(training);
+    const earned = await take(trusted, 4);
+    await send(trusted, await Promise.all(earned.map(async (u) => ({ u, result: await honest(u) }))));
+    for (const u of earned) expect((await judged(trusted, u)).outcome).toBe(OUTCOME.valid);
+
+    await submit(seti);
+    const newcomer = await connect();
+    const good = await connect();
+    const [a] = await take(newcomer, 1);
+    const [b] = await take(trusted, 1);
+    const [c] = await take(good, 1);
+    const lazyA = await without(a, ['pulse', 'triplet']);
+    const lazyB = await without(b, ['triplet']);
+    const honestB = await honest(b);
+    // Both pass the kind's own check. Without its triplet searches, b's result differs from the honest
+    // one in its block commitments alone, every one of them: a trusted host's two audited blocks are
+    // enough, and nothing else could tell.
+    expect(fftscan.check!(a.spec as BasebandUnit, lazyA)).toBe(true);
+    expect(fftscan.check!(b.spec as BasebandUnit, lazyB)).toBe(true);
+    expect({ ...lazyB, blocks: [] }).toEqual({ ...honestB, blocks: [] });
+    expect(lazyB.blocks.every((x, i) => x.digest !== honestB.blocks[i].digest && x.detections === honestB.blocks[i].detections)).toBe(true);
+    await send(newcomer, [{ u: a, result: lazyA }]);
+    await send(trusted, [{ u: b, result: lazyB }]);
+    await send(good, [{ u: c, result: await honest(c) }]);
+
+    for (const [w, u] of [[newcomer, a], [trusted, b]] as const) {
+      const r = await judged(w, u);
+      expect(r.audit, `unit ${u.unit}`).toBe(AUDIT.failed);
+      expect(r.outcome, `unit ${u.unit}`).toBe(OUTCOME.invalid);
+    }
+    expect((await judged(good, c)).outcome).toBe(OUTCOME.valid);
+    expect((await hostStanding(coord.services.redis, coord.services.keys.prefix, newcomer.hostId, 'fftscan')).credit).toBe(0);
+    expect((await hostStanding(coord.services.redis, coord.services.keys.prefix, trusted.hostId, 'fftscan')).trust).toBe(0);
+    expect((await hostStanding(coord.services.redis, coord.services.keys.prefix, good.hostId, 'fftscan')).credit).toBeGreaterThan(0);
+    for (const w of [newcomer, trusted, good]) w.close();
+  }, 300_000);
 });
