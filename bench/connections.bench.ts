@@ -4,6 +4,7 @@
  * through its inspector after a full GC) and time each heartbeat to its ack at the host.
  * Reference in the same run: a bare `ws` server (bench/sim/ws-echo.ts) under the same 10,000 hosts.
  * Goals: under 50 KB of coordinator memory per connection; heartbeat round trip p99 under 100 ms.
+ * Also the Redis CPU that hosts' signs of life cost (presence.ts writes them in batches), per heartbeat.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ import type { Bench, BenchRow } from './section.js';
 import { startCoordinator } from './lib/coordinator.js';
 import { Inspector, inspectorUrl, type MemoryUsage } from './lib/inspector.js';
 import { simProblems } from './lib/load.js';
-import { captureOutput, forkTs, killAll, rssBytes, sleep, stopProcess, waitFor, ROOT } from './lib/procs.js';
+import { captureOutput, cpuSeconds, forkTs, killAll, rssBytes, sleep, stopProcess, waitFor, ROOT } from './lib/procs.js';
 import { startBenchRedis, type BenchRedis } from './lib/redis.js';
 import { printSection } from './lib/report.js';
 import { SimGroup } from './lib/sim.js';
@@ -32,6 +33,8 @@ interface Cycle {
   heapPerConn: number;
   rtt: number[];
   connectS: number;
+  /** Redis CPU over the heartbeat window per heartbeat acknowledged in it (µs); NaN for the bare server. */
+  redisUsPerBeat: number;
   before: MemoryUsage;
   after: MemoryUsage;
 }
@@ -69,7 +72,7 @@ async function bareWsServer(hosts: number): Promise<Server> {
   };
 }
 
-async function cycle(server: Server, sims: SimGroup, size: (typeof SIZES)['full']): Promise<Cycle> {
+async function cycle(server: Server, sims: SimGroup, size: (typeof SIZES)['full'], redisPid?: number): Promise<Cycle> {
   try {
     await sleep(500);
     const before = await server.inspector.memory();
@@ -83,9 +86,11 @@ async function cycle(server: Server, sims: SimGroup, size: (typeof SIZES)['full'
     // Each host's first heartbeat comes at a random phase within one period: a window of one period
     // from the start holds about one heartbeat per host, spread evenly.
     await sims.mark();
+    const cpu0 = redisPid ? cpuSeconds(redisPid) : NaN;
     await sims.run();
     await sleep(size.windowMs);
     const st = await sims.stats();
+    const redisUsPerBeat = ((redisPid ? cpuSeconds(redisPid) : NaN) - cpu0) * 1e6 / st.heartbeatMs.length;
     const problem = simProblems(st);
     if (problem) throw new Error(`hosts of ${server.name} saw errors: ${problem}`);
     if (st.heartbeatMs.length < size.hosts * 0.5) throw new Error(`only ${st.heartbeatMs.length} heartbeats acknowledged in the window`);
@@ -97,6 +102,7 @@ async function cycle(server: Server, sims: SimGroup, size: (typeof SIZES)['full'
       heapPerConn: (after.heapUsed - before.heapUsed) / size.hosts,
       rtt: st.heartbeatMs,
       connectS,
+      redisUsPerBeat,
       before,
       after,
     };
@@ -117,10 +123,10 @@ const bench: Bench = async (opts) => {
     const ref: Cycle[] = [];
     for (let r = 0; r < reps; r++) {
       // A fresh server each time: every repetition measures 0 -> N connections.
-      for (const [list, start] of [[ref, () => bareWsServer(size.hosts)], [ours, () => coordinatorServer(redis!, `bcon${r}`, size.hosts)]] as const) {
+      for (const [list, start, redisPid] of [[ref, () => bareWsServer(size.hosts), undefined], [ours, () => coordinatorServer(redis!, `bcon${r}`, size.hosts), redis.pid]] as const) {
         const server = await start();
         try {
-          list.push(await cycle(server, sims, size));
+          list.push(await cycle(server, sims, size, redisPid));
         } finally {
           await server.stop();
         }
@@ -146,6 +152,10 @@ const bench: Bench = async (opts) => {
         metric: 'heartbeat round trip p99', unit: 'ms',
         ours: ours.map((c) => percentile(c.rtt, 99)), ref: { name: refName, values: ref.map((c) => percentile(c.rtt, 99)) },
         goal: '< 100 ms', met: (v) => v < 100,
+      }),
+      row({
+        metric: 'Redis CPU per heartbeat (signs of life, transitioner)', unit: 'µs',
+        ours: ours.map((c) => c.redisUsPerBeat),
       }),
       row({
         metric: `time to connect and greet ${fmt(size.hosts)} hosts`, unit: 's',

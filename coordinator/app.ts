@@ -219,6 +219,7 @@ async function buildWithStore(
       registry.closeAll();
       // Each step is bounded: with Redis gone, BullMQ and ioredis would wait for it for ever.
       await atMost(app.close(), 3_000);
+      await atMost(services.presence.flush(), 1_000);
       // Units still queued are in Redis' `validate` set: whichever coordinator runs next validates them.
       await atMost(validation.idle(), 3_000);
       validation.close();

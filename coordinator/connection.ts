@@ -151,7 +151,7 @@ export class Connection {
     }
     if (!this.hostId) return this.fail('OUT_OF_ORDER', `"${msg.type}" before hello`, msg.type);
     const hostId = this.hostId;
-    if (msg.type !== 'heartbeat') await this.alive(hostId);
+    if (msg.type !== 'heartbeat') this.alive(hostId);
     switch (msg.type) {
       case 'request':
         return this.request(hostId, msg.count, msg.reqId);
@@ -332,7 +332,7 @@ export class Connection {
   }
 
   /** Any message after hello: the host is alive (written at most every few seconds); heartbeats carry its status line. */
-  private async alive(hostId: string, state?: string): Promise<void> {
+  private alive(hostId: string, state?: string): void {
     const now = Date.now();
     // A new status line is written at once: the throttle is for lastSeen, and a heartbeat arriving just
     // after another message must not lose what the host said it is doing.
@@ -340,7 +340,7 @@ export class Connection {
     if ((!news && now - this.lastSeenWrite < this.svc.presence.writeEveryMs) || this.ws.readyState !== this.ws.OPEN) return;
     this.lastSeenWrite = now;
     if (state !== undefined) this.stateWritten = state;
-    await this.svc.presence.seen(hostId, now, state);
+    this.svc.presence.seen(hostId, now, state);
   }
 }
 

@@ -5,6 +5,10 @@
  * coordinator's transitioner hands the replicas of hosts past their time to others. Host records that
  * never returned a valid result are deleted after a day of silence, and new host ids are rationed per
  * address. docs/security.md ("Hoarders and ghosts") has the rules.
+ *
+ * Signs of life are written in batches, once a second per coordinator: one ZADD per sorted set for
+ * every host heard from since the last batch, where one transaction of four commands per host per
+ * heartbeat would make liveness alone the largest load on Redis at a million hosts (docs/scaling.md).
  */
 import type { ChainableCommander } from 'ioredis';
 import type { Logger } from 'pino';
@@ -18,10 +22,22 @@ import { STANDING } from './store/unit-layout.js';
 /** Hosts (and host records) handled per transitioner tick; the rest wait for the next one. */
 const SWEEP_BATCH = 500;
 const HOUR_MS = 3_600_000;
+/** Signs of life wait at most this long to be written together; far inside the silence allowed. */
+const BATCH_MS = 1_000;
+
+interface Sign {
+  at: number;
+  state?: string;
+}
 
 export type Admission = { ok: true } | { ok: false; limit: number; retryInS: number };
 
 export class HostPresence {
+  /** Hosts heard from since the last batch was written. */
+  private pending = new Map<string, Sign>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly redis: StoreRedis,
     private readonly keys: Keys,
@@ -62,20 +78,53 @@ export class HostPresence {
     if (!proven) tx.zadd(this.keys.key('hostsUnproven'), now, hostId);
   }
 
-  /** Any message from the host: it is alive. `state` is the worker's status line, from its heartbeats. */
-  async seen(hostId: string, now: number, state?: string): Promise<void> {
-    const tx = this.redis
-      .multi()
-      .zadd(this.keys.key('hosts'), now, hostId)
-      .zadd(this.keys.key('hostsLive'), now + this.silentMs, hostId)
-      .zadd(this.keys.key('hostsUnproven'), 'XX', now, hostId)
-      .hset(this.keys.key('host', { host: hostId }), 'lastSeen', now);
-    if (state !== undefined) tx.hset(this.keys.key('host', { host: hostId }), 'state', state);
-    await tx.exec();
+  /**
+   * Any message from the host: it is alive. `state` is the worker's status line, from its heartbeats.
+   * Written with the next batch, within BATCH_MS (or at once by flush()).
+   */
+  seen(hostId: string, now: number, state?: string): void {
+    const last = this.pending.get(hostId);
+    this.pending.set(hostId, { at: now, state: state ?? last?.state });
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), Math.min(BATCH_MS, this.writeEveryMs));
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * Writes the signs of life waiting: the hosts' last-seen times, their times in `hosts:live`, and the
+   * status lines that came with them. A batch that fails is dropped (the next heartbeat writes again;
+   * a host that missed one is still well inside its silence allowance).
+   */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.pending.size) return this.writing;
+    const batch = this.pending;
+    this.pending = new Map();
+    const seen: Array<number | string> = [];
+    const live: Array<number | string> = [];
+    const p = this.redis.pipeline();
+    for (const [host, sign] of batch) {
+      seen.push(sign.at, host);
+      live.push(sign.at + this.silentMs, host);
+      const fields: Array<string | number> = ['lastSeen', sign.at];
+      if (sign.state !== undefined) fields.push('state', sign.state);
+      p.hset(this.keys.key('host', { host }), ...fields);
+    }
+    p.zadd(this.keys.key('hosts'), ...seen).zadd(this.keys.key('hostsLive'), ...live).zadd(this.keys.key('hostsUnproven'), 'XX', ...seen);
+    const written = p.exec().then((res) => {
+      const failed = res?.find(([err]) => err)?.[0];
+      if (failed) throw failed;
+    }).catch((err: Error) => this.log.warn({ err: err.message, hosts: batch.size }, 'could not write hosts\' signs of life; the next ones will be'));
+    this.writing = written;
+    return written;
   }
 
   /** The host's connection closed: it has a short grace to come back, here or to another coordinator. */
   async gone(hostId: string, link: string): Promise<void> {
+    // A sign of life still waiting would push the host's time out again after the grace is set.
+    this.pending.delete(hostId);
     const expiry = Date.now() + this.options.offlineGraceBeats * this.options.heartbeatMs;
     await this.redis.ig_hostOffline(this.keys.prefix, hostId, link, expiry);
   }
