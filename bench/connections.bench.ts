@@ -170,6 +170,7 @@ const bench: Bench = async (opts) => {
       rows,
       notes: [
         `${fmt(size.hosts)} simulated hosts in ${size.processes} processes, spread over loopback addresses 127.77.x.y (${HOSTS_PER_ADDRESS} per address: the coordinator admits at most ${LIMITS.wsPerIp} per client address, and ${fmt(LIMITS.wsTotal)} in all). Each says hello with its own host id, then heartbeats every ${size.heartbeatMs / 1000} s (the coordinator advises 15 s; faster here so the window holds about one heartbeat per host) from a random phase; round trips are timed at the host over a ${size.windowMs / 1000} s window, about ${fmt(mid.rtt.length)} samples per repetition.`,
+        'Redis CPU per heartbeat = the Redis process\'s CPU time over the heartbeat window / heartbeats acknowledged in it; it includes the transitioner\'s sweeps each second (docs/scaling.md, host bookkeeping, has it before and after signs of life were batched).',
         'Memory per connection = (after - before) / hosts, both read after a full GC through the inspector; "after" is the steady state following the heartbeat window. A fresh server process per repetition.',
         `Coordinator in one repetition: heap ${fmt(mid.before.heapUsed / 2 ** 20, 1)} -> ${fmt(mid.after.heapUsed / 2 ** 20, 1)} MB, resident ${fmt(mid.before.rss / 2 ** 20, 1)} -> ${fmt(mid.after.rss / 2 ** 20, 1)} MB. Kernel socket buffers are not part of a process's resident memory and are not counted.`,
       ],
