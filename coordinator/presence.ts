@@ -24,6 +24,7 @@ const SWEEP_BATCH = 500;
 const HOUR_MS = 3_600_000;
 /** Signs of life wait at most this long to be written together; far inside the silence allowed. */
 const BATCH_MS = 1_000;
+const ZADD_HOSTS = 1_000;
 
 interface Sign {
   at: number;
@@ -102,17 +103,22 @@ export class HostPresence {
     if (!this.pending.size) return this.writing;
     const batch = this.pending;
     this.pending = new Map();
-    const seen: Array<number | string> = [];
-    const live: Array<number | string> = [];
     const p = this.redis.pipeline();
-    for (const [host, sign] of batch) {
-      seen.push(sign.at, host);
-      live.push(sign.at + this.silentMs, host);
-      const fields: Array<string | number> = ['lastSeen', sign.at];
-      if (sign.state !== undefined) fields.push('state', sign.state);
-      p.hset(this.keys.key('host', { host }), ...fields);
+    const hosts = [...batch];
+    // Commands of at most ZADD_HOSTS members: Redis runs one command at a time, and one ZADD of every
+    // host a busy coordinator heard from in a second would hold everything else up while it runs.
+    for (let i = 0; i < hosts.length; i += ZADD_HOSTS) {
+      const seen: Array<number | string> = [];
+      const live: Array<number | string> = [];
+      for (const [host, sign] of hosts.slice(i, i + ZADD_HOSTS)) {
+        seen.push(sign.at, host);
+        live.push(sign.at + this.silentMs, host);
+        const fields: Array<string | number> = ['lastSeen', sign.at];
+        if (sign.state !== undefined) fields.push('state', sign.state);
+        p.hset(this.keys.key('host', { host }), ...fields);
+      }
+      p.zadd(this.keys.key('hosts'), ...seen).zadd(this.keys.key('hostsLive'), ...live).zadd(this.keys.key('hostsUnproven'), 'XX', ...seen);
     }
-    p.zadd(this.keys.key('hosts'), ...seen).zadd(this.keys.key('hostsLive'), ...live).zadd(this.keys.key('hostsUnproven'), 'XX', ...seen);
     const written = p.exec().then((res) => {
       const failed = res?.find(([err]) => err)?.[0];
       if (failed) throw failed;
