@@ -37,8 +37,8 @@ export function secondsInHand(s: Pick<BufferState, 'held' | 'rates' | 'threads'>
   return threadSeconds / s.threads;
 }
 
-/** How many more units to ask for now (0: enough in hand). */
-export function unitsToRequest(s: BufferState): number {
+/** How many units would fill the buffer now (0: full). */
+function shortfall(s: BufferState): number {
   const floor = s.threads + s.bufferUnits - s.held.length;
   const inHand = secondsInHand(s);
   if (inHand === null || s.held.length === 0) return clamp(floor);
@@ -49,6 +49,22 @@ export function unitsToRequest(s: BufferState): number {
   const perUnit = s.held.reduce((sum, u) => sum + u.ops / s.rates[u.kind], 0) / s.held.length / s.threads;
   const more = perUnit > 0 ? Math.ceil((target - inHand) / perUnit) : 1;
   return clamp(Math.max(floor, more));
+}
+
+/**
+ * How many more units to ask for now (0: not yet). Work is fetched in steps, as BOINC's client does
+ * (ask when the buffer is below its low mark, fill it to the high mark): while every thread has a unit
+ * and one more waits, the worker waits until a quarter of the buffer is missing and then asks for all
+ * of it, rather than asking for one unit each time a thread finishes one. Each request costs Redis a
+ * fixed amount whatever its size (about as much as a dozen units of it, docs/scaling.md), so with a
+ * buffer of many short units this cuts the coordinator's Redis time per unit several times over; a
+ * buffer of a few long units is asked for as before, since a thread must never wait.
+ */
+export function unitsToRequest(s: BufferState): number {
+  const want = shortfall(s);
+  const spare = s.held.length - s.threads;
+  const step = Math.max(1, Math.ceil((s.held.length + want) / 4));
+  return want >= step || spare <= 0 ? want : 0;
 }
 
 const clamp = (n: number): number => Math.max(0, Math.min(MAX_REQUEST, n));
