@@ -44,6 +44,7 @@ import { atMost, checkTopology, checkVersion, clusterReplicasOf, redactRedisUrl,
 import type { StoreRedis } from './store/scripts.js';
 import { ADMIN_TOKEN_ENV, resolveAdminToken, type AdminToken } from './auth.js';
 import { parseLeaseId } from '../protocol/index.js';
+import { ReportQueue } from './report-queue.js';
 import { replicaField } from './store/unit-layout.js';
 import { Transitioner } from './transitioner.js';
 import { ValidationQueue } from './validation-queue.js';
@@ -156,6 +157,7 @@ async function buildWithStore(
     accounts: new AccountStore(redis, keys),
     dispatcher: new Dispatcher(redis, keys, jobs, options),
     presence: new HostPresence(redis, keys, options, bus, log),
+    reports: new ReportQueue(redis, keys),
     metrics,
     progress: new Map(),
   };

@@ -313,7 +313,7 @@ export class Connection {
     const statuses: string[] = new Array(rows.length);
     let pending = rows.map((_, i) => i);
     for (let attempt = 0; pending.length; attempt++) {
-      const got = (await this.svc.redis.ig_report(this.svc.keys.prefix, hostId, Date.now(), pending.length, ...pending.flatMap((i) => rows[i].args))) as string[];
+      const got = await this.svc.reports.store(hostId, pending.map((i) => rows[i].args));
       pending.forEach((i, k) => { statuses[i] = got[k]; });
       const stored = pending.filter((i) => isStored(statuses[i]));
       if (!this.svc.ack.enabled || !stored.length) break;

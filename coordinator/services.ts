@@ -11,6 +11,7 @@ import type { Metrics } from './metrics.js';
 import type { CoordinatorOptions } from './options.js';
 import type { HostPresence } from './presence.js';
 import type { HostRegistry } from './registry.js';
+import type { ReportQueue } from './report-queue.js';
 import type { Keys } from './store/keys.js';
 import type { ReplicaAck } from './store/replica-ack.js';
 import type { StoreRedis } from './store/scripts.js';
@@ -27,6 +28,8 @@ export interface Services {
   inputs: InputStore;
   dispatcher: Dispatcher;
   validator: Validator;
+  /** Hosts' reports, several hosts' to a report.lua call (report-queue.ts). */
+  reports: ReportQueue;
   /** Units whose results are ready to compare, validated apart from the connection that reported them. */
   validation: ValidationQueue;
   verifier: Verifier;

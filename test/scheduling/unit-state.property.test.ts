@@ -93,7 +93,7 @@ describe('unit state machine (real Lua, real Redis)', () => {
           };
           const report = async (host: string, lid: string, what: 'R' | 'E', payload: string) => {
             const { unit, replica } = parseLeaseId(lid);
-            const [status] = (await svc.redis.ig_report(p, host, Date.now(), 1, id, unit, replica, what, payload, 0)) as string[];
+            const [status] = (await svc.redis.ig_report(p, Date.now(), 1, host, id, unit, replica, what, payload, 0)) as string[];
             if (status === 'check') await svc.validator.validateUnit(id, unit);
           };
           for (const o of ops) {

@@ -1,7 +1,9 @@
--- Record results (or errors) returned by one host. A result is taken only from the host the replica
--- was leased to, once; a late one (past its deadline) is still taken and compared later.
+-- Record results (or errors) returned by hosts: one call takes the reports of several hosts, which a
+-- coordinator gathers while its previous call runs (coordinator/report-queue.ts), since a call costs
+-- Redis far more before its first item than per item (docs/scaling.md). A result is taken only from the
+-- host the replica was leased to, once; a late one (past its deadline) is still taken and compared later.
 -- KEYS[1]: the key prefix (scripts.ts)
--- ARGV: hostId, nowMs, n, then per item: jobId, unit, replica, kind ('R' result | 'E' error),
+-- ARGV: nowMs, n, then per item: hostId, jobId, unit, replica, kind ('R' result | 'E' error),
 --       payload (result JSON, or for an error {code, message} JSON), cpuS
 -- Reads/writes: job:{job}, job:{job}:u:{unit}, leases, job:{job}:leases, host:{host}:leases,
 -- host:{host}, host:{host}:daily, validate, need, sched, failed, settled, stats.
@@ -11,9 +13,9 @@
 -- Errors: kinds are deterministic, so when as many hosts as the unit's quorum report the same final
 -- error code (one that retrying cannot fix, FINAL_CODES), the input itself is at fault and the unit
 -- fails at once; otherwise it fails after maxErrorResults errors (BOINC's max_error_results).
-local host, now, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
 -- Written per result as given, not converted back from a number (lib.lua, int).
-local nowText = ARGV[2]
+local nowText = ARGV[1]
 local res = {}
 
 local function error_code(payload)
@@ -35,11 +37,19 @@ local function same_errors(uk, code)
   return count
 end
 
--- Read once per call (a batch is nearly always of one job): a job's state and kind, which nothing here
--- changes, and the host's trust mark per kind, which only an error result here resets.
+-- Read once per call: a job's state and kind, which nothing here changes, and each host's trust mark
+-- per kind, which only an error result here resets.
 local jobs, marks, reported = {}, {}, 0
--- The lease indexes and the validation queue are written once per call: nothing here reads them back.
-local dropped, toValidate = lease_batch(host), {}
+-- The lease indexes (per host) and the validation queue are written once per call: nothing here reads
+-- them back.
+local dropped, hosts, toValidate = {}, {}, {}
+local function dropped_of(host)
+  if not dropped[host] then
+    dropped[host] = lease_batch(host)
+    hosts[#hosts + 1] = host
+  end
+  return dropped[host]
+end
 local function job_of(jid)
   local j = jobs[jid]
   if not j then
@@ -49,14 +59,15 @@ local function job_of(jid)
   end
   return j
 end
-local function mark_of(kind)
-  marks[kind] = marks[kind] or trust_mark(host, kind)
-  return marks[kind]
+local function mark_of(host, kind)
+  local key = host .. ' ' .. kind
+  marks[key] = marks[key] or trust_mark(host, kind)
+  return marks[key]
 end
 
 for i = 0, n - 1 do
-  local b = 4 + i * 6
-  local jid, idx, r, what, payload, cpu = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
+  local b = 3 + i * 7
+  local host, jid, idx, r, what, payload, cpu = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5], ARGV[b + 6]
   local jk, uk = k_job(jid), k_unit(jid, idx)
   local job = job_of(jid)
   local jstate = job.state
@@ -76,13 +87,13 @@ for i = 0, n - 1 do
     local out = tonumber(u[5] or '0')
     if s == RS_LEASED then
       out = out - 1
-      dropped.add(jid, lid)
+      dropped_of(host).add(jid, lid)
     end
     if what == 'R' then
       -- The result, the unit's counts and its next version: one write.
       local ok = tonumber(u[6] or '0') + 1
       redis.call('HSET', uk, R_CPU .. r, cpu, R_REPORTED_AT .. r, nowText, R_STATE .. r, RS_REPORTED, R_RESULT .. r, payload,
-        R_TRUST .. r, mark_of(job.kind), U_OUT, int(out), U_REPORTED, int(ok), U_VERSION, int((u[7] or 0) + 1))
+        R_TRUST .. r, mark_of(host, job.kind), U_OUT, int(out), U_REPORTED, int(ok), U_VERSION, int((u[7] or 0) + 1))
       reported = reported + 1
       if (st == US_OPEN and ok >= tonumber(u[4])) or st == US_VALID then
         toValidate[#toValidate + 1] = nowText
@@ -99,7 +110,7 @@ for i = 0, n - 1 do
       redis.call('HINCRBY', k_host(host), 'nError', 1)
       host_day(host, 'e', 1, now)
       reset_trust(host, job.kind)
-      marks[job.kind] = nil
+      marks[host .. ' ' .. job.kind] = nil
       if st == US_OPEN then
         local code, message = error_code(payload)
         local q = tonumber(u[4] or '1')
@@ -116,7 +127,7 @@ for i = 0, n - 1 do
   end
   res[#res + 1] = status
 end
-dropped.write()
+for _, h in ipairs(hosts) do dropped[h].write() end
 if #toValidate > 0 then redis.call('ZADD', k_validate(), unpack(toValidate)) end
 if reported > 0 then redis.call('HINCRBY', k_stats(), 'results_reported', reported) end
 return res
