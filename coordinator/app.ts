@@ -152,12 +152,14 @@ async function buildWithStore(
     })).then((kept) => deliverCredit(judged.filter((_, k) => kept[k])))
       .catch((err: Error) => log.warn({ err: err.message }, 'credit not announced: the replica wait failed (the grants stand)'));
   };
+  const reports = new ReportQueue(redis, keys);
+  metrics.watchReportQueue(() => reports);
   const services: Services = {
     options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, validation, verifier, registry, log, ack,
     accounts: new AccountStore(redis, keys),
     dispatcher: new Dispatcher(redis, keys, jobs, options),
     presence: new HostPresence(redis, keys, options, bus, log),
-    reports: new ReportQueue(redis, keys),
+    reports,
     metrics,
     progress: new Map(),
   };

@@ -64,6 +64,18 @@ describe('/metrics', () => {
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
   });
 
+  it('counts report.lua calls and the hosts\' reports they stored', async () => {
+    const before = await scrape();
+    // Two hosts' reports of leases that do not exist: refused, but stored by one call each or together.
+    const got = await Promise.all(['h1', 'h2'].map((h) => coord.services.reports.store(h, [['nojob', 0, 0, 'R', '{}', 0]])));
+    expect(got).toEqual([['UNKNOWN_LEASE'], ['UNKNOWN_LEASE']]);
+    const text = await scrape();
+    expect(value(text, 'idlegrid_reports_stored_total') - value(before, 'idlegrid_reports_stored_total')).toBe(2);
+    const calls = value(text, 'idlegrid_report_calls_total') - value(before, 'idlegrid_report_calls_total');
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(calls).toBeLessThanOrEqual(2);
+  });
+
   it('observes unit turnaround from the first lease to validation', async () => {
     const jobKey = coord.services.keys.key('job', { job: 'jobturnaround' });
     await raw.hset(jobKey, 'delayMs', 600_000);

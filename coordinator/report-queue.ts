@@ -33,7 +33,7 @@ export class ReportQueue {
   private inFlight = 0;
   private readonly concurrency: number;
   private readonly maxItems: number;
-  /** Calls made and the reports they carried (how well reports gather). */
+  /** Calls made and the reports they carried (how well reports gather; /metrics). */
   calls = 0;
   reports = 0;
 
