@@ -86,11 +86,12 @@ async function cycle(server: Server, sims: SimGroup, size: (typeof SIZES)['full'
     // Each host's first heartbeat comes at a random phase within one period: a window of one period
     // from the start holds about one heartbeat per host, spread evenly.
     await sims.mark();
-    const cpu0 = redisPid ? cpuSeconds(redisPid) : NaN;
+    const redisCpu = () => (redisPid ? cpuSeconds(redisPid) : NaN);
+    const cpu0 = redisCpu();
     await sims.run();
     await sleep(size.windowMs);
     const st = await sims.stats();
-    const redisUsPerBeat = ((redisPid ? cpuSeconds(redisPid) : NaN) - cpu0) * 1e6 / st.heartbeatMs.length;
+    const redisUsPerBeat = ((redisCpu() - cpu0) * 1e6) / st.heartbeatMs.length;
     const problem = simProblems(st);
     if (problem) throw new Error(`hosts of ${server.name} saw errors: ${problem}`);
     if (st.heartbeatMs.length < size.hosts * 0.5) throw new Error(`only ${st.heartbeatMs.length} heartbeats acknowledged in the window`);

@@ -22,6 +22,7 @@ import { cpuSeconds, killAll } from './lib/procs.js';
 import { startBenchRedis, type BenchRedis } from './lib/redis.js';
 import { fmt, row } from './lib/stats.js';
 import { printSection } from './lib/report.js';
+import { createScriptJob, leaseDirect, type Leased } from '../test/helpers/script-job.js';
 
 export const SIZES = {
   full: { rounds: 120, bullJobs: 20_000 },
@@ -36,7 +37,8 @@ type Step = 'lease' | 'report' | 'read' | 'validate';
 
 /**
  * One round: 64 units, each leased twice, reported twice, read and validated, by hosts that ask for
- * `perHost` units at a time (64: two hosts; 8: sixteen). Returns Redis CPU seconds per step.
+ * `perHost` units at a time (64: two hosts; 8: sixteen), each reporting in its own call unless `gather`.
+ * Returns Redis CPU seconds per step.
  */
 async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, r: number, perHost: number, gather: boolean): Promise<Record<Step, number>> {
   const cpu: Record<Step, number> = { lease: 0, report: 0, read: 0, validate: 0 };
@@ -49,25 +51,17 @@ async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, 
   // Fresh hosts each round, as many as it takes for 128 replicas: lease.lua hands out the second
   // replicas of units already out before fresh ones, so each unit's two replicas go to two hosts.
   const hosts = Array.from({ length: (2 * BATCH) / perHost }, (_, i) => `bench-${perHost}-${r}-${i}`);
-  const leased: string[][] = [];
-  for (const host of hosts) {
-    // host, account, now, count, kinds, maxJobs, network (loopback: exempt), threads, leases per thread, a new host's leases
-    const flat = (await timed('lease', () => redis.ig_lease(keys.prefix, host, '', Date.now(), perHost, ',keysearch,', 8, '', 16, 8, BATCH))) as string[];
-    if (flat.length !== perHost * 4 + 2) throw new Error(`lease.lua gave ${(flat.length - 2) / 4} replicas to ${host}: ${flat.slice(-2).join(' ')}`);
-    leased.push(Array.from({ length: perHost }, (_, i) => `${flat[i * 4 + 1]}.${flat[i * 4 + 2]}`));
-  }
+  const leased: Leased[][] = [];
+  for (const host of hosts) leased.push(await timed('lease', () => leaseDirect(redis, keys, host, perHost, BATCH)));
   let checks = 0;
-  const reports = hosts.map((host, h) => leased[h].flatMap((u) => {
-    const [unit, replica] = u.split('.');
-    return [host, jobId, unit, replica, 'R', RESULT, 1.5];
-  }));
+  const reports = hosts.map((host, h) => leased[h].flatMap((l) => [host, jobId, l.unit, l.replica, 'R', RESULT, 1.5]));
   // One call per host, or every host's report in one call, as a busy coordinator's report queue gathers them.
   for (const args of gather ? [reports.flat()] : reports) {
     const st = (await timed('report', () => redis.ig_report(keys.prefix, Date.now(), args.length / 7, ...args))) as string[];
     if (st.some((s) => s !== 'ok' && s !== 'check')) throw new Error(`report.lua answered ${st.find((s) => s !== 'ok' && s !== 'check')}`);
     checks += st.filter((s) => s === 'check').length;
   }
-  const units = [...new Set(leased.flat().map((u) => Number(u.split('.')[0])))];
+  const units = [...new Set(leased.flat().map((l) => Number(l.unit)))];
   if (units.length !== BATCH || checks !== BATCH) throw new Error(`${units.length} units leased, ${checks} reached their quorum; want ${BATCH} of each`);
   const hashes = await timed('read', async () => {
     const pipe = redis.pipeline();
@@ -96,29 +90,33 @@ const bench: Bench = async (opts) => {
     const keys = new Keys('brt');
     bull = BullmqReference.start(server.url, 'brtref');
     /**
-     * Units per host request: 64 is the best case (two hosts per round); 8 spreads a round over sixteen;
-     * -8 the same with the sixteen hosts' reports gathered into one report.lua call (report-queue.ts).
+     * How a round's hosts ask and report: 64 units each is the best case (two hosts per round); 8 each
+     * spreads a round over sixteen; and the same sixteen with their reports gathered into one
+     * report.lua call, as a busy coordinator's report queue does (report-queue.ts).
      */
-    const spreads = [BATCH, 8, -8] as const;
-    const ours = new Map<number, number[]>(spreads.map((n) => [n, []]));
+    const shapes = [
+      { id: 'best', perHost: BATCH, gather: false },
+      { id: 'spread', perHost: 8, gather: false },
+      { id: 'gathered', perHost: 8, gather: true },
+    ] as const;
+    type Shape = (typeof shapes)[number]['id'];
+    const ours = Object.fromEntries(shapes.map((x) => [x.id, [] as number[]])) as Record<Shape, number[]>;
+    const steps = Object.fromEntries(shapes.map((x) => [x.id, { lease: 0, report: 0, read: 0, validate: 0 }])) as Record<Shape, Record<Step, number>>;
     const bullUs: number[] = [];
-    const steps = new Map<number, Record<Step, number>>(spreads.map((n) => [n, { lease: 0, report: 0, read: 0, validate: 0 }]));
     for (let rep = 0; rep < reps; rep++) {
-      for (const perHost of spreads) {
+      for (const shape of shapes) {
         // A job of more units than the rounds use: 2 replicas each, no audits (this is the validation path).
-        const jobId = `rt${rep}-${perHost}`;
-        const per = Math.abs(perHost);
-        const fields = { id: jobId, kind: 'keysearch', unitsTotal: 10_000_000, minQuorum: 2, targetResults: 2, maxErrorResults: 3, maxTotalResults: 10, delayMs: 3_600_000, adaptive: 0, weightEff: 1 };
-        await redis.ig_createJob(keys.prefix, jobId, Date.now(), ...Object.entries(fields).flat());
+        const jobId = `rt${rep}-${shape.id}`;
+        await createScriptJob(redis, keys, jobId, { unitsTotal: 10_000_000, minQuorum: 2, targetResults: 2 });
         let sum = 0;
         for (let r = 0; r < size.rounds; r++) {
-          const cpu = await round(redis, keys, server.pid, jobId, rep * size.rounds + r, per, perHost < 0);
+          const cpu = await round(redis, keys, server.pid, jobId, rep * size.rounds + r, shape.perHost, shape.gather);
           for (const s of Object.keys(cpu) as Step[]) {
-            steps.get(perHost)![s] += cpu[s];
+            steps[shape.id][s] += cpu[s];
             sum += cpu[s];
           }
         }
-        ours.get(perHost)!.push((sum / (size.rounds * BATCH * 2)) * 1e6);
+        ours[shape.id].push((sum / (size.rounds * BATCH * 2)) * 1e6);
         // Out of line, so the next job is the only one served.
         await redis.zrem(keys.key('sched'), jobId);
       }
@@ -127,7 +125,7 @@ const bench: Bench = async (opts) => {
       bullUs.push(((cpuSeconds(server.pid) - before) / size.bullJobs) * 1e6);
     }
     const results = reps * size.rounds * BATCH * 2;
-    const shares = (n: number) => (['lease', 'report', 'read', 'validate'] as Step[]).map((s) => `${s} ${fmt((steps.get(n)![s] / results) * 1e6, 1)} µs`).join(', ');
+    const shares = (id: Shape) => (['lease', 'report', 'read', 'validate'] as Step[]).map((s) => `${s} ${fmt((steps[id][s] / results) * 1e6, 1)} µs`).join(', ');
     const ref = { name: 'BullMQ no-op job (addBulk, Worker concurrency 50), Redis CPU per job', values: bullUs };
     return {
       id: 'redis-time',
@@ -137,7 +135,7 @@ const bench: Bench = async (opts) => {
         row({
           metric: 'Redis CPU per validated result (2 replicas per unit), scripts alone',
           unit: 'µs',
-          ours: ours.get(BATCH)!,
+          ours: ours.best,
           ref,
           goal: '<= 20 µs (issue #17)',
           met: (v) => v <= 20,
@@ -145,19 +143,19 @@ const bench: Bench = async (opts) => {
         row({
           metric: 'the same, hosts asking for 8 units at a time (16 hosts per round)',
           unit: 'µs',
-          ours: ours.get(8)!,
+          ours: ours.spread,
           ref,
         }),
         row({
           metric: 'the same, the 16 hosts\' reports gathered into one call (as the report queue does under load)',
           unit: 'µs',
-          ours: ours.get(-8)!,
+          ours: ours.gathered,
           ref,
         }),
       ],
       notes: [
         `Per round, on one job: 64 units, each leased to two hosts (lease.lua), each host reporting its results (report.lua), the validator's read (one HGETALL per unit, pipelined) and one validate.lua call for the 64 units. First row: two hosts per round, asking for 64 units each (the best case: what validate.lua writes per host, account and kind is written once per call). Second row: sixteen hosts asking for 8 each, closer to a grid of many hosts, each reporting in its own call. Third row: the same hosts, their reports stored by one report.lua call per round, as a coordinator's report queue gathers the reports that arrive while its last call runs. ${size.rounds} rounds per repetition and per row, ${reps} repetitions; calls one at a time, on a Redis with nothing else to do; fresh hosts every round.`,
-        `Where the time goes, per validated result over all rounds, 64 per host: ${shares(BATCH)}; 8 per host: ${shares(8)}; 8 per host, reports gathered: ${shares(-8)}.`,
+        `Where the time goes, per validated result over all rounds, 64 per host: ${shares('best')}; 8 per host: ${shares('spread')}; 8 per host, reports gathered: ${shares('gathered')}.`,
         'Redis CPU is redis-server\'s user + system time from /proc over the rounds (so parsing commands and writing replies count), divided by the results validated. The goal was set on a machine that ran each Redis command 2-2.4 times faster than this one (docs/scaling.md).',
       ],
     };

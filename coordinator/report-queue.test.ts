@@ -11,6 +11,7 @@ import { connectStore } from './store/redis.js';
 import { registerScripts } from './store/scripts.js';
 import { replicaField } from './store/unit-layout.js';
 import { redisUrl, uniquePrefix } from '../test/helpers/redis.js';
+import { createScriptJob, leaseDirect, type Leased } from '../test/helpers/script-job.js';
 
 const redis = registerScripts(connectStore(redisUrl()));
 afterAll(() => redis.disconnect());
@@ -19,17 +20,15 @@ afterAll(() => redis.disconnect());
 async function setup(hosts: string[], per: number) {
   const keys = new Keys(uniquePrefix('rq'));
   const job = 'j1';
-  const fields = { id: job, kind: 'keysearch', unitsTotal: 1000, minQuorum: 1, targetResults: 1, maxErrorResults: 3, maxTotalResults: 10, delayMs: 3_600_000, adaptive: 0, weightEff: 1 };
-  await redis.ig_createJob(keys.prefix, job, Date.now(), ...Object.entries(fields).flat());
-  const held = new Map<string, Array<{ unit: string; replica: string }>>();
+  await createScriptJob(redis, keys, job, { unitsTotal: 1000, minQuorum: 1, targetResults: 1 });
+  const held = new Map<string, Leased[]>();
   for (const [i, host] of hosts.entries()) {
     // Each host its own trust: 5, 6, 7... valid in a row since its second reset.
     await redis.hset(keys.key('host', { host }), 'id', host, 'cv:keysearch', 5 + i, 'ce:keysearch', 2);
-    const flat = (await redis.ig_lease(keys.prefix, host, '', Date.now(), per, ',keysearch,', 8, '', 16, 8, 64)) as string[];
-    held.set(host, Array.from({ length: per }, (_, i) => ({ unit: flat[i * 4 + 1], replica: flat[i * 4 + 2] })));
+    held.set(host, await leaseDirect(redis, keys, host, per));
   }
-  const item = (l: { unit: string; replica: string }, what = 'R', payload = '{"found":[]}') => [job, l.unit, l.replica, what, payload, 1];
-  const markOf = async (l: { unit: string; replica: string }) => redis.hget(keys.key('unit', { job, unit: Number(l.unit) }), replicaField('trust', Number(l.replica)));
+  const item = (l: Leased, what = 'R', payload = '{"found":[]}') => [job, l.unit, l.replica, what, payload, 1];
+  const markOf = async (l: Leased) => redis.hget(keys.key('unit', { job, unit: Number(l.unit) }), replicaField('trust', Number(l.replica)));
   return { keys, job, held, item, markOf };
 }
 

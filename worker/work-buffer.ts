@@ -57,8 +57,8 @@ function shortfall(s: BufferState): number {
  * and one more waits, the worker waits until a quarter of the buffer is missing and then asks for all
  * of it, rather than asking for one unit each time a thread finishes one. Each request costs Redis a
  * fixed amount whatever its size (about as much as a dozen units of it, docs/scaling.md), so with a
- * buffer of many short units this cuts the coordinator's Redis time per unit several times over; a
- * buffer of a few long units is asked for as before, since a thread must never wait.
+ * buffer of many short units that cost is paid once per many units instead of once per unit; a buffer
+ * of a few long units is asked for as before, since a thread must never wait.
  */
 export function unitsToRequest(s: BufferState): number {
   const want = shortfall(s);
