@@ -11,6 +11,7 @@ import { FakeWorker } from './helpers/fake-worker.js';
 import { honestResult } from './helpers/compute.js';
 import { waitFor } from './helpers/processes.js';
 import { redisUrl } from './helpers/redis.js';
+import { readUnitHash } from './helpers/unit-hash.js';
 
 let coord: TestCoordinator;
 let redis: Redis;
@@ -110,5 +111,37 @@ describe('dishonest hosts', () => {
     expect((await b.next('ack')).items[0]).toMatchObject({ status: 'rejected', error: { code: 'UNKNOWN_LEASE' } });
     a.close();
     b.close();
+  });
+
+  // A coordinator stores the reports that arrive together in one report.lua call (report-queue.ts): a
+  // thief whose results for another host's leases share a call with the holder's own gains nothing.
+  it('refuses results for another host\'s leases sent at the same moment as the holder\'s, in a shared call too', async () => {
+    let shared = false;
+    for (let round = 0; round < 10 && !shared; round++) {
+      await submit();
+      // The holder and six thieves, each its own host on its own address.
+      const [a, ...thieves] = await Promise.all([11, 12, 13, 14, 15, 16, 17].map((n) => FakeWorker.connect(coord.wsUrl, { localAddress: `127.0.0.${n}` })));
+      for (const w of [a, ...thieves]) await w.hello();
+      const units = await work(a, 4);
+      expect(units).toHaveLength(4);
+      const honest = await Promise.all(units.map((u) => honestResult('keysearch', u.spec)));
+      const frame = { type: 'results', items: units.map((u, i) => ({ leaseId: u.leaseId, result: honest[i], cpuS: 0.1, elapsedS: 0.1 })) };
+      const before = { calls: coord.services.reports.calls, reports: coord.services.reports.reports };
+      // The frames leave in one tick, the holder's last, so that it joins a call of thieves' reports
+      // (the first ones go out at once); the thieves send results that pass the kind's check (the right
+      // ones, copied or computed), claiming the leases as theirs.
+      for (const w of [...thieves, a]) w.send(frame);
+      const [ackA, ...thiefAcks] = await Promise.all([a, ...thieves].map((w) => w.next('ack')));
+      shared ||= coord.services.reports.calls - before.calls < coord.services.reports.reports - before.reports;
+      expect(ackA.items.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+      for (const ack of thiefAcks) for (const x of ack.items) expect(x).toMatchObject({ status: 'rejected', error: { code: 'LEASE_NOT_YOURS' } });
+      for (const [i, u] of units.entries()) {
+        const stored = (await readUnitHash(redis, coord.options.prefix, u.jobId, u.unit)).replicas[Number(u.leaseId.split('.')[2])];
+        expect([stored.host, JSON.parse(stored.raw!)]).toEqual([a.hostId, honest[i]]);
+      }
+      for (const w of [a, ...thieves]) w.close();
+    }
+    // The race above ran at least once with reports of several hosts in one call.
+    expect(shared).toBe(true);
   });
 });
