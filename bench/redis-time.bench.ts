@@ -22,7 +22,7 @@ import { cpuSeconds, killAll } from './lib/procs.js';
 import { startBenchRedis, type BenchRedis } from './lib/redis.js';
 import { fmt, row } from './lib/stats.js';
 import { printSection } from './lib/report.js';
-import { createScriptJob, leaseDirect, type Leased } from '../test/helpers/script-job.js';
+import { createScriptJob, leaseDirect, leaseDirectMany, type Leased } from '../test/helpers/script-job.js';
 
 export const SIZES = {
   full: { rounds: 120, bullJobs: 20_000 },
@@ -37,7 +37,9 @@ type Step = 'lease' | 'report' | 'read' | 'validate';
 
 /**
  * One round: 64 units, each leased twice, reported twice, read and validated, by hosts that ask for
- * `perHost` units at a time (64: two hosts; 8: sixteen), each reporting in its own call unless `gather`.
+ * `perHost` units at a time (64: two hosts; 8: sixteen), each asking and reporting in calls of its own
+ * unless `gather` (every host's requests in one lease.lua call, and every host's reports in one report.lua
+ * call, as a busy coordinator's dispatcher and report queue gather them).
  * Returns Redis CPU seconds per step.
  */
 async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, r: number, perHost: number, gather: boolean): Promise<Record<Step, number>> {
@@ -52,10 +54,11 @@ async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, 
   // replicas of units already out before fresh ones, so each unit's two replicas go to two hosts.
   const hosts = Array.from({ length: (2 * BATCH) / perHost }, (_, i) => `bench-${perHost}-${r}-${i}`);
   const leased: Leased[][] = [];
-  for (const host of hosts) leased.push(await timed('lease', () => leaseDirect(redis, keys, host, perHost, BATCH)));
+  if (gather) leased.push(...(await timed('lease', () => leaseDirectMany(redis, keys, hosts, perHost, BATCH))));
+  else for (const host of hosts) leased.push(await timed('lease', () => leaseDirect(redis, keys, host, perHost, BATCH)));
   let checks = 0;
   const reports = hosts.map((host, h) => leased[h].flatMap((l) => [host, jobId, l.unit, l.replica, 'R', RESULT, 1.5]));
-  // One call per host, or every host's report in one call, as a busy coordinator's report queue gathers them.
+  // One call per host, or every host's report in one call.
   for (const args of gather ? [reports.flat()] : reports) {
     const st = (await timed('report', () => redis.ig_report(keys.prefix, Date.now(), args.length / 7, ...args))) as string[];
     if (st.some((s) => s !== 'ok' && s !== 'check')) throw new Error(`report.lua answered ${st.find((s) => s !== 'ok' && s !== 'check')}`);
@@ -91,8 +94,8 @@ const bench: Bench = async (opts) => {
     bull = BullmqReference.start(server.url, 'brtref');
     /**
      * How a round's hosts ask and report: 64 units each is the best case (two hosts per round); 8 each
-     * spreads a round over sixteen; and the same sixteen with their reports gathered into one
-     * report.lua call, as a busy coordinator's report queue does (report-queue.ts).
+     * spreads a round over sixteen; and the same sixteen with their requests gathered into one lease.lua
+     * call and their reports into one report.lua call, as a busy coordinator does (group-commit.ts).
      */
     const shapes = [
       { id: 'best', perHost: BATCH, gather: false },
@@ -147,15 +150,15 @@ const bench: Bench = async (opts) => {
           ref,
         }),
         row({
-          metric: 'the same, the 16 hosts\' reports gathered into one call (as the report queue does under load)',
+          metric: 'the same, the 16 hosts\' requests gathered into one lease.lua call and their reports into one report.lua call (as a busy coordinator does)',
           unit: 'µs',
           ours: ours.gathered,
           ref,
         }),
       ],
       notes: [
-        `Per round, on one job: 64 units, each leased to two hosts (lease.lua), each host reporting its results (report.lua), the validator's read (one HGETALL per unit, pipelined) and one validate.lua call for the 64 units. First row: two hosts per round, asking for 64 units each (the best case: what validate.lua writes per host, account and kind is written once per call). Second row: sixteen hosts asking for 8 each, closer to a grid of many hosts, each reporting in its own call. Third row: the same hosts, their reports stored by one report.lua call per round, as a coordinator's report queue gathers the reports that arrive while its last call runs. ${size.rounds} rounds per repetition and per row, ${reps} repetitions; calls one at a time, on a Redis with nothing else to do; fresh hosts every round.`,
-        `Where the time goes, per validated result over all rounds, 64 per host: ${shares('best')}; 8 per host: ${shares('spread')}; 8 per host, reports gathered: ${shares('gathered')}.`,
+        `Per round, on one job: 64 units, each leased to two hosts (lease.lua), each host reporting its results (report.lua), the validator's read (one HGETALL per unit, pipelined) and one validate.lua call for the 64 units. First row: two hosts per round, asking for 64 units each (the best case: what validate.lua writes per host, account and kind is written once per call). Second row: sixteen hosts asking for 8 each, closer to a grid of many hosts, each reporting in its own call. Third row: the same hosts, served by one lease.lua call and stored by one report.lua call per round, as a coordinator gathers the requests and reports that arrive while its last call runs (group-commit.ts). ${size.rounds} rounds per repetition and per row, ${reps} repetitions; calls one at a time, on a Redis with nothing else to do; fresh hosts every round.`,
+        `Where the time goes, per validated result over all rounds, 64 per host: ${shares('best')}; 8 per host: ${shares('spread')}; 8 per host, requests and reports gathered: ${shares('gathered')}.`,
         'Redis CPU is redis-server\'s user + system time from /proc over the rounds (so parsing commands and writing replies count), divided by the results validated. The goal was set on a machine that ran each Redis command 2-2.4 times faster than this one (docs/scaling.md).',
       ],
     };

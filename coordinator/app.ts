@@ -153,11 +153,12 @@ async function buildWithStore(
       .catch((err: Error) => log.warn({ err: err.message }, 'credit not announced: the replica wait failed (the grants stand)'));
   };
   const reports = new ReportQueue(redis, keys);
-  metrics.watchReportQueue(() => reports);
+  const dispatcher = new Dispatcher(redis, keys, jobs, options);
+  metrics.watchStoreCalls(() => reports, () => dispatcher);
   const services: Services = {
     options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, validation, verifier, registry, log, ack,
     accounts: new AccountStore(redis, keys),
-    dispatcher: new Dispatcher(redis, keys, jobs, options),
+    dispatcher,
     presence: new HostPresence(redis, keys, options, bus, log),
     reports,
     metrics,

@@ -1,10 +1,12 @@
 /**
  * Dispatch: lease.lua picks which replicas a host gets (atomically, so two coordinators never hand out
  * the same replica, and never more than the host's allowance and daily quota); here each lease becomes a
- * WorkUnit with its spec derived from the job's parameters.
+ * WorkUnit with its spec derived from the job's parameters. The requests of several hosts share a
+ * lease.lua call (group-commit.ts): those that arrive while a call is out go together in the next.
  */
 import { randomInt } from 'node:crypto';
 import { leaseId, parseLeaseId, type NoWorkReason, type WorkUnit } from '../protocol/index.js';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import type { JobStore } from './job-store.js';
 import type { CoordinatorOptions } from './options.js';
 import type { Keys } from './store/keys.js';
@@ -28,18 +30,42 @@ export type QuotaDetail =
   | { limit: 'held'; held: number; allowance: number }
   | { limit: 'day'; who: 'host' | 'account'; kind: string; quota: number; used: number; day: number };
 
+/** Jobs lease.lua looks at, lowest pass first, per pass of its scheduling loop. */
+const SCHED_WINDOW = 32;
+
+/** lease.lua's answer to one request: jobId, unit, replica, deadline, ... then the reason and the quota's details. */
+type LeaseAnswer = Array<string | number>;
+
 export class Dispatcher {
+  private readonly gather: GroupCommit<LeaseRequest, LeaseAnswer>;
+
   constructor(
     private readonly redis: StoreRedis,
     private readonly keys: Keys,
     private readonly jobs: JobStore,
-    private readonly limits: Pick<CoordinatorOptions, 'leasesPerThread' | 'newHostLeases'>,
-  ) {}
+    limits: Pick<CoordinatorOptions, 'leasesPerThread' | 'newHostLeases'>,
+    opts: GroupCommitOptions = {},
+  ) {
+    this.gather = new GroupCommit((reqs) => {
+      const args = reqs.flatMap((req) => [
+        req.hostId, req.accountId, req.count, `,${req.kinds.join(',')},`, req.network, req.threads, req.count,
+        ...Array.from({ length: req.count }, () => randomInt(0, 1e9) / 1e9),
+      ]);
+      return redis.ig_lease(keys.prefix, Date.now(), SCHED_WINDOW, limits.leasesPerThread, limits.newHostLeases, reqs.length, ...args) as Promise<LeaseAnswer[]>;
+    }, (req) => req.count, opts);
+  }
+
+  /** lease.lua calls made, and the hosts' requests they served (/metrics). */
+  get calls(): number {
+    return this.gather.calls;
+  }
+
+  get requests(): number {
+    return this.gather.requests;
+  }
 
   async lease(req: LeaseRequest): Promise<{ units: WorkUnit[]; reason: NoWorkReason | null; quota?: QuotaDetail }> {
-    const rand = Array.from({ length: req.count }, () => randomInt(0, 1e9) / 1e9);
-    const flat = (await this.redis.ig_lease(this.keys.prefix, req.hostId, req.accountId, Date.now(), req.count,
-      `,${req.kinds.join(',')},`, 32, req.network, req.threads, this.limits.leasesPerThread, this.limits.newHostLeases, ...rand)) as Array<string | number>;
+    const flat = [...(await this.gather.submit(req))];
     const detail = String(flat.pop() ?? '');
     const reason = flat.pop() as string;
     const units: WorkUnit[] = [];

@@ -76,6 +76,20 @@ describe('/metrics', () => {
     expect(calls).toBeLessThanOrEqual(2);
   });
 
+  it('counts lease.lua calls and the hosts\' requests they served', async () => {
+    const before = await scrape();
+    // Three hosts asking at once for a kind no job is of: answered, by one call each or fewer.
+    const got = await Promise.all(['h1', 'h2', 'h3'].map((h) => coord.services.dispatcher.lease({
+      hostId: h, accountId: '', kinds: ['nokind'], count: 2, network: '', threads: 1,
+    })));
+    expect(got.map((g) => g.units.length)).toEqual([0, 0, 0]);
+    const text = await scrape();
+    expect(value(text, 'idlegrid_lease_requests_total') - value(before, 'idlegrid_lease_requests_total')).toBe(3);
+    const calls = value(text, 'idlegrid_lease_calls_total') - value(before, 'idlegrid_lease_calls_total');
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(calls).toBeLessThanOrEqual(3);
+  });
+
   it('observes unit turnaround from the first lease to validation', async () => {
     const jobKey = coord.services.keys.key('job', { job: 'jobturnaround' });
     await raw.hset(jobKey, 'delayMs', 600_000);

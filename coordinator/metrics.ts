@@ -19,6 +19,12 @@ const GRID_UNITS = { valid: 'units_valid', failed: 'units_failed' } as const;
 /** A scrape waits this long for the store; then it reports the process alone, with idlegrid_store_up 0. */
 const GRID_SCRAPE_TIMEOUT_MS = 2_000;
 
+/** A gathering script caller's counts (group-commit.ts). */
+export interface Gathered {
+  calls: number;
+  requests: number;
+}
+
 export class Metrics {
   /** What this process knows by itself: answers even when Redis does not. */
   readonly registry = new client.Registry();
@@ -170,19 +176,22 @@ export class Metrics {
   }
 
   /**
-   * The report queue's calls and the hosts' reports they stored (report-queue.ts): their ratio is how
-   * many reports share a report.lua call, which is what keeps Redis time per result down under load.
+   * Calls of the two hot scripts and the hosts' requests they carried (group-commit.ts: report-queue.ts
+   * for reports, dispatch.ts for leases): their ratio is how many hosts share a call, which is what keeps
+   * Redis time per result down under load.
    */
-  watchReportQueue(read: () => { calls: number; reports: number }): void {
-    for (const [name, help, pick] of [
-      ['idlegrid_report_calls_total', 'report.lua calls this coordinator made to store hosts\' reports', (q: { calls: number }) => q.calls],
-      ['idlegrid_reports_stored_total', 'Hosts\' reports this coordinator stored; over idlegrid_report_calls_total, the reports per call', (q: { reports: number }) => q.reports],
+  watchStoreCalls(reports: () => Gathered, leases: () => Gathered): void {
+    for (const [name, help, read] of [
+      ['idlegrid_report_calls_total', 'report.lua calls this coordinator made to store hosts\' reports', () => reports().calls],
+      ['idlegrid_reports_stored_total', 'Hosts\' reports this coordinator stored; over idlegrid_report_calls_total, the reports per call', () => reports().requests],
+      ['idlegrid_lease_calls_total', 'lease.lua calls this coordinator made to hand out work', () => leases().calls],
+      ['idlegrid_lease_requests_total', 'Hosts\' requests for work this coordinator served; over idlegrid_lease_calls_total, the requests per call', () => leases().requests],
     ] as const) {
       new client.Counter({
         name, help, registers: [this.registry],
         collect() {
           this.reset();
-          this.inc(pick(read()));
+          this.inc(read());
         },
       });
     }

@@ -40,7 +40,7 @@ describe('ReportQueue', () => {
     const answers = await Promise.all(hosts.map((h) => q.store(h, held.get(h)!.map((l) => item(l)))));
     expect(answers).toEqual(hosts.map(() => ['check', 'check']));
     // The first report went at once; the three that came while it ran went together.
-    expect([q.calls, q.reports]).toEqual([2, 4]);
+    expect([q.calls, q.requests]).toEqual([2, 4]);
     expect(await redis.zcard(keys.key('validate'))).toBe(8);
     for (const h of hosts) expect(await redis.scard(keys.key('hostLeases', { host: h }))).toBe(0);
     // Each result carries the trust of the host that sent it, though three hosts shared a call.

@@ -126,13 +126,13 @@ describe('dishonest hosts', () => {
       expect(units).toHaveLength(4);
       const honest = await Promise.all(units.map((u) => honestResult('keysearch', u.spec)));
       const frame = { type: 'results', items: units.map((u, i) => ({ leaseId: u.leaseId, result: honest[i], cpuS: 0.1, elapsedS: 0.1 })) };
-      const before = { calls: coord.services.reports.calls, reports: coord.services.reports.reports };
+      const before = { calls: coord.services.reports.calls, reports: coord.services.reports.requests };
       // The frames leave in one tick, the holder's last, so that it joins a call of thieves' reports
       // (the first ones go out at once); the thieves send results that pass the kind's check (the right
       // ones, copied or computed), claiming the leases as theirs.
       for (const w of [...thieves, a]) w.send(frame);
       const [ackA, ...thiefAcks] = await Promise.all([a, ...thieves].map((w) => w.next('ack')));
-      shared ||= coord.services.reports.calls - before.calls < coord.services.reports.reports - before.reports;
+      shared ||= coord.services.reports.calls - before.calls < coord.services.reports.requests - before.reports;
       expect(ackA.items.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
       for (const ack of thiefAcks) for (const x of ack.items) expect(x).toMatchObject({ status: 'rejected', error: { code: 'LEASE_NOT_YOURS' } });
       for (const [i, u] of units.entries()) {

@@ -23,11 +23,20 @@ export interface Leased {
 }
 
 /**
- * lease.lua's answer to `host` (no account, a loopback network, 16 threads of 8 leases each, a new host's
- * allowance of `newHostLeases`) asking for `count` replicas; throws unless it got them all.
+ * lease.lua's answers to `hosts` (no account, a loopback network, 16 threads of 8 leases each, a new
+ * host's allowance of `newHostLeases`, no random numbers: every unit replicated) asking for `count` replicas each, in one call, in order; throws
+ * unless each got them all.
  */
+export async function leaseDirectMany(redis: StoreRedis, keys: Keys, hosts: string[], count: number, newHostLeases = 64): Promise<Leased[][]> {
+  const args = hosts.flatMap((host) => [host, '', count, ',keysearch,', '', 16, 0]);
+  const answers = (await redis.ig_lease(keys.prefix, Date.now(), 8, 8, newHostLeases, hosts.length, ...args)) as string[][];
+  return answers.map((flat, h) => {
+    if (flat.length !== count * 4 + 2) throw new Error(`lease.lua gave ${(flat.length - 2) / 4} replicas to ${hosts[h]}: ${flat.slice(-2).join(' ')}`);
+    return Array.from({ length: count }, (_, i) => ({ unit: flat[i * 4 + 1], replica: flat[i * 4 + 2] }));
+  });
+}
+
+/** The same for one host, in a call of its own. */
 export async function leaseDirect(redis: StoreRedis, keys: Keys, host: string, count: number, newHostLeases = 64): Promise<Leased[]> {
-  const flat = (await redis.ig_lease(keys.prefix, host, '', Date.now(), count, ',keysearch,', 8, '', 16, 8, newHostLeases)) as string[];
-  if (flat.length !== count * 4 + 2) throw new Error(`lease.lua gave ${(flat.length - 2) / 4} replicas to ${host}: ${flat.slice(-2).join(' ')}`);
-  return Array.from({ length: count }, (_, i) => ({ unit: flat[i * 4 + 1], replica: flat[i * 4 + 2] }));
+  return (await leaseDirectMany(redis, keys, [host], count, newHostLeases))[0];
 }

@@ -1,7 +1,8 @@
 /**
  * Property tests of the unit state machine against the real Lua scripts on a real Redis: random
- * interleavings of leases, honest and wrong results, errors, hand-backs, deadline sweeps and hosts going
- * silent, then honest hosts finish the job. Whatever happened, no unit is valid without a quorum, no unit
+ * interleavings of leases (one host's, or every host's at once, sharing lease.lua calls), honest and
+ * wrong results, errors, hand-backs, deadline sweeps and hosts going silent, then honest hosts finish
+ * the job. Whatever happened, no unit is valid without a quorum, no unit
  * has two live replicas on one host, account or network, credit is granted once per valid result, and
  * every unit ends valid or failed.
  */
@@ -33,6 +34,7 @@ const NETWORK: Record<string, string> = {
 
 type Op =
   | { t: 'lease'; host: number; count: number }
+  | { t: 'leaseAll'; count: number }
   | { t: 'report'; host: number; pick: number; honest: boolean }
   | { t: 'error'; host: number; pick: number }
   | { t: 'release'; host: number; pick: number }
@@ -41,6 +43,7 @@ type Op =
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ t: fc.constant('lease' as const), host: fc.nat(3), count: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ t: fc.constant('leaseAll' as const), count: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ t: fc.constant('report' as const), host: fc.nat(3), pick: fc.nat(5), honest: fc.boolean() }),
   fc.record({ t: fc.constant('error' as const), host: fc.nat(3), pick: fc.nat(5) }),
   fc.record({ t: fc.constant('release' as const), host: fc.nat(3), pick: fc.nat(5) }),
@@ -99,6 +102,9 @@ describe('unit state machine (real Lua, real Redis)', () => {
           for (const o of ops) {
             const host = HOSTS[(o as { host?: number }).host ?? 0];
             if (o.t === 'lease') await lease(host, o.count);
+            // Every host asks at once: the dispatcher serves the requests that wait behind its first
+            // calls together, in one lease.lua call.
+            else if (o.t === 'leaseAll') await Promise.all(HOSTS.map((h) => lease(h, o.count)));
             else if (o.t === 'sweep') await svc.redis.ig_sweep(p, Date.now() + 1e12, 1000);
             else if (o.t === 'silent') {
               // The host stops answering: its time in hosts:live passes and the transitioner's step hands

@@ -55,25 +55,32 @@ local function group_add(groups, order, key, v)
   list[#list + 1] = v
 end
 
--- Lease ids that one call adds (lease.lua, with their deadlines) or drops (report.lua), gathered so that
--- each lease index (`leases`, the host's set, each job's set) is written once per call: ZADD, SADD and
--- SREM take many members, and nothing in those scripts reads the indexes back.
-local function lease_batch(host)
-  local b = { ids = {}, deadlines = {}, byJob = {}, jobs = {} }
-  function b.add(jid, lid, deadline)
+-- Lease ids that one call adds (lease.lua, with their deadlines) or drops (report.lua), gathered over
+-- every host and job of the call, so that each lease index is written once per call: the grid's
+-- `leases` once, each host's set once and each job's set once. ZADD, ZREM, SADD and SREM take many
+-- members, and nothing in those scripts reads the indexes back (lease.lua counts what a host was given
+-- earlier in the same call with `held`).
+local function lease_batches(adding)
+  local b = { ids = {}, deadlines = {}, byHost = {}, hosts = {}, byJob = {}, jobs = {} }
+  function b.add(host, jid, lid, deadline)
     b.ids[#b.ids + 1] = lid
-    if deadline then
+    if adding then
       b.deadlines[#b.deadlines + 1] = deadline
       b.deadlines[#b.deadlines + 1] = lid
     end
+    group_add(b.byHost, b.hosts, host, lid)
     group_add(b.byJob, b.jobs, jid, lid)
+  end
+  function b.held(host)
+    local list = b.byHost[host]
+    return list and #list or 0
   end
   function b.write()
     if #b.ids == 0 then return end
-    local added = #b.deadlines > 0
-    if added then redis.call('ZADD', k_leases(), unpack(b.deadlines)) else redis.call('ZREM', k_leases(), unpack(b.ids)) end
-    redis.call(added and 'SADD' or 'SREM', k_hostLeases(host), unpack(b.ids))
-    for _, jid in ipairs(b.jobs) do redis.call(added and 'SADD' or 'SREM', k_jobLeases(jid), unpack(b.byJob[jid])) end
+    if adding then redis.call('ZADD', k_leases(), unpack(b.deadlines)) else redis.call('ZREM', k_leases(), unpack(b.ids)) end
+    local set = adding and 'SADD' or 'SREM'
+    for _, host in ipairs(b.hosts) do redis.call(set, k_hostLeases(host), unpack(b.byHost[host])) end
+    for _, jid in ipairs(b.jobs) do redis.call(set, k_jobLeases(jid), unpack(b.byJob[jid])) end
   end
   return b
 end

@@ -40,16 +40,8 @@ end
 -- Read once per call: a job's state and kind, which nothing here changes, and each host's trust mark
 -- per kind, which only an error result here resets.
 local jobs, marks, reported = {}, {}, 0
--- The lease indexes (per host) and the validation queue are written once per call: nothing here reads
--- them back.
-local dropped, hosts, toValidate = {}, {}, {}
-local function dropped_of(host)
-  if not dropped[host] then
-    dropped[host] = lease_batch(host)
-    hosts[#hosts + 1] = host
-  end
-  return dropped[host]
-end
+-- The lease indexes and the validation queue are written once per call: nothing here reads them back.
+local dropped, toValidate = lease_batches(false), {}
 local function job_of(jid)
   local j = jobs[jid]
   if not j then
@@ -87,7 +79,7 @@ for i = 0, n - 1 do
     local out = tonumber(u[5] or '0')
     if s == RS_LEASED then
       out = out - 1
-      dropped_of(host).add(jid, lid)
+      dropped.add(host, jid, lid)
     end
     if what == 'R' then
       -- The result, the unit's counts and its next version: one write.
@@ -127,7 +119,7 @@ for i = 0, n - 1 do
   end
   res[#res + 1] = status
 end
-for _, h in ipairs(hosts) do dropped[h].write() end
+dropped.write()
 if #toValidate > 0 then redis.call('ZADD', k_validate(), unpack(toValidate)) end
 if reported > 0 then redis.call('HINCRBY', k_stats(), 'results_reported', reported) end
 return res
