@@ -26,6 +26,19 @@ export const STUCK_MS = 15_000;
 export const HUNG_MS = 10 * 60_000;
 const WATCH_MS = 5_000;
 
+/**
+ * How soon a job held by a coordinator that died runs elsewhere: its lock lapses after LOCK_MS (a live
+ * worker renews it every LOCK_MS / 2) and every worker looks for lapsed locks every STALLED_CHECK_MS.
+ * BullMQ's defaults (30 s each) left an audit held by a SIGKILLed coordinator, and with it the job's last
+ * unit, waiting 30-60 s (test/chaos/crashes.test.ts, case a); these leave 10-15 s. A lock lost to a
+ * long pause of a live coordinator only runs the job twice, which audits and assembly allow (an audit is
+ * recorded once, audit-result.lua; assembly ends a job once, close-job.lua); MAX_STALLED lets a job
+ * survive a few such losses, or a few dead coordinators, before BullMQ fails it.
+ */
+export const LOCK_MS = 10_000;
+export const STALLED_CHECK_MS = 5_000;
+const MAX_STALLED = 3;
+
 /** One BullMQ worker and what it is doing, to tell busy from stuck. */
 interface Running {
   worker: Worker;
@@ -70,7 +83,9 @@ export class QueueWorker {
         if (run.active === 0) for (const f of run.idle.splice(0)) f();
       }
     };
-    const worker = new Worker(this.queue.name, processor, { connection, ...this.opts });
+    const worker = new Worker(this.queue.name, processor, {
+      connection, lockDuration: LOCK_MS, stalledInterval: STALLED_CHECK_MS, maxStalledCount: MAX_STALLED, ...this.opts,
+    });
     worker.on('failed', (job, err) => this.log.error({ err, job: job?.id }, `${this.what} failed; BullMQ will retry`));
     // While Redis is away BullMQ reports every reconnect attempt: say it once, and again after a recovery.
     let said = false;
