@@ -12,11 +12,12 @@
  * Redis CPU per no-op job (added with addBulk, drained by its Worker).
  */
 import { fileURLToPath } from 'node:url';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Bench } from './section.js';
 import { Keys } from '../coordinator/store/keys.js';
 import { registerScripts, type StoreRedis } from '../coordinator/store/scripts.js';
-import { UNIT, replicaField } from '../coordinator/store/unit-layout.js';
+import { AUDIT, UNIT, replicaField } from '../coordinator/store/unit-layout.js';
 import { BullmqReference } from './lib/bullmq-ref.js';
 import { cpuSeconds, killAll } from './lib/procs.js';
 import { startBenchRedis, type BenchRedis } from './lib/redis.js';
@@ -25,25 +26,33 @@ import { printSection } from './lib/report.js';
 import { createScriptJob, leaseDirect, leaseDirectMany, type Leased } from '../test/helpers/script-job.js';
 
 export const SIZES = {
-  full: { rounds: 120, bullJobs: 20_000 },
-  smoke: { rounds: 3, bullJobs: 300 },
+  full: { rounds: 120, bullJobs: 20_000, audits: 2_000 },
+  smoke: { rounds: 3, bullJobs: 300, audits: 64 },
 };
 
 const BATCH = 64;
 // A key search result as hosts send it (bench/sim answers alike): the shape matters little, its size a bit.
 const RESULT = JSON.stringify({ found: [], checked: 2 ** 20, digest: 'f'.repeat(64), blocks: Array.from({ length: 8 }, (_, i) => `${'ab'.repeat(8)}${i}`) });
 
-type Step = 'lease' | 'report' | 'read' | 'validate';
+type Step = 'lease' | 'report' | 'read' | 'audit' | 'validate';
+const STEPS: Step[] = ['lease', 'report', 'read', 'audit', 'validate'];
+/** Audits a coordinator runs at once in this benchmark (its verifier threads): the claim size. */
+const AUDIT_SLOTS = 2;
 
 /**
  * One round: 64 units, each leased twice, reported twice, read and validated, by hosts that ask for
  * `perHost` units at a time (64: two hosts; 8: sixteen), each asking and reporting in calls of its own
  * unless `gather` (every host's requests in one lease.lua call, and every host's reports in one report.lua
  * call, as a busy coordinator's dispatcher and report queue gather them).
+ * With `audit`, the default policy's path: the validator first finds each unit's would-be canonical
+ * result unaudited (its unit stays in `validate` for later), asks for the audits, a verifier claims them
+ * AUDIT_SLOTS at a time, reads the unit and the host's trust, records a passing finding and takes the
+ * audit off the queue (the recomputation itself is the verifier threads' CPU, not Redis'), and the units
+ * are read and validated again.
  * Returns Redis CPU seconds per step.
  */
-async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, r: number, perHost: number, gather: boolean): Promise<Record<Step, number>> {
-  const cpu: Record<Step, number> = { lease: 0, report: 0, read: 0, validate: 0 };
+async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, r: number, perHost: number, gather: boolean, audit = false): Promise<Record<Step, number>> {
+  const cpu: Record<Step, number> = { lease: 0, report: 0, read: 0, audit: 0, validate: 0 };
   const timed = async <T>(step: Step, f: () => Promise<T>): Promise<T> => {
     const before = cpuSeconds(pid);
     const out = await f();
@@ -64,13 +73,18 @@ async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, 
     if (st.some((s) => s !== 'ok' && s !== 'check')) throw new Error(`report.lua answered ${st.find((s) => s !== 'ok' && s !== 'check')}`);
     checks += st.filter((s) => s === 'check').length;
   }
-  const units = [...new Set(leased.flat().map((l) => Number(l.unit)))];
+  const units = [...new Set(leased.flat().map((l) => Number(l.unit)))].sort((a, b) => a - b);
   if (units.length !== BATCH || checks !== BATCH) throw new Error(`${units.length} units leased, ${checks} reached their quorum; want ${BATCH} of each`);
-  const hashes = await timed('read', async () => {
+  const read = () => timed('read', async () => {
     const pipe = redis.pipeline();
     for (const unit of units) pipe.hgetall(keys.key('unit', { job: jobId, unit }));
     return ((await pipe.exec()) ?? []).map(([, h]) => h as Record<string, string>);
   });
+  let hashes = await read();
+  if (audit) {
+    await timed('audit', () => auditUnits(redis, keys, jobId, units, hosts));
+    hashes = await read();
+  }
   // The validator's decision for two agreeing results (validator.ts): valid, replica 0 canonical, both valid.
   const args = units.flatMap((unit, i) => [jobId, unit, hashes[i][UNIT.version], 10, 'valid', 0, 0.0125, 2 ** 20, 2 ** 20 * 1.2e3, 0, 0, 'V', 1, 'V']);
   const replies = (await timed('validate', () => redis.ig_validate(keys.prefix, Date.now(), BATCH, ...args))) as string[];
@@ -78,6 +92,64 @@ async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, 
   const twoHosts = (h: Record<string, string>) => h[replicaField('host', 0)] !== h[replicaField('host', 1)] && Number(h[UNIT.reported]) === 2;
   if (!hashes.every(twoHosts)) throw new Error('a unit was not reported twice, by two hosts');
   return cpu;
+}
+
+/** The audits of `units` (replica 0 of each) as the validator, the audit queue and the verifier make them. */
+async function auditUnits(redis: StoreRedis, keys: Keys, jobId: string, units: number[], hosts: string[]): Promise<void> {
+  const now = Date.now();
+  const first = redis.pipeline();
+  // The validator: not yet (the unit stays queued for validation, later), and the audits asked for in one write.
+  for (const unit of units) first.zadd(keys.key('validate'), 'XX', now + 60_000, `${jobId}.${unit}`);
+  first.zadd(keys.key('audits'), 'NX', ...units.flatMap((unit) => [now, `${jobId}.${unit}.0`]));
+  await first.exec();
+  for (let k = 0; k < units.length; k += AUDIT_SLOTS) {
+    const claimed = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as string[];
+    for (const lid of claimed) {
+      const unit = Number(lid.split('.')[1]);
+      // The verifier (verifier.ts, audit): the unit, its host's trust, then the finding, then off the queue.
+      const h = await redis.hgetall(keys.key('unit', { job: jobId, unit }));
+      await redis.hmget(keys.key('host', { host: h[replicaField('host', 0)] ?? hosts[0] }), 'ce:keysearch', 'cv:keysearch');
+      // It takes the audit off the queue too.
+      if ((await redis.ig_auditResult(keys.prefix, jobId, unit, 0, AUDIT.passed, Date.now())) !== 1) throw new Error(`audit-result.lua did not record unit ${unit}`);
+    }
+  }
+  if ((await redis.zcard(keys.key('audits'))) !== 0) throw new Error('audits left on the queue');
+}
+
+/**
+ * Redis CPU per audit of the queue alone, against BullMQ as audits used it before 2026-12-07: `n` audits
+ * asked for 64 at a time, claimed AUDIT_SLOTS at a time and removed; and `n` BullMQ jobs with the options
+ * the verifier gave them, added one at a time as the validator added them, drained by a no-op Worker of
+ * concurrency AUDIT_SLOTS. Returns [ours, BullMQ] in µs.
+ */
+async function queueCost(redis: StoreRedis, keys: Keys, url: string, pid: number, n: number, tag: string): Promise<[number, number]> {
+  let before = cpuSeconds(pid);
+  for (let k = 0; k < n; k += BATCH) {
+    const now = Date.now();
+    await redis.zadd(keys.key('audits'), 'NX', ...Array.from({ length: Math.min(BATCH, n - k) }, (_, i) => [now, `${tag}.${k + i}.0`]).flat());
+    for (;;) {
+      const claimed = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as string[];
+      if (!claimed.length) break;
+      await Promise.all(claimed.map((lid) => redis.multi().zrem(keys.key('audits'), lid).hdel(keys.key('auditTries'), lid).exec()));
+    }
+  }
+  const ours = ((cpuSeconds(pid) - before) / n) * 1e6;
+  const conns = [0, 1].map(() => new Redis(url, { maxRetriesPerRequest: null }));
+  const queue = new Queue('audit', { connection: conns[0], prefix: `${tag}:bull` });
+  let done = 0;
+  const worker = new Worker('audit', async () => {}, { connection: conns[1], prefix: `${tag}:bull`, concurrency: AUDIT_SLOTS });
+  worker.on('completed', () => void done++);
+  await worker.waitUntilReady();
+  before = cpuSeconds(pid);
+  for (let i = 0; i < n; i++) {
+    await queue.add('audit', { jobId: tag, unit: i, replica: 0 }, { jobId: `audit-${tag}.${i}.0`, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: 1000 });
+  }
+  while (done < n) await new Promise((r) => setTimeout(r, 20));
+  const bull = ((cpuSeconds(pid) - before) / n) * 1e6;
+  await worker.close();
+  await queue.close();
+  for (const c of conns) c.disconnect();
+  return [ours, bull];
 }
 
 const bench: Bench = async (opts) => {
@@ -101,11 +173,14 @@ const bench: Bench = async (opts) => {
       { id: 'best', perHost: BATCH, gather: false },
       { id: 'spread', perHost: 8, gather: false },
       { id: 'gathered', perHost: 8, gather: true },
+      { id: 'audited', perHost: BATCH, gather: false, audit: true },
     ] as const;
     type Shape = (typeof shapes)[number]['id'];
     const ours = Object.fromEntries(shapes.map((x) => [x.id, [] as number[]])) as Record<Shape, number[]>;
-    const steps = Object.fromEntries(shapes.map((x) => [x.id, { lease: 0, report: 0, read: 0, validate: 0 }])) as Record<Shape, Record<Step, number>>;
+    const steps = Object.fromEntries(shapes.map((x) => [x.id, { lease: 0, report: 0, read: 0, audit: 0, validate: 0 }])) as Record<Shape, Record<Step, number>>;
     const bullUs: number[] = [];
+    const queueUs: number[] = [];
+    const bullAuditUs: number[] = [];
     for (let rep = 0; rep < reps; rep++) {
       for (const shape of shapes) {
         // A job of more units than the rounds use: 2 replicas each, no audits (this is the validation path).
@@ -113,7 +188,7 @@ const bench: Bench = async (opts) => {
         await createScriptJob(redis, keys, jobId, { unitsTotal: 10_000_000, minQuorum: 2, targetResults: 2 });
         let sum = 0;
         for (let r = 0; r < size.rounds; r++) {
-          const cpu = await round(redis, keys, server.pid, jobId, rep * size.rounds + r, shape.perHost, shape.gather);
+          const cpu = await round(redis, keys, server.pid, jobId, rep * size.rounds + r, shape.perHost, shape.gather, 'audit' in shape);
           for (const s of Object.keys(cpu) as Step[]) {
             steps[shape.id][s] += cpu[s];
             sum += cpu[s];
@@ -126,9 +201,12 @@ const bench: Bench = async (opts) => {
       const before = cpuSeconds(server.pid);
       await bull.rate(size.bullJobs, 50);
       bullUs.push(((cpuSeconds(server.pid) - before) / size.bullJobs) * 1e6);
+      const [q, b] = await queueCost(redis, keys, server.url, server.pid, size.audits, `aq${rep}`);
+      queueUs.push(q);
+      bullAuditUs.push(b);
     }
     const results = reps * size.rounds * BATCH * 2;
-    const shares = (id: Shape) => (['lease', 'report', 'read', 'validate'] as Step[]).map((s) => `${s} ${fmt((steps[id][s] / results) * 1e6, 1)} µs`).join(', ');
+    const shares = (id: Shape) => STEPS.filter((s) => steps[id][s] > 0).map((s) => `${s} ${fmt((steps[id][s] / results) * 1e6, 1)} µs`).join(', ');
     const ref = { name: 'BullMQ no-op job (addBulk, Worker concurrency 50), Redis CPU per job', values: bullUs };
     return {
       id: 'redis-time',
@@ -155,10 +233,23 @@ const bench: Bench = async (opts) => {
           ours: ours.gathered,
           ref,
         }),
+        row({
+          metric: 'the best case under the default policy: each unit\'s would-be canonical result audited (audit queue) and the unit validated again',
+          unit: 'µs',
+          ours: ours.audited,
+          ref,
+        }),
+        row({
+          metric: 'Redis CPU per audit, queued, claimed and removed: the audit queue (audit-queue.ts)',
+          unit: 'µs',
+          ours: queueUs,
+          ref: { name: 'a BullMQ job per audit, as audits were queued before (added one at a time, Worker concurrency 2)', values: bullAuditUs },
+        }),
       ],
       notes: [
         `Per round, on one job: 64 units, each leased to two hosts (lease.lua), each host reporting its results (report.lua), the validator's read (one HGETALL per unit, pipelined) and one validate.lua call for the 64 units. First row: two hosts per round, asking for 64 units each (the best case: what validate.lua writes per host, account and kind is written once per call). Second row: sixteen hosts asking for 8 each, closer to a grid of many hosts, each reporting in its own call. Third row: the same hosts, served by one lease.lua call and stored by one report.lua call per round, as a coordinator gathers the requests and reports that arrive while its last call runs (group-commit.ts). ${size.rounds} rounds per repetition and per row, ${reps} repetitions; calls one at a time, on a Redis with nothing else to do; fresh hosts every round.`,
-        `Where the time goes, per validated result over all rounds, 64 per host: ${shares('best')}; 8 per host: ${shares('spread')}; 8 per host, requests and reports gathered: ${shares('gathered')}.`,
+        `Fourth row: the first row's rounds under the default policy's path: the validator finds each unit's would-be canonical result unaudited and asks for its audit (one write for the round), a verifier claims them ${AUDIT_SLOTS} at a time, reads the unit and the host's trust, records a passing finding and takes the audit off the queue, then the units are read and validated again (the recomputation is verifier threads' CPU, not Redis'). Fifth row: the queue alone, ${size.audits} audits per repetition asked for 64 at a time and claimed ${AUDIT_SLOTS} at a time, against the same number of BullMQ jobs with the options the verifier gave them before 2026-12-07 (job id, 5 attempts, removed on completion), added one at a time as the validator added them and drained by a no-op Worker of concurrency ${AUDIT_SLOTS}.`,
+        `Where the time goes, per validated result over all rounds, 64 per host: ${shares('best')}; 8 per host: ${shares('spread')}; 8 per host, requests and reports gathered: ${shares('gathered')}; default policy: ${shares('audited')}.`,
         'Redis CPU is redis-server\'s user + system time from /proc over the rounds (so parsing commands and writing replies count), divided by the results validated. The goal was set on a machine that ran each Redis command 2-2.4 times faster than this one (docs/scaling.md).',
       ],
     };

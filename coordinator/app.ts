@@ -70,14 +70,13 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
   const admin = resolveAdminToken(process.env[ADMIN_TOKEN_ENV]);
 
   const redis = connectStore(options.redisUrl);
-  // BullMQ workers block on their connection: the assembler and the verifier each have one.
+  // BullMQ's worker blocks on its connection: the assembler has one (audits are claimed, audit-queue.ts).
   const blocking = connectStore(options.redisUrl, { blocking: true });
-  const auditBlocking = connectStore(options.redisUrl, { blocking: true });
   // Recordings' bytes travel on a connection of their own, so a 1 MiB chunk never queues ahead of a lease.
   const bulk = connectStore(options.redisUrl);
   // WAIT blocks its connection: the replica acknowledgements get one too (store/replica-ack.ts).
   const acks = options.redisWaitReplicas > 0 || options.redisWaitReplicasAuto ? connectStore(options.redisUrl) : null;
-  const clients = [redis, blocking, auditBlocking, bulk, ...(acks ? [acks] : [])];
+  const clients = [redis, blocking, bulk, ...(acks ? [acks] : [])];
   const opened: Array<() => Promise<unknown> | void> = clients.map((c) => () => c.disconnect());
   try {
     log.info(`connecting to Redis at ${redactRedisUrl(options.redisUrl)} (waiting up to ${options.redisTimeoutS} s)`);
@@ -89,7 +88,7 @@ export async function buildApp(input: CoordinatorOptionsInput, logger?: Logger):
       ? { ...options, redisWaitReplicas: (await clusterReplicasOf(redis, Keys.forStore(options.prefix, options.redisUrl).prefix)) > 0 ? 1 : 0 }
       : options;
     if (acks && resolved.redisWaitReplicas === 0) acks.disconnect();
-    return await buildWithStore(resolved, log, app, admin, { redis, blocking, auditBlocking, bulk, acks: resolved.redisWaitReplicas > 0 ? acks : null }, opened);
+    return await buildWithStore(resolved, log, app, admin, { redis, blocking, bulk, acks: resolved.redisWaitReplicas > 0 ? acks : null }, opened);
   } catch (err) {
     for (const close of opened.reverse()) await atMost(Promise.resolve(close()), 2_000);
     throw err;
@@ -102,10 +101,10 @@ async function buildWithStore(
   log: Logger,
   app: FastifyInstance,
   admin: AdminToken,
-  clients: { redis: StoreRedis; blocking: StoreRedis; auditBlocking: StoreRedis; bulk: StoreRedis; acks: StoreRedis | null },
+  clients: { redis: StoreRedis; blocking: StoreRedis; bulk: StoreRedis; acks: StoreRedis | null },
   opened: Array<() => Promise<unknown> | void>,
 ): Promise<Coordinator> {
-  const { redis, blocking, auditBlocking, bulk } = clients;
+  const { redis, blocking, bulk } = clients;
   const keys = Keys.forStore(options.prefix, options.redisUrl);
   const ack = new ReplicaAck(clients.acks, keys.key('ackMark'), options.redisWaitReplicas, options.redisWaitTimeoutMs, log);
   const catalog = new RecordingCatalog(bulk, keys);
@@ -121,15 +120,17 @@ async function buildWithStore(
   const registry = new HostRegistry();
   // The validator and the verifier call each other: the verifier's findings go back to the validator.
   let validator: Validator | undefined;
-  const verifier = new Verifier(redis, auditBlocking, keys, jobs, inputs, options.verifierThreads, log, (jobId, unit, found) => {
+  const verifier = new Verifier(redis, keys, jobs, inputs, options.verifierThreads, log, (jobId, unit, found) => {
     metrics.audited(found.finding, found.opsDone);
-    void validator?.validateUnit(jobId, unit).catch((err: Error) => log.warn({ err: err.message, jobId, unit }, 'validation after an audit failed; the transitioner will retry'));
+    // Decided with the other units of the validation queue's next round: one validate.lua call for many
+    // audited units rather than one each (what is lost here stays in `validate` for the transitioner).
+    void validation.add([{ jobId, unit }]);
   });
   opened.push(() => verifier.close());
   validator = new Validator(redis, keys, jobs, {
     // A validation that settles a job wakes the assembler at once rather than at the next transitioner tick.
     settled: () => void assembler.drainSettled().catch(() => {}),
-    audit: (jobId, unit, replica) => verifier.request(jobId, unit, replica),
+    audit: (audits) => verifier.request(audits),
     valid: (jobId, unit, now) => metrics.unitValidated(jobId, unit, now),
     // Hosts connected here hear of their credit at once; the others through their own coordinator.
     judged: (items) => announceCredit(items),
@@ -231,7 +232,7 @@ async function buildWithStore(
       await atMost(assembler.close(), 3_000);
       await atMost(verifier.close(), 3_000);
       await atMost(bus.close(), 1_000);
-      for (const c of [redis, blocking, auditBlocking, bulk]) c.disconnect();
+      for (const c of [redis, blocking, bulk]) c.disconnect();
       ack.close();
     },
   };

@@ -1,5 +1,5 @@
 /**
- * A BullMQ worker of the coordinator's (assembly, audits) that is replaced when it stops taking jobs.
+ * The coordinator's BullMQ worker (assembly) that is replaced when it stops taking jobs.
  *
  * On a Redis Cluster whose master died, a worker's blocking pop was seen to hang for good, silently, in
  * about half the failover runs (test/chaos/failover.test.ts): jobs then waited for ever, and a job whose
@@ -10,7 +10,7 @@
  * new connection, which learns the cluster anew. The old one is closed gently: it takes no more jobs,
  * and the jobs it runs finish with their locks renewed, so none is taken again as stalled and run twice.
  *
- * A worker whose every slot is taken is busy, not stuck: a backlog of audits older than STUCK_MS is
+ * A worker whose every slot is taken is busy, not stuck: a backlog of jobs older than STUCK_MS is
  * normal under load, and replacing the worker would only start more work than it has threads for. Only
  * when no job of it has started or ended for HUNG_MS are its running jobs taken to be hung (a call that
  * will never answer) and the worker replaced without waiting for them.
@@ -29,10 +29,10 @@ const WATCH_MS = 5_000;
 /**
  * How soon a job held by a coordinator that died runs elsewhere: its lock lapses after LOCK_MS (a live
  * worker renews it every LOCK_MS / 2) and every worker looks for lapsed locks every STALLED_CHECK_MS.
- * BullMQ's defaults (30 s each) left an audit held by a SIGKILLed coordinator, and with it the job's last
- * unit, waiting 30-60 s (test/chaos/crashes.test.ts, case a); these leave 10-15 s. A lock lost to a
- * long pause of a live coordinator only runs the job twice, which audits and assembly allow (an audit is
- * recorded once, audit-result.lua; assembly ends a job once, close-job.lua); MAX_STALLED lets a job
+ * BullMQ's defaults (30 s each) left an audit (a BullMQ job until audit-queue.ts) held by a SIGKILLed
+ * coordinator, and with it the job's last unit, waiting 30-60 s (test/chaos/crashes.test.ts, case a);
+ * these leave 10-15 s. A lock lost to a long pause of a live coordinator only runs the job twice, which
+ * assembly allows (it ends a job once, close-job.lua); MAX_STALLED lets a job
  * survive a few such losses, or a few dead coordinators, before BullMQ fails it.
  */
 export const LOCK_MS = 10_000;

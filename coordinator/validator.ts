@@ -29,15 +29,15 @@ export interface JudgedResult {
 export interface ValidatorHooks {
   /** A decision settled a job (its id is in `settled` already): wake the assembler. */
   settled(): void;
-  /** A result must pass an audit before it counts: queue it with the verifier (idempotent). */
-  audit(jobId: string, unit: number, replica: number): Promise<void>;
+  /** Results that must pass an audit before they count: queue them with the verifier (idempotent). */
+  audit(audits: Array<{ jobId: string; unit: number; replica: number }>): Promise<void>;
   /** Once per unit that became valid, with the unit as read (the turnaround histogram). */
   valid?(jobId: string, unit: Record<string, string>, nowMs: number): void;
   /** Each result newly judged, so its host can be told its credit (the `credit` message). */
   judged?(items: JudgedResult[]): void;
 }
 
-/** An audit not answered by then is asked for again (BullMQ deduplicates while it is pending). */
+/** An audit not answered by then is asked for again (the audit queue ignores a request for one it holds). */
 const AUDIT_BACKSTOP_MS = 60_000;
 /** Units per validate.lua call: a script blocks Redis while it runs (64 take about as long as one lease of 64). */
 export const VALIDATE_BATCH = 64;
@@ -139,7 +139,7 @@ export class Validator {
         if (reply === 'settled') settled = true;
       });
     });
-    for (const a of audits) await this.hooks.audit(a.jobId, a.unit, a.replica);
+    await this.hooks.audit(audits);
     if (judged.length) this.hooks.judged?.(judged);
     await this.reopenCaught(judged);
     if (settled) this.hooks.settled();

@@ -5,26 +5,21 @@
  * whether they all agree (audit-result.lua). A host that has not yet earned trust under audit (fewer than
  * `policy.probation` valid results in a row for the kind) has every block recomputed.
  *
- * Audits run as a BullMQ queue shared by all coordinators, one job per result (the job id deduplicates),
- * so a coordinator that dies mid-audit leaves a stalled job that another one takes over.
+ * Audits wait in a queue shared by all coordinators (audit-queue.ts), one entry per result, so a
+ * coordinator that dies mid-audit leaves a claim that lapses and another one takes over.
  */
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Queue } from 'bullmq';
-import { QueueWorker } from './queue-worker.js';
 import type { Logger } from 'pino';
-import type { Redis } from 'ioredis';
 import { Piscina } from 'piscina';
-import { leaseId } from '../protocol/index.js';
+import { AuditQueue, type AuditRequest } from './audit-queue.js';
 import type { InputStore } from './inputs/input-store.js';
 import type { JobMeta, JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
 import { AUDIT, REPLICA_STATE, UNIT, UNIT_STATE, replicaField, type AuditLetter } from './store/unit-layout.js';
 import type { VerifyTask } from './verifier-thread.js';
-
-const QUEUE = 'audit';
 
 /** The compiled thread beside this module (dist/), or, from TypeScript sources (tests), the build in dist/. */
 function threadEntry(): string {
@@ -76,13 +71,13 @@ export interface AuditFinding {
 }
 
 export class Verifier {
-  private readonly queue: Queue;
   private readonly pool: Piscina;
-  private worker?: QueueWorker;
+  private queue?: AuditQueue;
+  /** Asked for before start(): queued once the queue runs. */
+  private early: AuditRequest[] = [];
 
   constructor(
     private readonly redis: StoreRedis,
-    private readonly blocking: Redis,
     private readonly keys: Keys,
     private readonly jobs: JobStore,
     private readonly inputs: InputStore,
@@ -91,30 +86,26 @@ export class Verifier {
     /** The finding is recorded: validate the unit now. */
     private readonly onFinding: (jobId: string, unit: number, finding: AuditFinding) => void,
   ) {
-    this.queue = new Queue(QUEUE, { connection: redis, prefix: keys.bullPrefix });
-    this.queue.on('error', (err) => this.log.debug({ err: err.message }, 'audit queue error'));
     this.pool = new Piscina({ filename: threadEntry(), minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
   }
 
   start(): void {
-    this.worker = new QueueWorker(this.queue, this.blocking, async (job) => {
-      const { jobId, unit, replica } = job.data as { jobId: string; unit: number; replica: number };
-      await this.audit(jobId, unit, replica);
-    }, { prefix: this.keys.bullPrefix, concurrency: this.threads }, 'audit', this.log);
+    // A finding went through audit-result.lua, which took the audit off the queue with it.
+    this.queue = new AuditQueue(this.redis, this.keys, async (a) => (await this.audit(a.jobId, a.unit, a.replica)) !== null,
+      { slots: this.threads }, this.log);
+    void this.request(this.early.splice(0)).catch(() => {});
   }
 
-  /** Queue an audit of one result; a second request for the same result while it waits is a no-op. */
-  async request(jobId: string, unit: number, replica: number): Promise<void> {
-    await this.queue.add(QUEUE, { jobId, unit, replica }, {
-      jobId: `audit-${leaseId(jobId, unit, replica)}`,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1_000 },
-      removeOnComplete: true,
-      removeOnFail: 1000,
-    });
+  /** Queue audits of results (one write); a request for a result whose audit waits or runs is a no-op. */
+  async request(audits: AuditRequest[]): Promise<void> {
+    if (!this.queue) {
+      this.early.push(...audits);
+      return;
+    }
+    await this.queue.request(audits);
   }
 
-  /** Audit one result now (the queue's worker calls this; tests may too). */
+  /** Audit one result now (the queue calls this; tests may too). */
   async audit(jobId: string, unit: number, replica: number): Promise<AuditFinding | null> {
     const h = await this.redis.hgetall(this.keys.key('unit', { job: jobId, unit }));
     if (h[UNIT.state] !== UNIT_STATE.open || h[replicaField('state', replica)] !== REPLICA_STATE.reported) return null;
@@ -166,8 +157,7 @@ export class Verifier {
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
+    await this.queue?.close();
     await this.pool.destroy();
   }
 }

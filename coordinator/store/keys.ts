@@ -28,6 +28,13 @@ export const KEY_TEMPLATES = {
   leases: 'leases',
   /** ZSET "job.unit" -> ms queued: units with results waiting for the validator (crash-safe queue). */
   validate: 'validate',
+  /**
+   * ZSET "job.unit.replica" -> ms from which it may be claimed: results waiting for their audit, and
+   * audits being run (claimed until then, renewed while they run; coordinator/audit-queue.ts).
+   */
+  audits: 'audits',
+  /** HASH "job.unit.replica" -> failed attempts of that audit so far (audit-queue.ts). */
+  auditTries: 'audits:tries',
   /** SET of jobs ready for assembly (all units settled, or a decisive result): drained into BullMQ. */
   settled: 'settled',
   /** HASH: a host (secret hash, facts, credit, trust per kind). */

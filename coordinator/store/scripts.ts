@@ -11,7 +11,7 @@ import { luaLayoutPrelude } from './unit-layout.js';
 
 export const SCRIPT_NAMES = [
   'createJob', 'lease', 'report', 'validate', 'auditResult', 'reopen', 'sweep', 'release', 'closeJob', 'historyAdd',
-  'hostOffline', 'releaseSilent', 'expireHosts',
+  'hostOffline', 'releaseSilent', 'expireHosts', 'claimAudits',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -29,6 +29,7 @@ const FILES: Record<ScriptName, string> = {
   hostOffline: 'host-offline.lua',
   releaseSilent: 'release-silent.lua',
   expireHosts: 'expire-hosts.lua',
+  claimAudits: 'claim-audits.lua',
 };
 
 /**

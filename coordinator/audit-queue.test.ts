@@ -1,0 +1,117 @@
+/**
+ * The audit queue (audit-queue.ts) against a real Redis, with two queues standing for two coordinators on
+ * one store: every audit asked for runs once, however often and by whom it was asked; a claim left by a
+ * coordinator that died lapses and another runs the audit; a claim is renewed while its audit runs longer
+ * than a claim lasts; a failing audit is tried MAX_TRIES times and then given up.
+ */
+import { pino } from 'pino';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { AuditQueue, MAX_TRIES, type AuditRequest } from './audit-queue.js';
+import { Keys } from './store/keys.js';
+import { connectStore } from './store/redis.js';
+import { registerScripts } from './store/scripts.js';
+import { redisUrl, uniquePrefix } from '../test/helpers/redis.js';
+import { waitFor } from '../test/helpers/processes.js';
+
+const redis = registerScripts(connectStore(redisUrl()));
+const log = pino({ level: 'silent' });
+const queues: AuditQueue[] = [];
+afterEach(async () => {
+  await Promise.all(queues.splice(0).map((q) => q.close(0)));
+});
+afterAll(() => redis.disconnect());
+
+const lid = (a: AuditRequest) => `${a.jobId}.${a.unit}.${a.replica}`;
+const audits = (n: number): AuditRequest[] => Array.from({ length: n }, (_, i) => ({ jobId: 'job1', unit: i, replica: i % 2 }));
+
+function queue(keys: Keys, run: (a: AuditRequest) => Promise<boolean | void>, opts: Partial<ConstructorParameters<typeof AuditQueue>[3]> = {}): AuditQueue {
+  const q = new AuditQueue(redis, keys, async (a) => (await run(a)) === true, { slots: 2, pollMs: 50, ...opts }, log);
+  queues.push(q);
+  return q;
+}
+
+/** A run that records each audit and holds it until `open` is called. */
+function gated() {
+  const ran: string[] = [];
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const run = async (a: AuditRequest) => {
+    ran.push(lid(a));
+    await gate;
+  };
+  return { ran, run, open };
+}
+
+describe('AuditQueue', () => {
+  it('runs every audit once, whoever asked for it and however often', async () => {
+    const keys = new Keys(uniquePrefix('aq'));
+    const { ran, run, open } = gated();
+    const [a, b] = [queue(keys, run), queue(keys, run)];
+    const all = audits(30);
+    // Both coordinators ask for overlapping halves; once both run all they can (none finished), each asks
+    // for every one again: the waiting ones stay queued once, the claimed ones stay claimed.
+    await Promise.all([a.request(all.slice(0, 20)), b.request(all.slice(10)), a.request(all.slice(5, 15))]);
+    await waitFor('every slot running', async () => a.active + b.active === 4, 5_000);
+    await Promise.all([a.request(all), b.request(all)]);
+    expect(await redis.zcard(keys.key('audits'))).toBe(30);
+    open();
+    await waitFor('every audit run', async () => (await redis.zcard(keys.key('audits'))) === 0 && a.active + b.active === 0, 10_000);
+    expect(ran.sort()).toEqual(all.map(lid).sort());
+  });
+
+  it('does not run again an audit asked for while it runs, though a coordinator has a slot free', async () => {
+    const keys = new Keys(uniquePrefix('aq'));
+    const { ran, run, open } = gated();
+    const [a, b] = [queue(keys, run, { slots: 4 }), queue(keys, run, { slots: 4 })];
+    const two = audits(2);
+    await a.request(two);
+    await waitFor('both running', async () => a.active + b.active === 2, 5_000);
+    await b.request(two);
+    await new Promise((r) => setTimeout(r, 300));
+    open();
+    await waitFor('both done', async () => (await redis.zcard(keys.key('audits'))) === 0 && a.active + b.active === 0, 5_000);
+    expect(ran.sort()).toEqual(two.map(lid).sort());
+  });
+
+  it('runs an audit whose claim a dead coordinator left once the claim lapses', async () => {
+    const keys = new Keys(uniquePrefix('aq'));
+    const [x] = audits(1);
+    await redis.zadd(keys.key('audits'), 0, lid(x));
+    // A coordinator claimed it for 300 ms, then died without a word.
+    const now = Date.now();
+    expect(await redis.ig_claimAudits(keys.prefix, now, now + 300, 5)).toEqual([lid(x)]);
+    const ran: number[] = [];
+    queue(keys, async () => void ran.push(Date.now()));
+    await waitFor('the audit taken over', async () => ran.length === 1, 5_000);
+    expect(ran[0]).toBeGreaterThanOrEqual(now + 300);
+    await waitFor('the audit off the queue', async () => (await redis.zcard(keys.key('audits'))) === 0, 5_000);
+  });
+
+  it('renews the claim of an audit that runs longer than a claim lasts, so no one else runs it', async () => {
+    const keys = new Keys(uniquePrefix('aq'));
+    let runs = 0;
+    const slow = async () => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 1_200));
+    };
+    // The first claims only when asked (it polls rarely), the second looks every 50 ms.
+    const a = queue(keys, slow, { claimMs: 300, pollMs: 60_000 });
+    queue(keys, slow, { claimMs: 300 });
+    await a.request(audits(1));
+    await waitFor('the audit done', async () => runs >= 1 && (await redis.zcard(keys.key('audits'))) === 0, 10_000);
+    expect(runs).toBe(1);
+  });
+
+  it('tries a failing audit again, and gives it up after MAX_TRIES tries', async () => {
+    const keys = new Keys(uniquePrefix('aq'));
+    let tries = 0;
+    const a = queue(keys, async () => {
+      tries++;
+      throw new Error('the recording is gone');
+    }, { retryMs: 10 });
+    await a.request(audits(1));
+    await waitFor('given up', async () => tries >= MAX_TRIES && (await redis.zcard(keys.key('audits'))) === 0 && a.active === 0, 10_000);
+    expect(tries).toBe(MAX_TRIES);
+    expect(await redis.hlen(keys.key('auditTries'))).toBe(0);
+  });
+});

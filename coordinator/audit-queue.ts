@@ -1,0 +1,154 @@
+/**
+ * Audits waiting to run, shared by every coordinator on one store: the sorted set `audits`, each result's
+ * lease id scored by when it may be claimed. A coordinator claims what is due (claim-audits.lua: it stays
+ * claimed for CLAIM_MS, renewed while the audit runs), runs it on a free verifier thread and removes it;
+ * a coordinator that dies leaves its claims to lapse, and another takes them over. Requests for an
+ * audit already waiting or running change nothing (ZADD NX).
+ *
+ * Why not BullMQ, which this project uses for assembly: an audit is asked for once per validated unit
+ * under the default policy, and a BullMQ job (added, moved to active, completed, its events written)
+ * cost 280-290 µs of Redis CPU on the project's benchmark machine, about twice what the rest of the
+ * unit's validation costs; a claim here costs a few µs per audit, and no blocking pop can hang (the
+ * failure that queue-worker.ts watches for). docs/scaling.md has the measurements. Being asked once is
+ * enough: the unit stays in `validate` meanwhile, and the validator asks again if no finding came
+ * (validator.ts, AUDIT_BACKSTOP_MS), so an audit given up after MAX_TRIES failures is not lost either.
+ */
+import type { Logger } from 'pino';
+import { leaseId, parseLeaseId } from '../protocol/index.js';
+import type { Keys } from './store/keys.js';
+import type { StoreRedis } from './store/scripts.js';
+
+export interface AuditRequest {
+  jobId: string;
+  unit: number;
+  replica: number;
+}
+
+export interface AuditQueueOptions {
+  /** Audits run at once by this coordinator (its verifier threads). */
+  slots: number;
+  /** How long a claim holds without renewal: a dead coordinator's audits run elsewhere after this. */
+  claimMs?: number;
+  /** How often an idle coordinator looks for due audits (it looks at once when it asks for one itself). */
+  pollMs?: number;
+  /** The wait before the second try of a failed audit; it doubles with each further try. */
+  retryMs?: number;
+}
+
+/** Tries before an audit is given up (the validator asks again later): a missing recording, a kernel that throws. */
+export const MAX_TRIES = 5;
+const CLAIM_MS = 15_000;
+const POLL_MS = 500;
+
+export class AuditQueue {
+  private readonly running = new Set<string>();
+  private readonly claimMs: number;
+  private readonly timer: NodeJS.Timeout;
+  private readonly renewTimer: NodeJS.Timeout;
+  private pumping = false;
+  private again = false;
+  private closed = false;
+  private warned = false;
+
+  constructor(
+    private readonly redis: StoreRedis,
+    private readonly keys: Keys,
+    /** Runs one audit; resolves true when it took the audit off the queue itself (audit-result.lua does). */
+    private readonly run: (a: AuditRequest) => Promise<boolean>,
+    private readonly opts: AuditQueueOptions,
+    private readonly log: Logger,
+  ) {
+    this.claimMs = opts.claimMs ?? CLAIM_MS;
+    this.timer = setInterval(() => this.pump(), opts.pollMs ?? POLL_MS);
+    this.timer.unref();
+    this.renewTimer = setInterval(() => void this.renew().catch(() => {}), this.claimMs / 3);
+    this.renewTimer.unref();
+  }
+
+  /** Queues audits (one write for all of them) and looks for work at once. */
+  async request(audits: AuditRequest[]): Promise<void> {
+    if (!audits.length) return;
+    const now = Date.now();
+    await this.redis.zadd(this.keys.key('audits'), 'NX', ...audits.flatMap((a) => [now, leaseId(a.jobId, a.unit, a.replica)]));
+    this.pump();
+  }
+
+  /** Audits this coordinator is running now. */
+  get active(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Takes no more audits and waits up to `waitMs` for those running to end (their findings are
+   * recorded); the claims of any still running lapse, and other coordinators run them.
+   */
+  async close(waitMs = 5_000): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    clearInterval(this.renewTimer);
+    const until = Date.now() + waitMs;
+    while ((this.running.size || this.pumping) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.claim().catch((err: Error) => {
+      if (!this.warned) this.log.warn({ err: err.message }, 'cannot claim audits; retrying');
+      this.warned = true;
+    }).finally(() => {
+      this.pumping = false;
+      if (this.again) {
+        this.again = false;
+        this.pump();
+      }
+    });
+  }
+
+  private async claim(): Promise<void> {
+    while (!this.closed && this.running.size < this.opts.slots) {
+      const now = Date.now();
+      const got = (await this.redis.ig_claimAudits(this.keys.prefix, now, now + this.claimMs, this.opts.slots - this.running.size)) as string[];
+      this.warned = false;
+      for (const lid of got) this.start(lid);
+      if (got.length === 0) return;
+    }
+  }
+
+  /** Claims of audits still running are pushed on every third of a claim, well before they would lapse. */
+  private async renew(): Promise<void> {
+    if (!this.running.size) return;
+    const now = Date.now();
+    await this.redis.zadd(this.keys.key('audits'), 'XX', ...[...this.running].flatMap((lid) => [now + this.claimMs, lid]));
+  }
+
+  private start(lid: string): void {
+    if (this.running.has(lid)) return;
+    this.running.add(lid);
+    const { jobId, unit, replica } = parseLeaseId(lid);
+    void this.run({ jobId, unit, replica }).then(
+      (removed) => (removed ? undefined : this.redis.multi().zrem(this.keys.key('audits'), lid).hdel(this.keys.key('auditTries'), lid).exec()),
+      (err: Error) => this.failed(lid, err),
+    ).catch((err: Error) => this.log.warn({ err: err.message, leaseId: lid }, 'an audit ran but could not be taken off the queue; it runs again and changes nothing'))
+      .finally(() => {
+        this.running.delete(lid);
+        this.pump();
+      });
+  }
+
+  /** Tried again after 1, 2, 4, 8 s (retryMs); given up after MAX_TRIES (the validator asks again later). */
+  private async failed(lid: string, err: Error): Promise<void> {
+    const tries = await this.redis.hincrby(this.keys.key('auditTries'), lid, 1);
+    if (tries >= MAX_TRIES) {
+      this.log.error({ err: err.message, leaseId: lid, tries }, 'an audit failed every try; given up until the validator asks again');
+      await this.redis.multi().zrem(this.keys.key('audits'), lid).hdel(this.keys.key('auditTries'), lid).exec();
+      return;
+    }
+    this.log.warn({ err: err.message, leaseId: lid, tries }, 'an audit failed; it will be tried again');
+    await this.redis.zadd(this.keys.key('audits'), 'XX', Date.now() + (this.opts.retryMs ?? 1_000) * 2 ** (tries - 1), lid);
+  }
+}
