@@ -46,9 +46,9 @@ const AUDIT_SLOTS = 2;
  * call, as a busy coordinator's dispatcher and report queue gather them).
  * With `audit`, the default policy's path: the validator first finds each unit's would-be canonical
  * result unaudited (its unit stays in `validate` for later), asks for the audits, a verifier claims them
- * AUDIT_SLOTS at a time, reads the unit and the host's trust, records a passing finding and takes the
- * audit off the queue (the recomputation itself is the verifier threads' CPU, not Redis'), and the units
- * are read and validated again.
+ * AUDIT_SLOTS at a time (with each, the unit and the host's trust) and records a passing finding, which
+ * takes the audit off the queue (the recomputation itself is the verifier threads' CPU, not Redis'), and
+ * the units are read and validated again.
  * Returns Redis CPU seconds per step.
  */
 async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, r: number, perHost: number, gather: boolean, audit = false): Promise<Record<Step, number>> {
@@ -82,7 +82,7 @@ async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, 
   });
   let hashes = await read();
   if (audit) {
-    await timed('audit', () => auditUnits(redis, keys, jobId, units, hosts));
+    await timed('audit', () => auditUnits(redis, keys, jobId, units));
     hashes = await read();
   }
   // The validator's decision for two agreeing results (validator.ts): valid, replica 0 canonical, both valid.
@@ -95,7 +95,7 @@ async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, 
 }
 
 /** The audits of `units` (replica 0 of each) as the validator, the audit queue and the verifier make them. */
-async function auditUnits(redis: StoreRedis, keys: Keys, jobId: string, units: number[], hosts: string[]): Promise<void> {
+async function auditUnits(redis: StoreRedis, keys: Keys, jobId: string, units: number[]): Promise<void> {
   const now = Date.now();
   const first = redis.pipeline();
   // The validator: not yet (the unit stays queued for validation, later), and the audits asked for in one write.
@@ -103,13 +103,12 @@ async function auditUnits(redis: StoreRedis, keys: Keys, jobId: string, units: n
   first.zadd(keys.key('audits'), 'NX', ...units.flatMap((unit) => [now, `${jobId}.${unit}.0`]));
   await first.exec();
   for (let k = 0; k < units.length; k += AUDIT_SLOTS) {
-    const claimed = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as string[];
-    for (const lid of claimed) {
+    // The claim brings the unit and its host's trust (audit-queue.ts); the verifier then records its
+    // finding, which takes the audit off the queue too.
+    const claimed = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as Array<[string, string[]]>;
+    for (const [lid, unitHash] of claimed) {
       const unit = Number(lid.split('.')[1]);
-      // The verifier (verifier.ts, audit): the unit, its host's trust, then the finding, then off the queue.
-      const h = await redis.hgetall(keys.key('unit', { job: jobId, unit }));
-      await redis.hmget(keys.key('host', { host: h[replicaField('host', 0)] ?? hosts[0] }), 'ce:keysearch', 'cv:keysearch');
-      // It takes the audit off the queue too.
+      if (!unitHash.includes(replicaField('host', 0))) throw new Error(`the claim of ${lid} came without its unit`);
       if ((await redis.ig_auditResult(keys.prefix, jobId, unit, 0, AUDIT.passed, Date.now())) !== 1) throw new Error(`audit-result.lua did not record unit ${unit}`);
     }
   }
@@ -128,9 +127,9 @@ async function queueCost(redis: StoreRedis, keys: Keys, url: string, pid: number
     const now = Date.now();
     await redis.zadd(keys.key('audits'), 'NX', ...Array.from({ length: Math.min(BATCH, n - k) }, (_, i) => [now, `${tag}.${k + i}.0`]).flat());
     for (;;) {
-      const claimed = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as string[];
+      const claimed = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as Array<[string]>;
       if (!claimed.length) break;
-      await Promise.all(claimed.map((lid) => redis.multi().zrem(keys.key('audits'), lid).hdel(keys.key('auditTries'), lid).exec()));
+      await Promise.all(claimed.map(([lid]) => redis.multi().zrem(keys.key('audits'), lid).hdel(keys.key('auditTries'), lid).exec()));
     }
   }
   const ours = ((cpuSeconds(pid) - before) / n) * 1e6;
@@ -248,7 +247,7 @@ const bench: Bench = async (opts) => {
       ],
       notes: [
         `Per round, on one job: 64 units, each leased to two hosts (lease.lua), each host reporting its results (report.lua), the validator's read (one HGETALL per unit, pipelined) and one validate.lua call for the 64 units. First row: two hosts per round, asking for 64 units each (the best case: what validate.lua writes per host, account and kind is written once per call). Second row: sixteen hosts asking for 8 each, closer to a grid of many hosts, each reporting in its own call. Third row: the same hosts, served by one lease.lua call and stored by one report.lua call per round, as a coordinator gathers the requests and reports that arrive while its last call runs (group-commit.ts). ${size.rounds} rounds per repetition and per row, ${reps} repetitions; calls one at a time, on a Redis with nothing else to do; fresh hosts every round.`,
-        `Fourth row: the first row's rounds under the default policy's path: the validator finds each unit's would-be canonical result unaudited and asks for its audit (one write for the round), a verifier claims them ${AUDIT_SLOTS} at a time, reads the unit and the host's trust, records a passing finding and takes the audit off the queue, then the units are read and validated again (the recomputation is verifier threads' CPU, not Redis'). Fifth row: the queue alone, ${size.audits} audits per repetition asked for 64 at a time and claimed ${AUDIT_SLOTS} at a time, against the same number of BullMQ jobs with the options the verifier gave them before 2026-12-07 (job id, 5 attempts, removed on completion), added one at a time as the validator added them and drained by a no-op Worker of concurrency ${AUDIT_SLOTS}.`,
+        `Fourth row: the first row's rounds under the default policy's path: the validator finds each unit's would-be canonical result unaudited and asks for its audit (one write for the round), a verifier claims them ${AUDIT_SLOTS} at a time (each claim brings the unit and its host's trust) and records a passing finding, which takes the audit off the queue, then the units are read and validated again (the recomputation is verifier threads' CPU, not Redis'). Fifth row: the queue alone, ${size.audits} audits per repetition asked for 64 at a time and claimed ${AUDIT_SLOTS} at a time, against the same number of BullMQ jobs with the options the verifier gave them before 2026-12-07 (job id, 5 attempts, removed on completion), added one at a time as the validator added them and drained by a no-op Worker of concurrency ${AUDIT_SLOTS}.`,
         `Where the time goes, per validated result over all rounds, 64 per host: ${shares('best')}; 8 per host: ${shares('spread')}; 8 per host, requests and reports gathered: ${shares('gathered')}; default policy: ${shares('audited')}.`,
         'Redis CPU is redis-server\'s user + system time from /proc over the rounds (so parsing commands and writing replies count), divided by the results validated. The goal was set on a machine that ran each Redis command 2-2.4 times faster than this one (docs/scaling.md).',
       ],

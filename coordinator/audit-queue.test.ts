@@ -6,7 +6,8 @@
  */
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { AuditQueue, MAX_TRIES, type AuditRequest } from './audit-queue.js';
+import { AuditQueue, MAX_TRIES, type AuditRead, type AuditRequest } from './audit-queue.js';
+import { replicaField } from './store/unit-layout.js';
 import { Keys } from './store/keys.js';
 import { connectStore } from './store/redis.js';
 import { registerScripts } from './store/scripts.js';
@@ -24,8 +25,8 @@ afterAll(() => redis.disconnect());
 const lid = (a: AuditRequest) => `${a.jobId}.${a.unit}.${a.replica}`;
 const audits = (n: number): AuditRequest[] => Array.from({ length: n }, (_, i) => ({ jobId: 'job1', unit: i, replica: i % 2 }));
 
-function queue(keys: Keys, run: (a: AuditRequest) => Promise<boolean | void>, opts: Partial<ConstructorParameters<typeof AuditQueue>[3]> = {}): AuditQueue {
-  const q = new AuditQueue(redis, keys, async (a) => (await run(a)) === true, { slots: 2, pollMs: 50, ...opts }, log);
+function queue(keys: Keys, run: (a: AuditRequest, read: AuditRead) => Promise<boolean | void>, opts: Partial<ConstructorParameters<typeof AuditQueue>[3]> = {}): AuditQueue {
+  const q = new AuditQueue(redis, keys, async (a, read) => (await run(a, read)) === true, { slots: 2, pollMs: 50, ...opts }, log);
   queues.push(q);
   return q;
 }
@@ -73,13 +74,29 @@ describe('AuditQueue', () => {
     expect(ran.sort()).toEqual(two.map(lid).sort());
   });
 
+  it('hands each audit what the verifier reads first: the unit, and its host\'s trust in the job\'s kind', async () => {
+    const keys = new Keys(uniquePrefix('aq'));
+    await redis.hset(keys.key('job', { job: 'job1' }), 'kind', 'keysearch');
+    await redis.hset(keys.key('unit', { job: 'job1', unit: 0 }), replicaField('host', 0), 'hostX', replicaField('state', 0), 'R');
+    await redis.hset(keys.key('host', { host: 'hostX' }), 'ce:keysearch', 3, 'cv:keysearch', 7, 'cv:fftscan', 9);
+    const got: Array<[string, AuditRead]> = [];
+    const a = queue(keys, async (x, read) => void got.push([lid(x), read]));
+    // Unit 1 was never stored (its job ended and was deleted, say): nothing to read, and no host.
+    await a.request([{ jobId: 'job1', unit: 0, replica: 0 }, { jobId: 'job1', unit: 1, replica: 0 }]);
+    await waitFor('both run', async () => got.length === 2, 5_000);
+    expect(Object.fromEntries(got)).toEqual({
+      'job1.0.0': { unit: { h0: 'hostX', s0: 'R' }, epoch: '3', count: '7' },
+      'job1.1.0': { unit: {}, epoch: null, count: null },
+    });
+  });
+
   it('runs an audit whose claim a dead coordinator left once the claim lapses', async () => {
     const keys = new Keys(uniquePrefix('aq'));
     const [x] = audits(1);
     await redis.zadd(keys.key('audits'), 0, lid(x));
     // A coordinator claimed it for 300 ms, then died without a word.
     const now = Date.now();
-    expect(await redis.ig_claimAudits(keys.prefix, now, now + 300, 5)).toEqual([lid(x)]);
+    expect(((await redis.ig_claimAudits(keys.prefix, now, now + 300, 5)) as unknown[][]).map((c) => c[0])).toEqual([lid(x)]);
     const ran: number[] = [];
     queue(keys, async () => void ran.push(Date.now()));
     await waitFor('the audit taken over', async () => ran.length === 1, 5_000);

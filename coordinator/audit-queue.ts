@@ -24,6 +24,13 @@ export interface AuditRequest {
   replica: number;
 }
 
+/** What claim-audits.lua read with a claim: the unit, and its host's trust in the job's kind. */
+export interface AuditRead {
+  unit: Record<string, string>;
+  epoch: string | null;
+  count: string | null;
+}
+
 export interface AuditQueueOptions {
   /** Audits run at once by this coordinator (its verifier threads). */
   slots: number;
@@ -40,6 +47,15 @@ export const MAX_TRIES = 5;
 const CLAIM_MS = 15_000;
 const POLL_MS = 500;
 
+/** claim-audits.lua's answer per claim: lease id, the unit as HGETALL gives it, the host's epoch and count. */
+type Claimed = [string, string[], string | null, string | null];
+
+function pairs(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+  return out;
+}
+
 export class AuditQueue {
   private readonly running = new Set<string>();
   private readonly claimMs: number;
@@ -53,8 +69,11 @@ export class AuditQueue {
   constructor(
     private readonly redis: StoreRedis,
     private readonly keys: Keys,
-    /** Runs one audit; resolves true when it took the audit off the queue itself (audit-result.lua does). */
-    private readonly run: (a: AuditRequest) => Promise<boolean>,
+    /**
+     * Runs one audit with what was read when it was claimed; resolves true when it took the audit off the
+     * queue itself (audit-result.lua does).
+     */
+    private readonly run: (a: AuditRequest, read: AuditRead) => Promise<boolean>,
     private readonly opts: AuditQueueOptions,
     private readonly log: Logger,
   ) {
@@ -112,9 +131,9 @@ export class AuditQueue {
   private async claim(): Promise<void> {
     while (!this.closed && this.running.size < this.opts.slots) {
       const now = Date.now();
-      const got = (await this.redis.ig_claimAudits(this.keys.prefix, now, now + this.claimMs, this.opts.slots - this.running.size)) as string[];
+      const got = (await this.redis.ig_claimAudits(this.keys.prefix, now, now + this.claimMs, this.opts.slots - this.running.size)) as Claimed[];
       this.warned = false;
-      for (const lid of got) this.start(lid);
+      for (const [lid, flat, epoch, count] of got) this.start(lid, { unit: pairs(flat), epoch, count });
       if (got.length === 0) return;
     }
   }
@@ -126,11 +145,11 @@ export class AuditQueue {
     await this.redis.zadd(this.keys.key('audits'), 'XX', ...[...this.running].flatMap((lid) => [now + this.claimMs, lid]));
   }
 
-  private start(lid: string): void {
+  private start(lid: string, read: AuditRead): void {
     if (this.running.has(lid)) return;
     this.running.add(lid);
     const { jobId, unit, replica } = parseLeaseId(lid);
-    void this.run({ jobId, unit, replica }).then(
+    void this.run({ jobId, unit, replica }, read).then(
       (removed) => (removed ? undefined : this.redis.multi().zrem(this.keys.key('audits'), lid).hdel(this.keys.key('auditTries'), lid).exec()),
       (err: Error) => this.failed(lid, err),
     ).catch((err: Error) => this.log.warn({ err: err.message, leaseId: lid }, 'an audit ran but could not be taken off the queue; it runs again and changes nothing'))

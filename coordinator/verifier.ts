@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
-import { AuditQueue, type AuditRequest } from './audit-queue.js';
+import { AuditQueue, type AuditRead, type AuditRequest } from './audit-queue.js';
 import type { InputStore } from './inputs/input-store.js';
 import type { JobMeta, JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
@@ -91,7 +91,7 @@ export class Verifier {
 
   start(): void {
     // A finding went through audit-result.lua, which took the audit off the queue with it.
-    this.queue = new AuditQueue(this.redis, this.keys, async (a) => (await this.audit(a.jobId, a.unit, a.replica)) !== null,
+    this.queue = new AuditQueue(this.redis, this.keys, async (a, read) => (await this.audit(a.jobId, a.unit, a.replica, read)) !== null,
       { slots: this.threads }, this.log);
     void this.request(this.early.splice(0)).catch(() => {});
   }
@@ -105,16 +105,15 @@ export class Verifier {
     await this.queue.request(audits);
   }
 
-  /** Audit one result now (the queue calls this; tests may too). */
-  async audit(jobId: string, unit: number, replica: number): Promise<AuditFinding | null> {
-    const h = await this.redis.hgetall(this.keys.key('unit', { job: jobId, unit }));
+  /** Audit one result now, with what the queue read when it claimed it (the unit, its host's trust). */
+  async audit(jobId: string, unit: number, replica: number, read: AuditRead): Promise<AuditFinding | null> {
+    const h = read.unit;
     if (h[UNIT.state] !== UNIT_STATE.open || h[replicaField('state', replica)] !== REPLICA_STATE.reported) return null;
     if (h[replicaField('audit', replica)]) return null;
     const meta = await this.jobs.meta(jobId);
     if (!meta?.kind.audit) return null;
     const host = h[replicaField('host', replica)];
-    const [epoch, count] = await this.redis.hmget(this.keys.key('host', { host }), `ce:${meta.kind.name}`, `cv:${meta.kind.name}`);
-    const trust = trustAtCommit(h[replicaField('trust', replica)], epoch, count);
+    const trust = trustAtCommit(h[replicaField('trust', replica)], read.epoch, read.count);
     const found = await this.recompute(meta, unit, h[replicaField('result', replica)], trust < meta.policy.probation ? Infinity : meta.policy.audit);
     const recorded = await this.redis.ig_auditResult(this.keys.prefix, jobId, unit, replica, found.finding, Date.now());
     if (found.finding === AUDIT.failed) this.log.warn({ jobId, unit, replica, hostId: host, blocks: found.blocks }, 'a result failed its audit');

@@ -1,8 +1,9 @@
 /**
  * The Lua scripts that make every multi-key state change atomic. Each script in lua/ documents its
  * ARGV, the keys it touches and what it returns; every one is called with the key prefix as its one
- * declared key. They are assembled as: the shebang (declaredScript) + generated key prelude + lib.lua +
- * the script, and registered on the ioredis client (EVALSHA with automatic reload after a Redis restart).
+ * declared key. They are assembled as: the shebang (declaredScript) + what the script uses of the generated
+ * key prelude and lib.lua + the script, and registered on the ioredis client (EVALSHA with automatic
+ * reload after a Redis restart).
  */
 import { readFileSync } from 'node:fs';
 import type { Redis, ChainableCommander } from 'ioredis';
@@ -47,14 +48,65 @@ export function declaredScript(lua: string): string {
 
 let cache: Record<ScriptName, string> | undefined;
 
-/** Full source of each script; read once per process. */
+interface Definition {
+  name: string;
+  text: string;
+}
+
+/**
+ * The top-level definitions of the prelude and lib.lua (`local NAME = ...`, `local function name(...)`
+ * up to the next one), with the comments before each, in order.
+ */
+function definitions(text: string): Definition[] {
+  const out: Definition[] = [];
+  let pending: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^local (?:function )?(\w+)/.exec(line);
+    if (m) {
+      out.push({ name: m[1], text: [...pending, line].join('\n') });
+      pending = [];
+    } else if (out.length && !/^\s*(--.*)?$/.test(line)) {
+      out[out.length - 1].text += `\n${[...pending, line].join('\n')}`;
+      pending = [];
+    } else {
+      pending.push(line);
+    }
+  }
+  return out;
+}
+
+/**
+ * The definitions `body` uses, directly or through other definitions, in their order. Redis runs a
+ * script's whole text on every call, and defining all ~150 names of the prelude and lib.lua took about
+ * 23 µs of Redis time per call on the benchmark machine (docs/scaling.md, Cheaper before sharding, item
+ * 11), more than many of the scripts' own work; a name only mentioned (in a comment, say) is defined for
+ * nothing, which is harmless.
+ */
+function used(defs: Definition[], body: string): string {
+  const words = new Set(body.match(/[A-Za-z_]\w*/g) ?? []);
+  const keep = new Set<Definition>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const d of defs) {
+      if (keep.has(d) || !words.has(d.name)) continue;
+      keep.add(d);
+      for (const w of d.text.match(/[A-Za-z_]\w*/g) ?? []) words.add(w);
+      grew = true;
+    }
+  }
+  return defs.filter((d) => keep.has(d)).map((d) => d.text).join('\n');
+}
+
+/** Source of each script with the definitions it uses; read once per process. */
 export function scriptSources(): Record<ScriptName, string> {
   if (cache) return cache;
   const dir = new URL('./lua/', import.meta.url);
-  const lib = readFileSync(new URL('lib.lua', dir), 'utf8');
-  const prelude = `${luaKeyPrelude()}\n${luaLayoutPrelude()}`;
+  const defs = definitions(`${luaKeyPrelude()}\n${luaLayoutPrelude()}\n${readFileSync(new URL('lib.lua', dir), 'utf8')}`);
   const out = {} as Record<ScriptName, string>;
-  for (const name of SCRIPT_NAMES) out[name] = declaredScript(`${prelude}\n${lib}\n${readFileSync(new URL(FILES[name], dir), 'utf8')}`);
+  for (const name of SCRIPT_NAMES) {
+    const body = readFileSync(new URL(FILES[name], dir), 'utf8');
+    out[name] = declaredScript(`${used(defs, body)}\n${body}`);
+  }
   cache = out;
   return out;
 }
