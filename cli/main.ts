@@ -32,6 +32,7 @@ program
   .option('--recording-grace <s>', 'seconds a recording is kept once no job needs it (default: 86400)', numberArg('--recording-grace', 1, 315_360_000))
   .option('--redis-wait-replicas <n>', 'Redis replicas that must hold a job, an upload or a credit grant before it is acknowledged (default: 1 with redis+sentinel://, else 0)', numArg('--redis-wait-replicas', 0, 16, true))
   .option('--redis-wait-timeout <ms>', 'how long to wait for those replicas before answering anyway (default: 1000)', numArg('--redis-wait-timeout', 1, 60_000, true))
+  .option('--verifier-threads <n>', 'threads this coordinator audits results with (default: 1); every coordinator audits for the whole grid (/metrics idlegrid_audits)', numArg('--verifier-threads', 1, 256, true))
   .option('--trust-proxy [proxies]', 'behind a reverse proxy: take client addresses from X-Forwarded-For (optionally only from these proxy addresses)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
   .action(async (flags) => (await import('./run-coordinator.js')).runCoordinator(flags));

@@ -17,6 +17,7 @@ export interface CoordinatorFlags {
   recordingGrace?: number;
   redisWaitReplicas?: number;
   redisWaitTimeout?: number;
+  verifierThreads?: number;
   trustProxy?: boolean | string;
   logLevel: 'info';
 }
@@ -53,6 +54,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
       ...(flags.recordingGrace !== undefined ? { recordingGraceS: flags.recordingGrace } : {}),
       ...(flags.redisWaitReplicas !== undefined ? { redisWaitReplicas: flags.redisWaitReplicas } : {}),
       ...(flags.redisWaitTimeout !== undefined ? { redisWaitTimeoutMs: flags.redisWaitTimeout } : {}),
+      ...(flags.verifierThreads !== undefined ? { verifierThreads: flags.verifierThreads } : {}),
       ...(flags.trustProxy !== undefined ? { trustProxy: flags.trustProxy } : {}),
       logLevel: flags.logLevel,
     });

@@ -15,6 +15,8 @@ beforeAll(async () => {
   await raw.zadd(k.key('hosts'), Date.now(), 'host-metrics1');
   await raw.hset(k.key('host', { host: 'host-metrics1' }), 'threads', 6);
   await raw.zadd(k.key('leases'), Date.now() + 60_000, 'jobmetrics.0.0', Date.now() + 60_000, 'jobmetrics.1.0');
+  // Two audits due, one claimed until a minute from now (audit-queue.ts).
+  await raw.zadd(k.key('audits'), Date.now() - 1_000, 'jobmetrics.2.0', Date.now() - 500, 'jobmetrics.3.1', Date.now() + 60_000, 'jobmetrics.4.0');
 });
 
 afterAll(async () => {
@@ -58,6 +60,8 @@ describe('/metrics', () => {
     expect(value(text, 'idlegrid_units{state="queued"}')).toBe(0);
     expect(value(text, 'idlegrid_store_up')).toBe(1);
     expect(value(text, 'idlegrid_validation_queue')).toBe(0);
+    expect(value(text, 'idlegrid_audits{state="waiting"}')).toBe(2);
+    expect(value(text, 'idlegrid_audits{state="claimed"}')).toBe(1);
     expect(text).toMatch(/^idlegrid_flops \d/m);
     expect(text).toMatch(/^idlegrid_dispatch_latency_seconds_bucket\{le="0\.001"\} 0$/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);

@@ -107,6 +107,17 @@ export class Metrics {
         this.set({ state: 'validating' }, sample.validating);
       },
     });
+    new client.Gauge({
+      name: 'idlegrid_audits',
+      help: 'Results waiting for their audit (waiting), and audits claimed by a coordinator or waiting to be tried again (claimed), on the whole grid',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const [all, due] = await Promise.all([redis.zcard(keys.key('audits')), redis.zcount(keys.key('audits'), '-inf', Date.now())]);
+        this.set({ state: 'waiting' }, due);
+        this.set({ state: 'claimed' }, all - due);
+      },
+    });
     if (recordings) {
       // One read of the catalog per scrape, however many metrics use it.
       let usage: { at: number; value: Promise<RecordingUsage> } | undefined;

@@ -48,7 +48,8 @@ describe('crashes', () => {
   it('(a) two coordinators, one SIGKILLed mid-job: the job completes', async () => {
     const prefix = uniquePrefix('chaos-a');
     const a = await startCoordinatorProcess(redisUrl(), prefix);
-    const b = await startCoordinatorProcess(redisUrl(), prefix);
+    // B audits with two threads: it takes over what A was auditing when A dies.
+    const b = await startCoordinatorProcess(redisUrl(), prefix, ['--verifier-threads', '2']);
     procs.push(a, b);
     const w = [startWorkerProcess(a.url, 1), startWorkerProcess(b.url, 1), startWorkerProcess(a.url, 1)];
     procs.push(...w);

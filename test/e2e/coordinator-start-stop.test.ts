@@ -69,6 +69,12 @@ describe('a coordinator that cannot start', () => {
     expect(errorLine(r.out)).toEqual(['error: IDLEGRID_ADMIN_TOKEN must be at least 32 random characters (128 bits); make one with: openssl rand -base64 32']);
   });
 
+  it('exits 1 naming a flag given a value out of range, before touching Redis', async () => {
+    const r = await coordinator(['--port', String(await freePort()), '--redis', 'redis://127.0.0.1:1', '--verifier-threads', '0']);
+    expect(r.code).toBe(1);
+    expect(errorLine(r.out)).toEqual(["error: option '--verifier-threads <n>' argument '0' is invalid. --verifier-threads must be an integer >= 1 and <= 256"]);
+  });
+
   it('exits 1 when Redis does not answer within --redis-timeout, saying what it tried', async () => {
     const r = await coordinator(['--port', String(await freePort()), '--redis', 'redis://127.0.0.1:1', '--redis-timeout', '1']);
     expect(r.code).toBe(1);
