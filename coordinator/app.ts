@@ -118,8 +118,7 @@ async function buildWithStore(
   opened.push(() => assembler.close());
   const metrics = new Metrics(redis, keys, catalog);
   const registry = new HostRegistry();
-  // The validator and the verifier call each other: the verifier's findings go back to the validator.
-  let validator: Validator | undefined;
+  // The validator asks the verifier for audits; the verifier's findings go to the validation queue.
   const verifier = new Verifier(redis, keys, jobs, inputs, options.verifierThreads, log, (jobId, unit, found) => {
     metrics.audited(found.finding, found.opsDone);
     // Decided with the other units of the validation queue's next round: one validate.lua call for many
@@ -127,7 +126,7 @@ async function buildWithStore(
     void validation.add([{ jobId, unit }]);
   });
   opened.push(() => verifier.close());
-  validator = new Validator(redis, keys, jobs, {
+  const validator = new Validator(redis, keys, jobs, {
     // A validation that settles a job wakes the assembler at once rather than at the next transitioner tick.
     settled: () => void assembler.drainSettled().catch(() => {}),
     audit: (audits) => verifier.request(audits),
@@ -135,7 +134,7 @@ async function buildWithStore(
     // Hosts connected here hear of their credit at once; the others through their own coordinator.
     judged: (items) => announceCredit(items),
   }, log);
-  const validation = new ValidationQueue((units) => validator!.validateMany(units), log);
+  const validation = new ValidationQueue((units) => validator.validateMany(units), log);
   metrics.watchValidationQueue(() => validation.size);
   const deliverCredit = (items: JudgedResult[]) => {
     if (!items.length) return;

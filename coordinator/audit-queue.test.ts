@@ -27,6 +27,7 @@ const audits = (n: number): AuditRequest[] => Array.from({ length: n }, (_, i) =
 
 function queue(keys: Keys, run: (a: AuditRequest, read: AuditRead) => Promise<boolean | void>, opts: Partial<ConstructorParameters<typeof AuditQueue>[3]> = {}): AuditQueue {
   const q = new AuditQueue(redis, keys, async (a, read) => (await run(a, read)) === true, { slots: 2, pollMs: 50, ...opts }, log);
+  q.start();
   queues.push(q);
   return q;
 }

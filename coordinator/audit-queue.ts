@@ -59,8 +59,8 @@ function pairs(flat: string[]): Record<string, string> {
 export class AuditQueue {
   private readonly running = new Set<string>();
   private readonly claimMs: number;
-  private readonly timer: NodeJS.Timeout;
-  private readonly renewTimer: NodeJS.Timeout;
+  private timer?: NodeJS.Timeout;
+  private renewTimer?: NodeJS.Timeout;
   private pumping = false;
   private again = false;
   private closed = false;
@@ -78,13 +78,18 @@ export class AuditQueue {
     private readonly log: Logger,
   ) {
     this.claimMs = opts.claimMs ?? CLAIM_MS;
-    this.timer = setInterval(() => this.pump(), opts.pollMs ?? POLL_MS);
+  }
+
+  /** Starts claiming and running audits (asking for them works before). */
+  start(): void {
+    this.timer = setInterval(() => this.pump(), this.opts.pollMs ?? POLL_MS);
     this.timer.unref();
     this.renewTimer = setInterval(() => void this.renew().catch(() => {}), this.claimMs / 3);
     this.renewTimer.unref();
+    this.pump();
   }
 
-  /** Queues audits (one write for all of them) and looks for work at once. */
+  /** Queues audits (one write for all of them) and, once started, looks for work at once. */
   async request(audits: AuditRequest[]): Promise<void> {
     if (!audits.length) return;
     const now = Date.now();
@@ -110,7 +115,7 @@ export class AuditQueue {
   }
 
   private pump(): void {
-    if (this.closed) return;
+    if (this.closed || !this.timer) return;
     if (this.pumping) {
       this.again = true;
       return;
@@ -133,7 +138,7 @@ export class AuditQueue {
       const now = Date.now();
       const got = (await this.redis.ig_claimAudits(this.keys.prefix, now, now + this.claimMs, this.opts.slots - this.running.size)) as Claimed[];
       this.warned = false;
-      for (const [lid, flat, epoch, count] of got) this.start(lid, { unit: pairs(flat), epoch, count });
+      for (const [lid, flat, epoch, count] of got) this.runClaimed(lid, { unit: pairs(flat), epoch, count });
       if (got.length === 0) return;
     }
   }
@@ -145,12 +150,12 @@ export class AuditQueue {
     await this.redis.zadd(this.keys.key('audits'), 'XX', ...[...this.running].flatMap((lid) => [now + this.claimMs, lid]));
   }
 
-  private start(lid: string, read: AuditRead): void {
+  private runClaimed(lid: string, read: AuditRead): void {
     if (this.running.has(lid)) return;
     this.running.add(lid);
     const { jobId, unit, replica } = parseLeaseId(lid);
     void this.run({ jobId, unit, replica }, read).then(
-      (removed) => (removed ? undefined : this.redis.multi().zrem(this.keys.key('audits'), lid).hdel(this.keys.key('auditTries'), lid).exec()),
+      (removed) => (removed ? undefined : this.remove(lid)),
       (err: Error) => this.failed(lid, err),
     ).catch((err: Error) => this.log.warn({ err: err.message, leaseId: lid }, 'an audit ran but could not be taken off the queue; it runs again and changes nothing'))
       .finally(() => {
@@ -159,12 +164,16 @@ export class AuditQueue {
       });
   }
 
+  private async remove(lid: string): Promise<void> {
+    await this.redis.multi().zrem(this.keys.key('audits'), lid).hdel(this.keys.key('auditTries'), lid).exec();
+  }
+
   /** Tried again after 1, 2, 4, 8 s (retryMs); given up after MAX_TRIES (the validator asks again later). */
   private async failed(lid: string, err: Error): Promise<void> {
     const tries = await this.redis.hincrby(this.keys.key('auditTries'), lid, 1);
     if (tries >= MAX_TRIES) {
       this.log.error({ err: err.message, leaseId: lid, tries }, 'an audit failed every try; given up until the validator asks again');
-      await this.redis.multi().zrem(this.keys.key('audits'), lid).hdel(this.keys.key('auditTries'), lid).exec();
+      await this.remove(lid);
       return;
     }
     this.log.warn({ err: err.message, leaseId: lid, tries }, 'an audit failed; it will be tried again');

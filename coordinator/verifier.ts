@@ -72,36 +72,30 @@ export interface AuditFinding {
 
 export class Verifier {
   private readonly pool: Piscina;
-  private queue?: AuditQueue;
-  /** Asked for before start(): queued once the queue runs. */
-  private early: AuditRequest[] = [];
+  private readonly queue: AuditQueue;
 
   constructor(
     private readonly redis: StoreRedis,
     private readonly keys: Keys,
     private readonly jobs: JobStore,
     private readonly inputs: InputStore,
-    private readonly threads: number,
+    threads: number,
     private readonly log: Logger,
     /** The finding is recorded: validate the unit now. */
     private readonly onFinding: (jobId: string, unit: number, finding: AuditFinding) => void,
   ) {
     this.pool = new Piscina({ filename: threadEntry(), minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
+    // A finding went through audit-result.lua, which took the audit off the queue with it.
+    this.queue = new AuditQueue(redis, keys, async (a, read) => (await this.audit(a.jobId, a.unit, a.replica, read)) !== null,
+      { slots: threads }, log);
   }
 
   start(): void {
-    // A finding went through audit-result.lua, which took the audit off the queue with it.
-    this.queue = new AuditQueue(this.redis, this.keys, async (a, read) => (await this.audit(a.jobId, a.unit, a.replica, read)) !== null,
-      { slots: this.threads }, this.log);
-    void this.request(this.early.splice(0)).catch(() => {});
+    this.queue.start();
   }
 
   /** Queue audits of results (one write); a request for a result whose audit waits or runs is a no-op. */
   async request(audits: AuditRequest[]): Promise<void> {
-    if (!this.queue) {
-      this.early.push(...audits);
-      return;
-    }
     await this.queue.request(audits);
   }
 
@@ -156,7 +150,7 @@ export class Verifier {
   }
 
   async close(): Promise<void> {
-    await this.queue?.close();
+    await this.queue.close();
     await this.pool.destroy();
   }
 }
