@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { IdlegridError, MAX_FRAME_BYTES, wireError } from '../protocol/index.js';
 import { AccountStore } from './accounts.js';
 import { Assembler } from './assembler.js';
+import { CreditLedger } from './credit-ledger.js';
 import { Connection } from './connection.js';
 import { clientErrorHandler, errorHandler, frameworkErrors } from './http-errors.js';
 import { Dispatcher } from './dispatch.js';
@@ -114,7 +115,9 @@ async function buildWithStore(
   const bus = await EventBus.start(redis, keys.key('events'));
   opened.push(() => bus.close());
   const lifecycle = new JobLifecycle(redis, keys, bus, log);
-  const assembler = new Assembler(redis, blocking, keys, jobs, lifecycle, log);
+  const credit = new CreditLedger(redis, keys, log);
+  opened.push(() => credit.close());
+  const assembler = new Assembler(redis, blocking, keys, jobs, lifecycle, credit, log);
   opened.push(() => assembler.close());
   const metrics = new Metrics(redis, keys, catalog);
   const registry = new HostRegistry();
@@ -142,21 +145,22 @@ async function buildWithStore(
     const elsewhere = items.filter((i) => !registry.has(i.hostId));
     if (elsewhere.length) void bus.publish({ type: 'credit', items: elsewhere }).catch(() => {});
   };
-  // With --redis-wait-replicas, only once replicas hold the grants, and only those still there after the
-  // wait: a host is never told of credit that a failover took back.
+  // Once the grants are in the totals (credit-ledger.ts), so that a host's dashboard already shows what it
+  // is told. With --redis-wait-replicas, only once replicas hold the grants, and only those still there
+  // after the wait: a host is never told of credit that a failover took back.
   const announceCredit = (judged: JudgedResult[]) => {
-    if (!ack.enabled) return deliverCredit(judged);
-    void ack.confirm(judged.map((i) => {
+    if (!judged.length) return;
+    void credit.applied().then(() => ack.enabled ? ack.confirm(judged.map((i) => {
       const { jobId, unit, replica } = parseLeaseId(i.leaseId);
       return { key: keys.key('unit', { job: jobId, unit }), field: replicaField('outcome', replica) };
-    })).then((kept) => deliverCredit(judged.filter((_, k) => kept[k])))
-      .catch((err: Error) => log.warn({ err: err.message }, 'credit not announced: the replica wait failed (the grants stand)'));
+    })) : judged.map(() => true)).then((kept) => deliverCredit(judged.filter((_, k) => kept[k])))
+      .catch((err: Error) => log.warn({ err: err.message }, 'credit not announced: the store or the replica wait failed (the grants stand)'));
   };
   const reports = new ReportQueue(redis, keys);
   const dispatcher = new Dispatcher(redis, keys, jobs, options);
   metrics.watchStoreCalls(() => reports, () => dispatcher);
   const services: Services = {
-    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, validation, verifier, registry, log, ack,
+    options, redis, keys, jobs, inputs, bus, assembler, lifecycle, validator, validation, verifier, registry, log, ack, credit,
     accounts: new AccountStore(redis, keys),
     dispatcher,
     presence: new HostPresence(redis, keys, options, bus, log),
@@ -165,7 +169,7 @@ async function buildWithStore(
     progress: new Map(),
   };
   bus.on('event', (e) => registry.deliver(e));
-  const transitioner = new Transitioner(redis, keys, validator, assembler, services.presence, options.sweepMs, log);
+  const transitioner = new Transitioner(redis, keys, validator, assembler, services.presence, credit, options.sweepMs, log);
 
   app.setErrorHandler(errorHandler(redis, log));
   // The API speaks JSON (and uploads, octet-stream, in their own route): a text body is a mistake, and gets
@@ -228,6 +232,9 @@ async function buildWithStore(
       // Units still queued are in Redis' `validate` set: whichever coordinator runs next validates them.
       await atMost(validation.idle(), 3_000);
       validation.close();
+      // What this coordinator's validations granted goes into the totals now rather than at another's next tick.
+      await atMost(credit.flush(), 1_000);
+      credit.close();
       await atMost(assembler.close(), 3_000);
       await atMost(verifier.close(), 3_000);
       await atMost(bus.close(), 1_000);

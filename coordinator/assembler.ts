@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { wireError, type WireError } from '../protocol/index.js';
 import { storedFailure } from './job-doc.js';
 import { QueueWorker } from './queue-worker.js';
+import type { CreditLedger } from './credit-ledger.js';
 import type { JobLifecycle } from './job-lifecycle.js';
 import type { JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
@@ -29,6 +30,7 @@ export class Assembler {
     private readonly keys: Keys,
     private readonly jobs: JobStore,
     private readonly lifecycle: JobLifecycle,
+    private readonly credit: CreditLedger,
     private readonly log: Logger,
   ) {
     this.queue = new Queue(QUEUE, { connection: redis, prefix: keys.bullPrefix });
@@ -79,6 +81,9 @@ export class Assembler {
       .sort((a, b) => a.index - b.index);
     const failedIdx = Object.keys(failed).map(Number).sort((a, b) => a - b);
     const answer = meta.kind.assemble(meta.params, meta.plan, results, failedIdx);
+    // Every unit of the job was judged before it settled: once their grants are in the totals, a job that
+    // says done has credited every host that worked on it.
+    await this.credit.applied();
     const total = Number(counts[0]);
     if (Number(counts[1]) >= total) {
       await this.lifecycle.close(jobId, { state: 'failed', error: allFailed(total, Object.values(failed)), result: answer });

@@ -9,7 +9,8 @@ let coord: TestCoordinator;
 const raw = new Redis(redisUrl());
 
 beforeAll(async () => {
-  coord = await startTestCoordinator();
+  // No transitioner tick during these tests: it would add the queued credit below before a scrape.
+  coord = await startTestCoordinator({ sweepMs: 600_000 });
   const k = coord.services.keys;
   await raw.hset(k.key('stats'), { results_valid: 41, results_invalid: 3, results_error: 2, results_timeout: 5, units_valid: 40, units_failed: 1, credit: 12.5, ops_valid: 7e12 });
   await raw.zadd(k.key('hosts'), Date.now(), 'host-metrics1');
@@ -17,6 +18,8 @@ beforeAll(async () => {
   await raw.zadd(k.key('leases'), Date.now() + 60_000, 'jobmetrics.0.0', Date.now() + 60_000, 'jobmetrics.1.0');
   // Two audits due, one claimed until a minute from now (audit-queue.ts).
   await raw.zadd(k.key('audits'), Date.now() - 1_000, 'jobmetrics.2.0', Date.now() - 500, 'jobmetrics.3.1', Date.now() + 60_000, 'jobmetrics.4.0');
+  // Three grants queued by validations and not yet added to the totals (keys.ts, creditPending).
+  await raw.rpush(k.key('creditPending'), ...[1, 2, 3].map((i) => `host-metrics1\t\t0.5\t${i}\t${Date.now()}`));
 });
 
 afterAll(async () => {
@@ -62,6 +65,7 @@ describe('/metrics', () => {
     expect(value(text, 'idlegrid_validation_queue')).toBe(0);
     expect(value(text, 'idlegrid_audits{state="waiting"}')).toBe(2);
     expect(value(text, 'idlegrid_audits{state="claimed"}')).toBe(1);
+    expect(value(text, 'idlegrid_credit_pending')).toBe(3);
     expect(text).toMatch(/^idlegrid_flops \d/m);
     expect(text).toMatch(/^idlegrid_dispatch_latency_seconds_bucket\{le="0\.001"\} 0$/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);

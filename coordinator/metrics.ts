@@ -118,6 +118,12 @@ export class Metrics {
         this.set({ state: 'claimed' }, all - due);
       },
     });
+    new client.Gauge({
+      name: 'idlegrid_credit_pending',
+      help: 'Grants of credit judged valid and not yet added to the hosts\', accounts\' and teams\' totals (added in batches, normally within a second)',
+      registers,
+      async collect() { this.set(await redis.llen(keys.key('creditPending'))); },
+    });
     if (recordings) {
       // One read of the catalog per scrape, however many metrics use it.
       let usage: { at: number; value: Promise<RecordingUsage> } | undefined;

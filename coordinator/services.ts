@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { AccountStore } from './accounts.js';
 import type { Assembler } from './assembler.js';
+import type { CreditLedger } from './credit-ledger.js';
 import type { Dispatcher } from './dispatch.js';
 import type { EventBus } from './events.js';
 import type { InputStore } from './inputs/input-store.js';
@@ -32,6 +33,8 @@ export interface Services {
   reports: ReportQueue;
   /** Units whose results are ready to compare, validated apart from the connection that reported them. */
   validation: ValidationQueue;
+  /** Adds the credit validations granted to the totals, a batch at a time (credit-ledger.ts). */
+  credit: CreditLedger;
   verifier: Verifier;
   assembler: Assembler;
   lifecycle: JobLifecycle;

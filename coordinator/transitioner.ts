@@ -1,12 +1,14 @@
 /**
  * The transitioner loop that every coordinator runs: time out replicas past their deadline, hand back the
  * replicas of hosts gone silent or away, expire host records that never proved anything, retry
- * validations that a crashed coordinator left behind, and queue settled jobs for assembly. Each step is
+ * validations that a crashed coordinator left behind, queue settled jobs for assembly, and add credit
+ * that a crashed coordinator granted and left queued. Each step is
  * an atomic script or idempotent, so any number of coordinators may run it at once. Settled jobs are
  * known only by their id in the `settled` set, whichever script put it there.
  */
 import type { Logger } from 'pino';
 import type { Assembler } from './assembler.js';
+import type { CreditLedger } from './credit-ledger.js';
 import type { HostPresence } from './presence.js';
 import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
@@ -25,6 +27,7 @@ export class Transitioner {
     private readonly validator: Validator,
     private readonly assembler: Assembler,
     private readonly presence: HostPresence,
+    private readonly credit: CreditLedger,
     private readonly intervalMs: number,
     private readonly log: Logger,
   ) {}
@@ -52,6 +55,8 @@ export class Transitioner {
         return { jobId: member.slice(0, dot), unit: Number(member.slice(dot + 1)) };
       }));
       await this.assembler.drainSettled();
+      // Grants that a coordinator queued and died before adding (its own are added within a moment anyway).
+      await this.credit.applied();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'transitioner tick failed; retrying next tick');
     } finally {

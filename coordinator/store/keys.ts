@@ -79,6 +79,12 @@ export const KEY_TEMPLATES = {
   accountKey: 'accountkey:{hash}',
   /** HASH: a team's credit. */
   team: 'team:{team}',
+  /**
+   * LIST of credit granted by validate.lua and not yet added to the totals, one entry per host and
+   * account per call ("host\taccount\tcredit\tvalid results\tms"); apply-credit.lua takes entries off
+   * and adds them up, many calls' worth at once (coordinator/credit-ledger.ts).
+   */
+  creditPending: 'credit:pending',
   /** ZSET id -> total credit, one per level. */
   creditHosts: 'credit:hosts',
   creditAccounts: 'credit:accounts',

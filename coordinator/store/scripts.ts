@@ -12,7 +12,7 @@ import { luaLayoutPrelude } from './unit-layout.js';
 
 export const SCRIPT_NAMES = [
   'createJob', 'lease', 'report', 'validate', 'auditResult', 'reopen', 'sweep', 'release', 'closeJob', 'historyAdd',
-  'hostOffline', 'releaseSilent', 'expireHosts', 'claimAudits',
+  'hostOffline', 'releaseSilent', 'expireHosts', 'claimAudits', 'applyCredit',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -31,6 +31,7 @@ const FILES: Record<ScriptName, string> = {
   releaseSilent: 'release-silent.lua',
   expireHosts: 'expire-hosts.lua',
   claimAudits: 'claim-audits.lua',
+  applyCredit: 'apply-credit.lua',
 };
 
 /**

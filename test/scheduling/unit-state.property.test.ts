@@ -65,6 +65,7 @@ describe('unit state machine (real Lua, real Redis)', () => {
     const svc = coord.services;
     const p = svc.keys.prefix;
     const credits = async () => {
+      await svc.credit.flush();
       let sum = 0;
       for (const host of [...HOSTS, ...FRESH]) sum += Number((await svc.redis.hget(svc.keys.key('host', { host }), 'credit')) ?? 0);
       return sum;

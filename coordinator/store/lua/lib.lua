@@ -156,24 +156,33 @@ local function trust_mark(host, kind)
 end
 
 -- Decayed credit sum: E <- E * 2^(-dt/H) + credit. Recent average credit per day = E * ln2 / H(days).
-local function add_credit(key, zkey, member, credit, now)
+-- `rac` is what the credit adds to E as of `now` (itself, unless it was granted earlier: apply-credit.lua).
+local function add_credit(key, zkey, member, credit, rac, now)
   local h = redis.call('HMGET', key, 'racE', 'racT')
   local e, t = tonumber(h[1] or 0), tonumber(h[2] or now)
-  e = e * math.pow(2, -(now - t) / CREDIT_HALF_LIFE_MS) + credit
+  e = e * math.pow(2, -(now - t) / CREDIT_HALF_LIFE_MS) + rac
   redis.call('HSET', key, 'racE', tostring(e), 'racT', now)
   redis.call('HINCRBYFLOAT', key, 'credit', credit)
   redis.call('ZINCRBY', zkey, credit, member)
 end
 
+-- Credit added to the totals at once (reopen.lua takes credit back this way); validate.lua queues its
+-- grants instead (credit_entry), for apply-credit.lua.
 local function grant(host, acct, credit, now)
-  add_credit(k_host(host), k_creditHosts(), host, credit, now)
+  add_credit(k_host(host), k_creditHosts(), host, credit, credit, now)
   host_day(host, 'c', credit, now)
   if acct and acct ~= '' then
-    add_credit(k_account(acct), k_creditAccounts(), acct, credit, now)
+    add_credit(k_account(acct), k_creditAccounts(), acct, credit, credit, now)
     local team = redis.call('HGET', k_account(acct), 'team')
-    if team and team ~= '' then add_credit(k_team(team), k_creditTeams(), team, credit, now) end
+    if team and team ~= '' then add_credit(k_team(team), k_creditTeams(), team, credit, credit, now) end
   end
   stat('credit', credit)
+end
+
+-- One entry of `credit:pending` (keys.ts): `valid` results of a host (and account) granted `credit` at
+-- `now`. %.17g keeps every bit of the credit, which Lua's own conversion (%.14g) would not.
+local function credit_entry(host, acct, credit, valid, now)
+  return host .. '\t' .. (acct or '') .. '\t' .. string.format('%.17g', credit) .. '\t' .. int(valid) .. '\t' .. int(now)
 end
 
 -- ---- A host's standing: what it has proved, and its daily quotas (docs/security.md, "New hosts") ----

@@ -9,17 +9,19 @@
 --                   results that failed their own checks are marked invalid at once)
 --   action 'fail' : reason, credit, ops, then replica, 'I', ...
 -- Reads/writes: job:{job}:u:{unit}, job:{job}, job:{job}:canon, job:{job}:failed, need, sched,
--- validate, host:{host} (trust, quota, proven results), host:{host}:vouchedjobs, job:{job}:vouched:{host},
--- job:{job}:vouchers, account:{account} (credit, quota), team:{team}, hosts:unproven, credit:*, stats.
+-- validate, host:{host} (trust, quota, proven results), host:{host}:daily (invalid results),
+-- host:{host}:vouchedjobs, job:{job}:vouched:{host}, job:{job}:vouchers, account:{account} (quota),
+-- hosts:unproven, credit:pending (the credit granted, for apply-credit.lua), stats.
 -- Returns one reply per unit, in order: 'stale' (re-read and decide again) | 'ok' | 'settled' (the job is
 -- ready for assembly: every unit is done, or a decisive result arrived; the job id is also in `settled`
 -- for crash safety) | 'error: <message>' (a fault in this script, for the log: what the unit's decision
 -- had written before it stays, and so do the other units' decisions and the sums of their valid results).
 --
--- Why a batch: what valid results add to their host, account and team (credit, decayed credit,
--- leaderboards, daily history, counters, trust, quotas, the proven count, the vouched set) and to the
--- grid statistics is summed over the batch and written once per host, account and kind, not once per
--- result (docs/scaling.md, "What limits a single Redis"). Every sum is written before an invalid
+-- Why a batch: what valid results add to their host, account and kind (counters, trust, quotas, the
+-- proven count, the vouched set, the credit granted) and to the grid statistics is summed over the batch
+-- and written once per host, account and kind, not once per result (docs/scaling.md, "What limits a
+-- single Redis"). The credit is only queued here: apply-credit.lua adds it to the totals (credit, decayed
+-- credit, leaderboards, daily record) for many calls at once. Every sum is written before an invalid
 -- outcome is applied, so that quotas, trust and proven counts change in the same order as result by
 -- result: a batch gives each host exactly what its results would have one at a time.
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -44,14 +46,16 @@ local function add_valid(host, acct, kind, credit, ops, jid, idx, trusted)
   if jid then group_add(p.vouched, p.vjobs, jid, idx) end
 end
 
+-- Credit granted in this call, one entry per host and account, queued at the end for apply-credit.lua.
+local grants = {}
+
 local function flush()
   local valid, ops = 0, 0
   for _, p in ipairs(order) do
     valid, ops = valid + p.n, ops + p.ops
     local hk = k_host(p.host)
-    grant(p.host, p.acct, p.credit, now)
+    grants[#grants + 1] = credit_entry(p.host, p.acct, p.credit, p.n, now)
     redis.call('HINCRBY', hk, 'nValid', p.n)
-    host_day(p.host, 'v', p.n, now)
     if p.trust > 0 then redis.call('HINCRBY', hk, 'cv:' .. p.kind, p.trust) end
     quota_valid(p.host, p.acct, p.kind, p.n)
     -- Unit numbers are integers, so each job's set is an intset: far cheaper to add to than the sorted
@@ -214,4 +218,5 @@ for _ = 1, n do
 end
 write_jobs(replies)
 flush()
+if #grants > 0 then redis.call('RPUSH', k_creditPending(), unpack(grants)) end
 return replies
