@@ -7,8 +7,8 @@
  * this one is what the scripts cost by themselves, and what changes to them should be judged by
  * (issue #17's goal: 20 µs per validated result).
  *
- * Redis CPU is read from /proc (user + system time of redis-server) over many rounds, so it includes
- * parsing the commands and writing the replies. Reference in the same run, on the same Redis: BullMQ's
+ * Redis CPU is read from /proc (the CPU time of redis-server's threads, to the nanosecond) over many
+ * rounds, so it includes parsing the commands and writing the replies. Reference in the same run, on the same Redis: BullMQ's
  * Redis CPU per no-op job (added with addBulk, drained by its Worker).
  */
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { Keys } from '../coordinator/store/keys.js';
 import { registerScripts, type StoreRedis } from '../coordinator/store/scripts.js';
 import { AUDIT, UNIT, replicaField } from '../coordinator/store/unit-layout.js';
 import { BullmqReference } from './lib/bullmq-ref.js';
-import { cpuSeconds, killAll } from './lib/procs.js';
+import { killAll, threadCpuSeconds } from './lib/procs.js';
 import { startBenchRedis, type BenchRedis } from './lib/redis.js';
 import { fmt, row } from './lib/stats.js';
 import { printSection } from './lib/report.js';
@@ -60,9 +60,9 @@ const CREDIT_EVERY = 4;
 async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, r: number, perHost: number, gather: boolean, audit = false): Promise<Record<Step, number>> {
   const cpu: Record<Step, number> = { lease: 0, report: 0, read: 0, audit: 0, validate: 0, credit: 0 };
   const timed = async <T>(step: Step, f: () => Promise<T>): Promise<T> => {
-    const before = cpuSeconds(pid);
+    const before = threadCpuSeconds(pid);
     const out = await f();
-    cpu[step] += cpuSeconds(pid) - before;
+    cpu[step] += threadCpuSeconds(pid) - before;
     return out;
   };
   // Fresh hosts each round, as many as it takes for 128 replicas: lease.lua hands out the second
@@ -117,49 +117,53 @@ async function auditUnits(redis: StoreRedis, keys: Keys, jobId: string, units: n
   for (const unit of units) first.zadd(keys.key('validate'), 'XX', now + 60_000, `${jobId}.${unit}`);
   first.zadd(keys.key('audits'), 'NX', ...units.flatMap((unit) => [now, `${jobId}.${unit}.0`]));
   await first.exec();
-  for (let k = 0; k < units.length; k += AUDIT_SLOTS) {
-    // The claim brings the unit and its host's trust (audit-queue.ts); the verifier then records its
-    // finding, which takes the audit off the queue too.
-    const claimed = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as Array<[string, string[]]>;
-    for (const [lid, unitHash] of claimed) {
-      const unit = Number(lid.split('.')[1]);
-      if (!unitHash.includes(replicaField('host', 0))) throw new Error(`the claim of ${lid} came without its unit`);
-      if ((await redis.ig_auditResult(keys.prefix, jobId, unit, 0, AUDIT.passed, Date.now())) !== 1) throw new Error(`audit-result.lua did not record unit ${unit}`);
-    }
+  // The verifier's threads claim an audit each (the claim brings the unit and its host's trust); each
+  // finding is recorded by a call that takes the audit off the queue and claims the thread's next one.
+  const running = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as Array<[string, string[]]>;
+  while (running.length) {
+    const [lid, unitHash] = running.shift()!;
+    const unit = Number(lid.split('.')[1]);
+    if (!unitHash.includes(replicaField('host', 0))) throw new Error(`the claim of ${lid} came without its unit`);
+    const [recorded, next] = (await redis.ig_auditResult(keys.prefix, jobId, unit, 0, AUDIT.passed, Date.now(), Date.now() + 15_000, 1)) as [number, Array<[string, string[]]>];
+    if (recorded !== 1) throw new Error(`audit-result.lua did not record unit ${unit}`);
+    running.push(...next);
   }
   if ((await redis.zcard(keys.key('audits'))) !== 0) throw new Error('audits left on the queue');
 }
 
 /**
  * Redis CPU per audit of the queue alone, against BullMQ as audits used it before 2026-12-07: `n` audits
- * asked for 64 at a time, claimed AUDIT_SLOTS at a time and removed; and `n` BullMQ jobs with the options
+ * asked for 64 at a time, AUDIT_SLOTS claimed, then each removed by a call that claims the next; and `n` BullMQ jobs with the options
  * the verifier gave them, added one at a time as the validator added them, drained by a no-op Worker of
  * concurrency AUDIT_SLOTS. Returns [ours, BullMQ] in µs.
  */
 async function queueCost(redis: StoreRedis, keys: Keys, url: string, pid: number, n: number, tag: string): Promise<[number, number]> {
-  let before = cpuSeconds(pid);
+  let before = threadCpuSeconds(pid);
   for (let k = 0; k < n; k += BATCH) {
     const now = Date.now();
     await redis.zadd(keys.key('audits'), 'NX', ...Array.from({ length: Math.min(BATCH, n - k) }, (_, i) => [now, `${tag}.${k + i}.0`]).flat());
-    for (;;) {
-      const claimed = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as Array<[string]>;
-      if (!claimed.length) break;
-      await Promise.all(claimed.map(([lid]) => redis.multi().zrem(keys.key('audits'), lid).hdel(keys.key('auditTries'), lid).exec()));
+    // Claimed AUDIT_SLOTS at first, then each taken off the queue by a call that claims the next.
+    const running = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as Array<[string]>;
+    while (running.length) {
+      const [lid] = running.shift()!;
+      const [job, unit] = lid.split('.');
+      const [, next] = (await redis.ig_auditResult(keys.prefix, job, unit, 0, '', Date.now(), Date.now() + 15_000, 1)) as [number, Array<[string]>];
+      running.push(...next);
     }
   }
-  const ours = ((cpuSeconds(pid) - before) / n) * 1e6;
+  const ours = ((threadCpuSeconds(pid) - before) / n) * 1e6;
   const conns = [0, 1].map(() => new Redis(url, { maxRetriesPerRequest: null }));
   const queue = new Queue('audit', { connection: conns[0], prefix: `${tag}:bull` });
   let done = 0;
   const worker = new Worker('audit', async () => {}, { connection: conns[1], prefix: `${tag}:bull`, concurrency: AUDIT_SLOTS });
   worker.on('completed', () => void done++);
   await worker.waitUntilReady();
-  before = cpuSeconds(pid);
+  before = threadCpuSeconds(pid);
   for (let i = 0; i < n; i++) {
     await queue.add('audit', { jobId: tag, unit: i, replica: 0 }, { jobId: `audit-${tag}.${i}.0`, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: 1000 });
   }
   while (done < n) await new Promise((r) => setTimeout(r, 20));
-  const bull = ((cpuSeconds(pid) - before) / n) * 1e6;
+  const bull = ((threadCpuSeconds(pid) - before) / n) * 1e6;
   await worker.close();
   await queue.close();
   for (const c of conns) c.disconnect();
@@ -209,18 +213,18 @@ const bench: Bench = async (opts) => {
           }
         }
         // What the last rounds granted and no call has added yet.
-        const before = cpuSeconds(server.pid);
+        const before = threadCpuSeconds(server.pid);
         await addCredit(redis, keys);
-        const rest = cpuSeconds(server.pid) - before;
+        const rest = threadCpuSeconds(server.pid) - before;
         steps[shape.id].credit += rest;
         sum += rest;
         ours[shape.id].push((sum / (size.rounds * BATCH * 2)) * 1e6);
         // Out of line, so the next job is the only one served.
         await redis.zrem(keys.key('sched'), jobId);
       }
-      const before = cpuSeconds(server.pid);
+      const before = threadCpuSeconds(server.pid);
       await bull.rate(size.bullJobs, 50);
-      bullUs.push(((cpuSeconds(server.pid) - before) / size.bullJobs) * 1e6);
+      bullUs.push(((threadCpuSeconds(server.pid) - before) / size.bullJobs) * 1e6);
       const [q, b] = await queueCost(redis, keys, server.url, server.pid, size.audits, `aq${rep}`);
       queueUs.push(q);
       bullAuditUs.push(b);
@@ -268,9 +272,9 @@ const bench: Bench = async (opts) => {
       ],
       notes: [
         `Per round, on one job: 64 units, each leased to two hosts (lease.lua), each host reporting its results (report.lua), the validator's read (one HGETALL per unit, pipelined) and one validate.lua call for the 64 units; every ${CREDIT_EVERY} rounds, one apply-credit.lua call adds the credit those rounds granted to the hosts' totals, as a coordinator adds what 100 ms of validation granted (credit-ledger.ts; the bench's hosts have no account, so only hosts' totals are written). First row: two hosts per round, asking for 64 units each (the best case: what validate.lua writes per host, account and kind is written once per call). Second row: sixteen hosts asking for 8 each, closer to a grid of many hosts, each reporting in its own call. Third row: the same hosts, served by one lease.lua call and stored by one report.lua call per round, as a coordinator gathers the requests and reports that arrive while its last call runs (group-commit.ts). ${size.rounds} rounds per repetition and per row, ${reps} repetitions; calls one at a time, on a Redis with nothing else to do; fresh hosts every round.`,
-        `Fourth row: the first row's rounds under the default policy's path: the validator finds each unit's would-be canonical result unaudited and asks for its audit (one write for the round), a verifier claims them ${AUDIT_SLOTS} at a time (each claim brings the unit and its host's trust) and records a passing finding, which takes the audit off the queue, then the units are read and validated again (the recomputation is verifier threads' CPU, not Redis'). Fifth row: the queue alone, ${size.audits} audits per repetition asked for 64 at a time and claimed ${AUDIT_SLOTS} at a time, against the same number of BullMQ jobs with the options the verifier gave them before 2026-12-07 (job id, 5 attempts, removed on completion), added one at a time as the validator added them and drained by a no-op Worker of concurrency ${AUDIT_SLOTS}.`,
+        `Fourth row: the first row's rounds under the default policy's path: the validator finds each unit's would-be canonical result unaudited and asks for its audit (one write for the round), a verifier's ${AUDIT_SLOTS} threads claim one each (each claim brings the unit and its host's trust), and each records a passing finding in a call that takes the audit off the queue and claims the thread's next audit, then the units are read and validated again (the recomputation is verifier threads' CPU, not Redis'). Fifth row: the queue alone, ${size.audits} audits per repetition asked for 64 at a time, ${AUDIT_SLOTS} claimed, then each taken off the queue by a call that claims the next, against the same number of BullMQ jobs with the options the verifier gave them before 2026-12-07 (job id, 5 attempts, removed on completion), added one at a time as the validator added them and drained by a no-op Worker of concurrency ${AUDIT_SLOTS}.`,
         `Where the time goes, per validated result over all rounds, 64 per host: ${shares('best')}; 8 per host: ${shares('spread')}; 8 per host, requests and reports gathered: ${shares('gathered')}; default policy: ${shares('audited')}.`,
-        'Redis CPU is redis-server\'s user + system time from /proc over the rounds (so parsing commands and writing replies count), divided by the results validated. The goal was set on a machine that ran each Redis command 2-2.4 times faster than this one (docs/scaling.md).',
+        'Redis CPU is the CPU time of redis-server\'s threads from /proc (schedstat, in ns) over the rounds (so parsing commands and writing replies count), divided by the results validated. The goal was set on a machine that ran each Redis command 2-2.4 times faster than this one (docs/scaling.md).',
       ],
     };
   } finally {

@@ -6,8 +6,8 @@
  */
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { AuditQueue, MAX_TRIES, type AuditRead, type AuditRequest } from './audit-queue.js';
-import { replicaField } from './store/unit-layout.js';
+import { AuditQueue, MAX_TRIES, type AuditQueueOptions, type AuditRead, type AuditRequest, type Finding } from './audit-queue.js';
+import { AUDIT, REPLICA_STATE, UNIT, UNIT_STATE, replicaField } from './store/unit-layout.js';
 import { Keys } from './store/keys.js';
 import { connectStore } from './store/redis.js';
 import { registerScripts } from './store/scripts.js';
@@ -25,8 +25,12 @@ afterAll(() => redis.disconnect());
 const lid = (a: AuditRequest) => `${a.jobId}.${a.unit}.${a.replica}`;
 const audits = (n: number): AuditRequest[] => Array.from({ length: n }, (_, i) => ({ jobId: 'job1', unit: i, replica: i % 2 }));
 
-function queue(keys: Keys, run: (a: AuditRequest, read: AuditRead) => Promise<boolean | void>, opts: Partial<ConstructorParameters<typeof AuditQueue>[3]> = {}): AuditQueue {
-  const q = new AuditQueue(redis, keys, async (a, read) => (await run(a, read)) === true, { slots: 2, pollMs: 50, ...opts }, log);
+/** A queue whose audits find nothing to record (run resolves null): each is only taken off the queue. */
+function queue(keys: Keys, run: (a: AuditRequest, read: AuditRead) => Promise<void>, opts: Partial<AuditQueueOptions> = {}): AuditQueue {
+  const q = new AuditQueue(redis, keys, async (a, read) => {
+    await run(a, read);
+    return null;
+  }, () => {}, { slots: 2, pollMs: 50, ...opts }, log);
   q.start();
   queues.push(q);
   return q;
@@ -89,6 +93,29 @@ describe('AuditQueue', () => {
       'job1.0.0': { unit: { h0: 'hostX', s0: 'R' }, epoch: '3', count: '7' },
       'job1.1.0': { unit: {}, epoch: null, count: null },
     });
+  });
+
+  it('records each finding and claims the next audit in the same call: one call per audit', async () => {
+    const keys = new Keys(uniquePrefix('aq'));
+    const all = audits(6).map((a) => ({ ...a, replica: 0 }));
+    for (const a of all) {
+      // Unit 5 was decided while its audit waited: its finding comes too late to be recorded.
+      await redis.hset(keys.key('unit', { job: a.jobId, unit: a.unit }), UNIT.state, a.unit === 5 ? UNIT_STATE.valid : UNIT_STATE.open, replicaField('state', 0), REPLICA_STATE.reported);
+    }
+    const recorded: number[] = [];
+    const q = new AuditQueue<Finding>(redis, keys, async () => ({ finding: AUDIT.passed }), (a) => void recorded.push(a.unit), { slots: 1, pollMs: 60_000 }, log);
+    queues.push(q);
+    // Asked for before it starts (as a coordinator's validator may), so its first claim finds them.
+    await q.request(all);
+    q.start();
+    await waitFor('every audit done', async () => (await redis.zcard(keys.key('audits'))) === 0 && q.active === 0, 5_000);
+    expect(recorded.sort()).toEqual([0, 1, 2, 3, 4]);
+    for (const a of all) {
+      expect(await redis.hget(keys.key('unit', { job: a.jobId, unit: a.unit }), replicaField('audit', 0))).toBe(a.unit === 5 ? null : AUDIT.passed);
+    }
+    expect((await redis.zrange(keys.key('validate'), '0', '-1')).sort()).toEqual([0, 1, 2, 3, 4].map((u) => `job1.${u}`));
+    // One claim when asked, then one call per audit that records it and claims the next (the last finds none).
+    expect(q.calls).toBe(1 + all.length);
   });
 
   it('runs an audit whose claim a dead coordinator left once the claim lapses', async () => {

@@ -12,6 +12,10 @@
  * failure that queue-worker.ts watches for). docs/scaling.md has the measurements. Being asked once is
  * enough: the unit stays in `validate` meanwhile, and the validator asks again if no finding came
  * (validator.ts, AUDIT_BACKSTOP_MS), so an audit given up after MAX_TRIES failures is not lost either.
+ *
+ * A finished audit costs one round trip: audit-result.lua records the finding, takes the audit off the
+ * queue and claims the next due audits for the threads free now, all in one call. claim-audits.lua alone
+ * serves a coordinator with free threads and no audit finishing (asked for audits, or polling).
  */
 import type { Logger } from 'pino';
 import { leaseId, parseLeaseId } from '../protocol/index.js';
@@ -50,14 +54,21 @@ const POLL_MS = 500;
 /** claim-audits.lua's answer per claim: lease id, the unit as HGETALL gives it, the host's epoch and count. */
 type Claimed = [string, string[], string | null, string | null];
 
+/** What an audit found, as audit-result.lua records it (AUDIT's letters in unit-layout.ts). */
+export interface Finding {
+  finding: string;
+}
+
 function pairs(flat: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
   return out;
 }
 
-export class AuditQueue {
+export class AuditQueue<F extends Finding = Finding> {
   private readonly running = new Set<string>();
+  /** Slots asked for by claims not yet answered: counted as taken, so no two calls claim the same slot. */
+  private reserved = 0;
   private readonly claimMs: number;
   private timer?: NodeJS.Timeout;
   private renewTimer?: NodeJS.Timeout;
@@ -65,15 +76,16 @@ export class AuditQueue {
   private again = false;
   private closed = false;
   private warned = false;
+  /** Script calls made (claims, and findings with their claims): a benchmark's and a test's count. */
+  calls = 0;
 
   constructor(
     private readonly redis: StoreRedis,
     private readonly keys: Keys,
-    /**
-     * Runs one audit with what was read when it was claimed; resolves true when it took the audit off the
-     * queue itself (audit-result.lua does).
-     */
-    private readonly run: (a: AuditRequest, read: AuditRead) => Promise<boolean>,
+    /** Runs one audit with what was read when it was claimed: its finding, or null when there was nothing to audit. */
+    private readonly run: (a: AuditRequest, read: AuditRead) => Promise<F | null>,
+    /** A finding was recorded on its result (not one that came too late: the unit was decided meanwhile). */
+    private readonly recorded: (a: AuditRequest, found: F) => void,
     private readonly opts: AuditQueueOptions,
     private readonly log: Logger,
   ) {
@@ -114,6 +126,10 @@ export class AuditQueue {
     while ((this.running.size || this.pumping) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   }
 
+  private free(): number {
+    return this.closed ? 0 : this.opts.slots - this.running.size - this.reserved;
+  }
+
   private pump(): void {
     if (this.closed || !this.timer) return;
     if (this.pumping) {
@@ -134,12 +150,27 @@ export class AuditQueue {
   }
 
   private async claim(): Promise<void> {
-    while (!this.closed && this.running.size < this.opts.slots) {
+    for (let n = this.free(); n > 0; n = this.free()) {
       const now = Date.now();
-      const got = (await this.redis.ig_claimAudits(this.keys.prefix, now, now + this.claimMs, this.opts.slots - this.running.size)) as Claimed[];
+      this.reserved += n;
+      let got: Claimed[];
+      try {
+        this.calls++;
+        got = (await this.redis.ig_claimAudits(this.keys.prefix, now, now + this.claimMs, n)) as Claimed[];
+      } finally {
+        this.reserved -= n;
+      }
       this.warned = false;
-      for (const [lid, flat, epoch, count] of got) this.runClaimed(lid, { unit: pairs(flat), epoch, count });
-      if (got.length === 0) return;
+      this.take(got);
+      if (got.length < n) return;
+    }
+  }
+
+  private take(claims: Claimed[]): void {
+    for (const [lid, flat, epoch, count] of claims) {
+      if (this.running.has(lid)) continue;
+      this.running.add(lid);
+      void this.runOne(lid, { unit: pairs(flat), epoch, count });
     }
   }
 
@@ -150,18 +181,34 @@ export class AuditQueue {
     await this.redis.zadd(this.keys.key('audits'), 'XX', ...[...this.running].flatMap((lid) => [now + this.claimMs, lid]));
   }
 
-  private runClaimed(lid: string, read: AuditRead): void {
-    if (this.running.has(lid)) return;
-    this.running.add(lid);
-    const { jobId, unit, replica } = parseLeaseId(lid);
-    void this.run({ jobId, unit, replica }, read).then(
-      (removed) => (removed ? undefined : this.remove(lid)),
-      (err: Error) => this.failed(lid, err),
-    ).catch((err: Error) => this.log.warn({ err: err.message, leaseId: lid }, 'an audit ran but could not be taken off the queue; it runs again and changes nothing'))
-      .finally(() => {
-        this.running.delete(lid);
-        this.pump();
-      });
+  private async runOne(lid: string, read: AuditRead): Promise<void> {
+    const a = parseLeaseId(lid);
+    let found: F | null;
+    try {
+      found = await this.run(a, read);
+    } catch (err) {
+      await this.failed(lid, err as Error).catch((e: Error) => this.log.warn({ err: e.message, leaseId: lid }, 'a failed audit could not be put back; its claim lapses and it runs again'));
+      this.running.delete(lid);
+      this.pump();
+      return;
+    }
+    // This audit's slot and every other one free now are filled by the same call that ends it.
+    const n = this.free() + 1;
+    this.reserved += n;
+    try {
+      const now = Date.now();
+      this.calls++;
+      const [recorded, claims] = (await this.redis.ig_auditResult(this.keys.prefix, a.jobId, a.unit, a.replica, found?.finding ?? '', now, now + this.claimMs, this.closed ? 0 : n)) as [number, Claimed[]];
+      this.running.delete(lid);
+      if (found && recorded === 1) this.recorded(a, found);
+      this.warned = false;
+      this.take(claims);
+    } catch (err) {
+      this.running.delete(lid);
+      this.log.warn({ err: (err as Error).message, leaseId: lid }, 'an audit ran but could not be taken off the queue; it runs again and changes nothing');
+    } finally {
+      this.reserved -= n;
+    }
   }
 
   private async remove(lid: string): Promise<void> {

@@ -72,11 +72,11 @@ export interface AuditFinding {
 
 export class Verifier {
   private readonly pool: Piscina;
-  private readonly queue: AuditQueue;
+  private readonly queue: AuditQueue<AuditFinding>;
 
   constructor(
-    private readonly redis: StoreRedis,
-    private readonly keys: Keys,
+    redis: StoreRedis,
+    keys: Keys,
     private readonly jobs: JobStore,
     private readonly inputs: InputStore,
     threads: number,
@@ -85,9 +85,9 @@ export class Verifier {
     private readonly onFinding: (jobId: string, unit: number, finding: AuditFinding) => void,
   ) {
     this.pool = new Piscina({ filename: threadEntry(), minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
-    // A finding went through audit-result.lua, which took the audit off the queue with it.
-    this.queue = new AuditQueue(redis, keys, async (a, read) => (await this.audit(a.jobId, a.unit, a.replica, read)) !== null,
-      { slots: threads }, log);
+    // The queue records each finding (audit-result.lua); one recorded sends its unit to the validator.
+    this.queue = new AuditQueue<AuditFinding>(redis, keys, (a, read) => this.audit(a.jobId, a.unit, a.replica, read),
+      (a, found) => this.onFinding(a.jobId, a.unit, found), { slots: threads }, log);
   }
 
   start(): void {
@@ -99,7 +99,11 @@ export class Verifier {
     await this.queue.request(audits);
   }
 
-  /** Audit one result now, with what the queue read when it claimed it (the unit, its host's trust). */
+  /**
+   * Audit one result now, with what the queue read when it claimed it (the unit, its host's trust): the
+   * finding for the queue to record, or null when there is nothing to audit (decided meanwhile, audited
+   * already, or a kind without audits).
+   */
   async audit(jobId: string, unit: number, replica: number, read: AuditRead): Promise<AuditFinding | null> {
     const h = read.unit;
     if (h[UNIT.state] !== UNIT_STATE.open || h[replicaField('state', replica)] !== REPLICA_STATE.reported) return null;
@@ -109,9 +113,7 @@ export class Verifier {
     const host = h[replicaField('host', replica)];
     const trust = trustAtCommit(h[replicaField('trust', replica)], read.epoch, read.count);
     const found = await this.recompute(meta, unit, h[replicaField('result', replica)], trust < meta.policy.probation ? Infinity : meta.policy.audit);
-    const recorded = await this.redis.ig_auditResult(this.keys.prefix, jobId, unit, replica, found.finding, Date.now());
     if (found.finding === AUDIT.failed) this.log.warn({ jobId, unit, replica, hostId: host, blocks: found.blocks }, 'a result failed its audit');
-    if (recorded === 1) this.onFinding(jobId, unit, found);
     return found;
   }
 

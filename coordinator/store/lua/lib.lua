@@ -298,3 +298,37 @@ local function replica_gone(lid, newState, reason, cooldown)
   want_more(jid, uk, idx, reason)
   return true
 end
+
+-- ---- The audit queue (coordinator/audit-queue.ts) ----
+
+-- Claim up to `max` audits that are due (waiting, or claimed by a coordinator whose claim lapsed), each
+-- until `untilMs`, with what the verifier reads first: the unit, and its host's trust in the job's kind.
+-- Returns per claim: { lease id, the unit as HGETALL gives it (empty if gone), the host's trust epoch
+-- (ce:<kind>) or false, its count (cv:<kind>) or false }.
+local function claim_audits(nowMs, untilMs, max)
+  if max < 1 then return {} end
+  local due = redis.call('ZRANGEBYSCORE', k_audits(), '-inf', nowMs, 'LIMIT', 0, max)
+  if #due == 0 then return due end
+  local claim, out = {}, {}
+  for _, lid in ipairs(due) do
+    claim[#claim + 1] = untilMs
+    claim[#claim + 1] = lid
+    local jid, idx, r = parse_lease(lid)
+    local h, ce, cv = {}, false, false
+    if jid then
+      h = redis.call('HGETALL', k_unit(jid, idx))
+      local host
+      for i = 1, #h, 2 do
+        if h[i] == R_HOST .. r then host = h[i + 1]; break end
+      end
+      local kind = redis.call('HGET', k_job(jid), 'kind')
+      if host and kind then
+        local t = redis.call('HMGET', k_host(host), 'ce:' .. kind, 'cv:' .. kind)
+        ce, cv = t[1] or false, t[2] or false
+      end
+    end
+    out[#out + 1] = { lid, h, ce, cv }
+  end
+  redis.call('ZADD', k_audits(), 'XX', unpack(claim))
+  return out
+end
