@@ -18,6 +18,7 @@ import type { Bench } from './section.js';
 import { Keys } from '../coordinator/store/keys.js';
 import { registerScripts, type StoreRedis } from '../coordinator/store/scripts.js';
 import { AUDIT, UNIT, replicaField } from '../coordinator/store/unit-layout.js';
+import { AUDITS_PER_SLOT } from '../coordinator/audit-queue.js';
 import { BullmqReference } from './lib/bullmq-ref.js';
 import { killAll, threadCpuSeconds } from './lib/procs.js';
 import { startBenchRedis, type BenchRedis } from './lib/redis.js';
@@ -117,23 +118,24 @@ async function auditUnits(redis: StoreRedis, keys: Keys, jobId: string, units: n
   for (const unit of units) first.zadd(keys.key('validate'), 'XX', now + 60_000, `${jobId}.${unit}`);
   first.zadd(keys.key('audits'), 'NX', ...units.flatMap((unit) => [now, `${jobId}.${unit}.0`]));
   await first.exec();
-  // The verifier's threads claim an audit each (the claim brings the unit and its host's trust); each
-  // finding is recorded by a call that takes the audit off the queue and claims the thread's next one.
-  const running = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as Array<[string, string[]]>;
-  while (running.length) {
-    const [lid, unitHash] = running.shift()!;
-    const unit = Number(lid.split('.')[1]);
-    if (!unitHash.includes(replicaField('host', 0))) throw new Error(`the claim of ${lid} came without its unit`);
-    const [recorded, next] = (await redis.ig_auditResult(keys.prefix, jobId, unit, 0, AUDIT.passed, Date.now(), Date.now() + 15_000, 1)) as [number, Array<[string, string[]]>];
-    if (recorded !== 1) throw new Error(`audit-result.lua did not record unit ${unit}`);
-    running.push(...next);
+  // The verifier claims AUDITS_PER_SLOT audits per thread (each claim brings the unit and its host's
+  // trust); once they have run, one call records their findings, takes them off the queue and claims the next.
+  let held = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS * AUDITS_PER_SLOT)) as Array<[string, string[]]>;
+  while (held.length) {
+    const args = held.flatMap(([lid, unitHash]) => {
+      if (!unitHash.includes(replicaField('host', 0))) throw new Error(`the claim of ${lid} came without its unit`);
+      return [jobId, Number(lid.split('.')[1]), 0, AUDIT.passed, ''];
+    });
+    const [recorded, next] = (await redis.ig_auditResult(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS * AUDITS_PER_SLOT, held.length, ...args)) as [number[], Array<[string, string[]]>];
+    if (recorded.some((x) => x !== 1)) throw new Error('audit-result.lua did not record every finding');
+    held = next;
   }
   if ((await redis.zcard(keys.key('audits'))) !== 0) throw new Error('audits left on the queue');
 }
 
 /**
  * Redis CPU per audit of the queue alone, against BullMQ as audits used it before 2026-12-07: `n` audits
- * asked for 64 at a time, AUDIT_SLOTS claimed, then each removed by a call that claims the next; and `n` BullMQ jobs with the options
+ * asked for 64 at a time, claimed AUDITS_PER_SLOT per thread and removed together by a call that claims the next; and `n` BullMQ jobs with the options
  * the verifier gave them, added one at a time as the validator added them, drained by a no-op Worker of
  * concurrency AUDIT_SLOTS. Returns [ours, BullMQ] in µs.
  */
@@ -142,13 +144,11 @@ async function queueCost(redis: StoreRedis, keys: Keys, url: string, pid: number
   for (let k = 0; k < n; k += BATCH) {
     const now = Date.now();
     await redis.zadd(keys.key('audits'), 'NX', ...Array.from({ length: Math.min(BATCH, n - k) }, (_, i) => [now, `${tag}.${k + i}.0`]).flat());
-    // Claimed AUDIT_SLOTS at first, then each taken off the queue by a call that claims the next.
-    const running = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS)) as Array<[string]>;
-    while (running.length) {
-      const [lid] = running.shift()!;
-      const [job, unit] = lid.split('.');
-      const [, next] = (await redis.ig_auditResult(keys.prefix, job, unit, 0, '', Date.now(), Date.now() + 15_000, 1)) as [number, Array<[string]>];
-      running.push(...next);
+    // Claimed AUDITS_PER_SLOT per thread, then taken off the queue together by a call that claims the next.
+    let held = (await redis.ig_claimAudits(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS * AUDITS_PER_SLOT)) as Array<[string]>;
+    while (held.length) {
+      const args = held.flatMap(([lid]) => [...lid.split('.').slice(0, 2), 0, '', '']);
+      [, held] = (await redis.ig_auditResult(keys.prefix, Date.now(), Date.now() + 15_000, AUDIT_SLOTS * AUDITS_PER_SLOT, held.length, ...args)) as [number[], Array<[string]>];
     }
   }
   const ours = ((threadCpuSeconds(pid) - before) / n) * 1e6;
@@ -272,7 +272,7 @@ const bench: Bench = async (opts) => {
       ],
       notes: [
         `Per round, on one job: 64 units, each leased to two hosts (lease.lua), each host reporting its results (report.lua), the validator's read (one HGETALL per unit, pipelined) and one validate.lua call for the 64 units; every ${CREDIT_EVERY} rounds, one apply-credit.lua call adds the credit those rounds granted to the hosts' totals, as a coordinator adds what 100 ms of validation granted (credit-ledger.ts; the bench's hosts have no account, so only hosts' totals are written). First row: two hosts per round, asking for 64 units each (the best case: what validate.lua writes per host, account and kind is written once per call). Second row: sixteen hosts asking for 8 each, closer to a grid of many hosts, each reporting in its own call. Third row: the same hosts, served by one lease.lua call and stored by one report.lua call per round, as a coordinator gathers the requests and reports that arrive while its last call runs (group-commit.ts). ${size.rounds} rounds per repetition and per row, ${reps} repetitions; calls one at a time, on a Redis with nothing else to do; fresh hosts every round.`,
-        `Fourth row: the first row's rounds under the default policy's path: the validator finds each unit's would-be canonical result unaudited and asks for its audit (one write for the round), a verifier's ${AUDIT_SLOTS} threads claim one each (each claim brings the unit and its host's trust), and each records a passing finding in a call that takes the audit off the queue and claims the thread's next audit, then the units are read and validated again (the recomputation is verifier threads' CPU, not Redis'). Fifth row: the queue alone, ${size.audits} audits per repetition asked for 64 at a time, ${AUDIT_SLOTS} claimed, then each taken off the queue by a call that claims the next, against the same number of BullMQ jobs with the options the verifier gave them before 2026-12-07 (job id, 5 attempts, removed on completion), added one at a time as the validator added them and drained by a no-op Worker of concurrency ${AUDIT_SLOTS}.`,
+        `Fourth row: the first row's rounds under the default policy's path: the validator finds each unit's would-be canonical result unaudited and asks for its audit (one write for the round), a verifier with ${AUDIT_SLOTS} threads claims ${AUDITS_PER_SLOT} audits per thread (each claim brings the unit and its host's trust) and, once they have run, records their passing findings in one call that takes them off the queue and claims the next, then the units are read and validated again (the recomputation is verifier threads' CPU, not Redis'). Fifth row: the queue alone, ${size.audits} audits per repetition asked for 64 at a time, claimed ${AUDITS_PER_SLOT} per thread and taken off the queue together by a call that claims the next, against the same number of BullMQ jobs with the options the verifier gave them before 2026-12-07 (job id, 5 attempts, removed on completion), added one at a time as the validator added them and drained by a no-op Worker of concurrency ${AUDIT_SLOTS}.`,
         `Where the time goes, per validated result over all rounds, 64 per host: ${shares('best')}; 8 per host: ${shares('spread')}; 8 per host, requests and reports gathered: ${shares('gathered')}; default policy: ${shares('audited')}.`,
         'Redis CPU is the CPU time of redis-server\'s threads from /proc (schedstat, in ns) over the rounds (so parsing commands and writing replies count), divided by the results validated. The goal was set on a machine that ran each Redis command 2-2.4 times faster than this one (docs/scaling.md).',
       ],

@@ -95,7 +95,7 @@ describe('AuditQueue', () => {
     });
   });
 
-  it('records each finding and claims the next audit in the same call: one call per audit', async () => {
+  it('records a slot\'s findings together and claims its next audits in the same call', async () => {
     const keys = new Keys(uniquePrefix('aq'));
     const all = audits(6).map((a) => ({ ...a, replica: 0 }));
     for (const a of all) {
@@ -103,7 +103,7 @@ describe('AuditQueue', () => {
       await redis.hset(keys.key('unit', { job: a.jobId, unit: a.unit }), UNIT.state, a.unit === 5 ? UNIT_STATE.valid : UNIT_STATE.open, replicaField('state', 0), REPLICA_STATE.reported);
     }
     const recorded: number[] = [];
-    const q = new AuditQueue<Finding>(redis, keys, async () => ({ finding: AUDIT.passed }), (a) => void recorded.push(a.unit), { slots: 1, pollMs: 60_000 }, log);
+    const q = new AuditQueue<Finding>(redis, keys, async () => ({ finding: AUDIT.passed }), (a) => void recorded.push(a.unit), { slots: 1, pollMs: 60_000, batch: 4 }, log);
     queues.push(q);
     // Asked for before it starts (as a coordinator's validator may), so its first claim finds them.
     await q.request(all);
@@ -114,8 +114,50 @@ describe('AuditQueue', () => {
       expect(await redis.hget(keys.key('unit', { job: a.jobId, unit: a.unit }), replicaField('audit', 0))).toBe(a.unit === 5 ? null : AUDIT.passed);
     }
     expect((await redis.zrange(keys.key('validate'), '0', '-1')).sort()).toEqual([0, 1, 2, 3, 4].map((u) => `job1.${u}`));
-    // One claim when asked, then one call per audit that records it and claims the next (the last finds none).
-    expect(q.calls).toBe(1 + all.length);
+    // One claim of four when asked; the four run, then one call records them and claims the last two; the
+    // two run, then one call records them (and finds nothing more to claim).
+    expect(q.calls).toBe(3);
+  });
+
+  it('audits again, with the trust it has now, a result partially audited by trust its host lost meanwhile', async () => {
+    const keys = new Keys(uniquePrefix('aq'));
+    await redis.hset(keys.key('job', { job: 'job1' }), 'kind', 'keysearch');
+    await redis.hset(keys.key('host', { host: 'hostX' }), 'ce:keysearch', 3, 'cv:keysearch', 40);
+    for (const unit of [0, 1]) {
+      await redis.hset(keys.key('unit', { job: 'job1', unit }), UNIT.state, UNIT_STATE.open, replicaField('state', 0), REPLICA_STATE.reported, replicaField('host', 0), 'hostX');
+    }
+    // Unit 0 is audited in part (the host's trust allowed it), unit 1 in full; the host is caught while they run.
+    const runs: Array<[number, string | null]> = [];
+    const recorded: number[] = [];
+    const q = new AuditQueue<Finding>(redis, keys, async (a, read) => {
+      runs.push([a.unit, read.epoch]);
+      if (runs.length === 2) await redis.hset(keys.key('host', { host: 'hostX' }), 'ce:keysearch', 4, 'cv:keysearch', 0);
+      return { finding: a.unit === 0 && read.epoch === '3' ? AUDIT.passed : AUDIT.whole };
+    }, (a) => void recorded.push(a.unit), { slots: 1, pollMs: 50, batch: 4 }, log);
+    queues.push(q);
+    await q.request([{ jobId: 'job1', unit: 0, replica: 0 }, { jobId: 'job1', unit: 1, replica: 0 }]);
+    q.start();
+    await waitFor('both audits recorded', async () => recorded.length === 2 && (await redis.zcard(keys.key('audits'))) === 0, 5_000);
+    // Unit 0 ran again with the epoch the host has now, and its full audit is what was recorded.
+    expect(runs).toEqual([[0, '3'], [1, '3'], [0, '4']]);
+    expect(await redis.hget(keys.key('unit', { job: 'job1', unit: 0 }), replicaField('audit', 0))).toBe(AUDIT.whole);
+    expect(await redis.hget(keys.key('unit', { job: 'job1', unit: 1 }), replicaField('audit', 0))).toBe(AUDIT.whole);
+  });
+
+  it('hands back at once the audits it claimed and had not started when it closes', async () => {
+    const keys = new Keys(uniquePrefix('aq'));
+    const { ran, run, open } = gated();
+    // Claims held for a minute: only a hand-back lets another coordinator run them soon.
+    const a = queue(keys, run, { slots: 1, batch: 4, claimMs: 60_000 });
+    await a.request(audits(4));
+    await waitFor('one running, three held', async () => a.active === 1 && ran.length === 1, 5_000);
+    const closing = a.close(10_000);
+    const b = queue(keys, run, { slots: 3 });
+    await waitFor('the three run elsewhere', async () => b.active === 3, 5_000);
+    open();
+    await closing;
+    await waitFor('every audit done', async () => (await redis.zcard(keys.key('audits'))) === 0, 5_000);
+    expect(ran.sort()).toEqual(audits(4).map(lid).sort());
   });
 
   it('runs an audit whose claim a dead coordinator left once the claim lapses', async () => {

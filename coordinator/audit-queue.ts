@@ -13,9 +13,11 @@
  * enough: the unit stays in `validate` meanwhile, and the validator asks again if no finding came
  * (validator.ts, AUDIT_BACKSTOP_MS), so an audit given up after MAX_TRIES failures is not lost either.
  *
- * A finished audit costs one round trip: audit-result.lua records the finding, takes the audit off the
- * queue and claims the next due audits for the threads free now, all in one call. claim-audits.lua alone
- * serves a coordinator with free threads and no audit finishing (asked for audits, or polling).
+ * A coordinator claims AUDITS_PER_SLOT audits per slot (verifier thread) and runs them in turn; once it
+ * has nothing left to run, one call (audit-result.lua) records the findings it holds, takes those audits
+ * off the queue and claims the next. claim-audits.lua alone serves a coordinator with room and nothing to
+ * record (asked for audits, or polling). A partial audit's finding is recorded only if its host's trust
+ * epoch is still the one read with the claim: one caught meanwhile has the result audited again, in full.
  */
 import type { Logger } from 'pino';
 import { leaseId, parseLeaseId } from '../protocol/index.js';
@@ -44,12 +46,23 @@ export interface AuditQueueOptions {
   pollMs?: number;
   /** The wait before the second try of a failed audit; it doubles with each further try. */
   retryMs?: number;
+  /**
+   * Audits claimed per slot at a time (default AUDITS_PER_SLOT): their findings are recorded together, with the next
+   * claims, in one call once the slot has run them all.
+   */
+  batch?: number;
 }
 
 /** Tries before an audit is given up (the validator asks again later): a missing recording, a kernel that throws. */
 export const MAX_TRIES = 5;
 const CLAIM_MS = 15_000;
 const POLL_MS = 500;
+/**
+ * A round trip is most of what an audit costs Redis (docs/scaling.md, Cheaper before sharding, item 12),
+ * so a slot takes four at a time and records their findings in one call: a finding waits for at most
+ * three more audits on its thread (well under a second for the kinds here), which nobody waits on.
+ */
+export const AUDITS_PER_SLOT = 4;
 
 /** claim-audits.lua's answer per claim: lease id, the unit as HGETALL gives it, the host's epoch and count. */
 type Claimed = [string, string[], string | null, string | null];
@@ -66,14 +79,21 @@ function pairs(flat: string[]): Record<string, string> {
 }
 
 export class AuditQueue<F extends Finding = Finding> {
+  /** Claimed and running on a slot now. */
   private readonly running = new Set<string>();
-  /** Slots asked for by claims not yet answered: counted as taken, so no two calls claim the same slot. */
+  /** Claimed, waiting for a slot. */
+  private readonly backlog: Array<{ lid: string; read: AuditRead }> = [];
+  /** Run, their findings (null: nothing to record) and the trust epoch they went by, waiting to go with the next call. */
+  private done: Array<{ lid: string; found: F | null; epoch: string | null }> = [];
+  /** Audits asked for by calls not yet answered: counted as held, so no two calls claim the same room. */
   private reserved = 0;
   private readonly claimMs: number;
+  private readonly batch: number;
   private timer?: NodeJS.Timeout;
   private renewTimer?: NodeJS.Timeout;
   private pumping = false;
   private again = false;
+  private recording = 0;
   private closed = false;
   private warned = false;
   /** Script calls made (claims, and findings with their claims): a benchmark's and a test's count. */
@@ -90,6 +110,7 @@ export class AuditQueue<F extends Finding = Finding> {
     private readonly log: Logger,
   ) {
     this.claimMs = opts.claimMs ?? CLAIM_MS;
+    this.batch = opts.batch ?? AUDITS_PER_SLOT;
   }
 
   /** Starts claiming and running audits (asking for them works before). */
@@ -115,19 +136,25 @@ export class AuditQueue<F extends Finding = Finding> {
   }
 
   /**
-   * Takes no more audits and waits up to `waitMs` for those running to end (their findings are
-   * recorded); the claims of any still running lapse, and other coordinators run them.
+   * Takes no more audits, waits up to `waitMs` for those running to end and records what they found;
+   * audits claimed and not started are handed back at once, and the claims of any still running lapse,
+   * so other coordinators run them.
    */
   async close(waitMs = 5_000): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     clearInterval(this.renewTimer);
+    const waiting = this.backlog.splice(0).map((b) => b.lid);
+    if (waiting.length) await this.redis.zadd(this.keys.key('audits'), 'XX', ...waiting.flatMap((lid) => [0, lid])).catch(() => {});
     const until = Date.now() + waitMs;
-    while ((this.running.size || this.pumping) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while ((this.running.size || this.pumping || this.recording) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    if (this.done.length) await this.record();
   }
 
-  private free(): number {
-    return this.closed ? 0 : this.opts.slots - this.running.size - this.reserved;
+  /** Audits this coordinator may claim now: a batch per slot, less what it holds or is asking for. */
+  private room(): number {
+    if (this.closed) return 0;
+    return this.opts.slots * this.batch - this.running.size - this.backlog.length - this.done.length - this.reserved;
   }
 
   private pump(): void {
@@ -149,8 +176,9 @@ export class AuditQueue<F extends Finding = Finding> {
     });
   }
 
+  /** Claims while there is room and audits are due; a coordinator with findings to record claims with them instead. */
   private async claim(): Promise<void> {
-    for (let n = this.free(); n > 0; n = this.free()) {
+    for (let n = this.room(); n > 0 && !this.done.length; n = this.room()) {
       const now = Date.now();
       this.reserved += n;
       let got: Claimed[];
@@ -167,47 +195,88 @@ export class AuditQueue<F extends Finding = Finding> {
   }
 
   private take(claims: Claimed[]): void {
+    const held = new Set([...this.running, ...this.backlog.map((b) => b.lid), ...this.done.map((d) => d.lid)]);
     for (const [lid, flat, epoch, count] of claims) {
-      if (this.running.has(lid)) continue;
-      this.running.add(lid);
-      void this.runOne(lid, { unit: pairs(flat), epoch, count });
+      if (held.has(lid)) continue;
+      held.add(lid);
+      this.backlog.push({ lid, read: { unit: pairs(flat), epoch, count } });
     }
+    this.startMore();
   }
 
-  /** Claims of audits still running are pushed on every third of a claim, well before they would lapse. */
+  /** Starts held audits on free slots; returns how many it started. */
+  private startMore(): number {
+    let started = 0;
+    while (!this.closed && this.running.size < this.opts.slots && this.backlog.length) {
+      const { lid, read } = this.backlog.shift()!;
+      this.running.add(lid);
+      started++;
+      void this.runOne(lid, read);
+    }
+    return started;
+  }
+
+  /** Claims held here are pushed on every third of a claim, well before they would lapse. */
   private async renew(): Promise<void> {
-    if (!this.running.size) return;
+    const held = [...this.running, ...this.backlog.map((b) => b.lid), ...this.done.map((d) => d.lid)];
+    if (!held.length) return;
     const now = Date.now();
-    await this.redis.zadd(this.keys.key('audits'), 'XX', ...[...this.running].flatMap((lid) => [now + this.claimMs, lid]));
+    await this.redis.zadd(this.keys.key('audits'), 'XX', ...held.flatMap((lid) => [now + this.claimMs, lid]));
   }
 
   private async runOne(lid: string, read: AuditRead): Promise<void> {
-    const a = parseLeaseId(lid);
     let found: F | null;
     try {
-      found = await this.run(a, read);
+      found = await this.run(parseLeaseId(lid), read);
     } catch (err) {
       await this.failed(lid, err as Error).catch((e: Error) => this.log.warn({ err: e.message, leaseId: lid }, 'a failed audit could not be put back; its claim lapses and it runs again'));
       this.running.delete(lid);
-      this.pump();
+      this.next();
       return;
     }
-    // This audit's slot and every other one free now are filled by the same call that ends it.
-    const n = this.free() + 1;
+    this.done.push({ lid, found, epoch: read.epoch });
+    this.running.delete(lid);
+    this.next();
+  }
+
+  /** A slot is free: it runs what this coordinator holds, or, with nothing left to run, records and claims. */
+  private next(): void {
+    if (this.startMore() > 0 || this.backlog.length) return;
+    if (this.done.length) void this.record();
+    else this.pump();
+  }
+
+  /**
+   * One call records every finding waiting here, takes those audits off the queue, and claims what there
+   * is room for; findings of a call that fails are dropped, and their audits run again once their claims lapse.
+   */
+  private async record(): Promise<void> {
+    const batch = this.done;
+    this.done = [];
+    const n = this.room();
     this.reserved += n;
+    this.recording++;
     try {
       const now = Date.now();
+      const args = batch.flatMap(({ lid, found, epoch }) => {
+        const { jobId, unit, replica } = parseLeaseId(lid);
+        return [jobId, unit, replica, found?.finding ?? '', epoch ?? ''];
+      });
       this.calls++;
-      const [recorded, claims] = (await this.redis.ig_auditResult(this.keys.prefix, a.jobId, a.unit, a.replica, found?.finding ?? '', now, now + this.claimMs, this.closed ? 0 : n)) as [number, Claimed[]];
-      this.running.delete(lid);
-      if (found && recorded === 1) this.recorded(a, found);
+      const [recorded, claims] = (await this.redis.ig_auditResult(this.keys.prefix, now, now + this.claimMs, n, batch.length, ...args)) as [number[], Claimed[]];
+      batch.forEach(({ lid, found }, i) => {
+        if (found && recorded[i] === 1) this.recorded(parseLeaseId(lid), found);
+        // 2: its host was caught since its trust was read; it is due again, and will be audited in full.
+        if (recorded[i] === 2) this.log.info({ leaseId: lid }, 'a partial audit went by trust its host has lost since; auditing it again');
+      });
       this.warned = false;
+      this.reserved -= n;
       this.take(claims);
     } catch (err) {
-      this.running.delete(lid);
-      this.log.warn({ err: (err as Error).message, leaseId: lid }, 'an audit ran but could not be taken off the queue; it runs again and changes nothing');
-    } finally {
       this.reserved -= n;
+      this.log.warn({ err: (err as Error).message, audits: batch.length }, 'audits ran but could not be taken off the queue; they run again and change nothing');
+    } finally {
+      this.recording--;
     }
   }
 

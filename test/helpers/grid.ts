@@ -18,6 +18,8 @@ export async function auditJob(url: string, prefix: string, jobId: string, opsPe
   const redis = connectStore(url);
   const keys = keysOn(redis, prefix);
   try {
+    // Granted credit reaches the totals in batches, within about 100 ms (coordinator/credit-ledger.ts).
+    for (const until = Date.now() + 5_000; (await redis.llen(keys.key('creditPending'))) > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     const total = Number(await redis.hget(keys.key('job', { job: jobId }), 'unitsTotal'));
     let unitsValid = 0;
     let validResults = 0;

@@ -51,6 +51,8 @@ export async function hostileScenario(grid: HostileGrid, name: string, hostile: 
     doc = await grid.waitForEnd(job.id);
   }
   await Promise.all(hosts.map((h) => h.stop()));
+  // Granted credit reaches the totals in batches (coordinator/credit-ledger.ts): what was granted, added now.
+  await grid.coord.services.credit.flush();
 
   expect(doc.state, name).toBe('done');
   k.expectAnswer(doc, name);
@@ -125,6 +127,8 @@ export async function hoardScenario(grid: HostileGrid, hostile: number, k: Scena
     expect(s.timeouts, `hoarder ${h.hostId}: released, not timed out`).toBe(0);
   }
   await Promise.all(hosts.map((h) => h.stop()));
+  // Granted credit reaches the totals in batches (coordinator/credit-ledger.ts): what was granted, added now.
+  await grid.coord.services.credit.flush();
   console.log(`hostile ${k.kind}: ${JSON.stringify({ scenario: 'hoarders', hostile, hoarded, aloneS: +aloneS.toFixed(1), contestedS: +contestedS.toFixed(1), ratio: +(contestedS / aloneS).toFixed(2) })}`);
   expect(contestedS / aloneS, 'the job beside hoarders, as a multiple of its time alone').toBeLessThan(5);
   return { aloneS, contestedS, hoarded };

@@ -121,6 +121,7 @@ describe('scheduling', () => {
     const h = await readUnitHash(redis, coord.options.prefix, id, 0);
     expect(h.state).toBe(UNIT_STATE.valid);
     expect(h.replicas[2].outcome).toBe(OUTCOME.valid);
+    await coord.services.credit.flush();
     expect(Number(await redis.hget(`${coord.options.prefix}:host:${ws[2].hostId}`, 'credit'))).toBeGreaterThan(0);
     for (const w of ws) w.close();
   });

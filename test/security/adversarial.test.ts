@@ -131,6 +131,8 @@ describe('hostile volunteers', () => {
         }
       }
       const unitCredit = (UNIT_KEYS * OPS_PER_KEY) / OPS_PER_COBBLESTONE;
+      // Granted credit reaches the totals in batches, within about 100 ms (coordinator/credit-ledger.ts).
+      await waitFor('granted credit in the totals', async () => (await redis.llen(keys.key('creditPending'))) === 0, 10_000);
       const host = async (id: string) => {
         const [credit, nValid, nInvalid, cv] = await redis.hmget(keys.key('host', { host: id }), 'credit', 'nValid', 'nInvalid', 'cv:keysearch');
         return { credit: Number(credit ?? 0), nValid: Number(nValid ?? 0), nInvalid: Number(nInvalid ?? 0), cv: Number(cv ?? 0) };

@@ -143,6 +143,8 @@ describe('fftscan under the default policy: forged results are caught and the an
       expect(r.audit, `unit ${u.unit}`).toBe(AUDIT.failed);
       expect(r.outcome, `unit ${u.unit}`).toBe(OUTCOME.invalid);
     }
+    // Credit reaches the totals in batches (credit-ledger.ts): what was granted so far, added now.
+    await coord.services.credit.flush();
     for (const w of [silent, hider]) expect((await hostStanding(coord.services.redis, coord.services.keys.prefix, w.hostId, 'fftscan')).credit).toBe(0);
     expect((await hostStanding(coord.services.redis, coord.services.keys.prefix, inventor.hostId, 'fftscan')).trust).toBe(0);
 
@@ -199,6 +201,8 @@ describe('fftscan: hosts that skip some of SETI@home\'s searches', () => {
       expect(r.outcome, `unit ${u.unit}`).toBe(OUTCOME.invalid);
     }
     expect((await judged(good, c)).outcome).toBe(OUTCOME.valid);
+    // Credit reaches the totals in batches (credit-ledger.ts): what was granted so far, added now.
+    await coord.services.credit.flush();
     expect((await hostStanding(coord.services.redis, coord.services.keys.prefix, newcomer.hostId, 'fftscan')).credit).toBe(0);
     expect((await hostStanding(coord.services.redis, coord.services.keys.prefix, trusted.hostId, 'fftscan')).trust).toBe(0);
     expect((await hostStanding(coord.services.redis, coord.services.keys.prefix, good.hostId, 'fftscan')).credit).toBeGreaterThan(0);
