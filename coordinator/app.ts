@@ -139,6 +139,7 @@ async function buildWithStore(
   }, log);
   const validation = new ValidationQueue((units) => validator.validateMany(units), log);
   metrics.watchValidationQueue(() => validation.size);
+  metrics.watchVerifier(() => verifier.load);
   const deliverCredit = (items: JudgedResult[]) => {
     if (!items.length) return;
     registry.deliver({ type: 'credit', items });

@@ -135,6 +135,11 @@ export class AuditQueue<F extends Finding = Finding> {
     return this.running.size;
   }
 
+  /** Audits this coordinator holds claims on: running, waiting for a thread, or run and not yet recorded. */
+  get held(): number {
+    return this.running.size + this.backlog.length + this.done.length;
+  }
+
   /**
    * Takes no more audits, waits up to `waitMs` for those running to end and records what they found;
    * audits claimed and not started are handed back at once, and the claims of any still running lapse,

@@ -66,6 +66,7 @@ describe('/metrics', () => {
     expect(value(text, 'idlegrid_audits{state="waiting"}')).toBe(2);
     expect(value(text, 'idlegrid_audits{state="claimed"}')).toBe(1);
     expect(value(text, 'idlegrid_credit_pending')).toBe(3);
+    expect(value(text, 'idlegrid_verifier_threads')).toBe(1);
     expect(text).toMatch(/^idlegrid_flops \d/m);
     expect(text).toMatch(/^idlegrid_dispatch_latency_seconds_bucket\{le="0\.001"\} 0$/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);

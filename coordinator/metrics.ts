@@ -214,6 +214,25 @@ export class Metrics {
     }
   }
 
+  /** This coordinator's verifier: its threads, and the audits it runs and holds claims on (audit-queue.ts). */
+  watchVerifier(load: () => { threads: number; running: number; held: number }): void {
+    new client.Gauge({
+      name: 'idlegrid_verifier_threads', help: 'Threads this coordinator audits results with (--verifier-threads)', registers: [this.registry],
+      collect() { this.set(load().threads); },
+    });
+    new client.Gauge({
+      name: 'idlegrid_verifier_audits',
+      help: 'Audits this coordinator is running (running) and holds claims on, running, waiting for a thread or run and not yet recorded (held)',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const l = load();
+        this.set({ state: 'running' }, l.running);
+        this.set({ state: 'held' }, l.held);
+      },
+    });
+  }
+
   /** Units this coordinator has queued for validation and not yet decided (validation-queue.ts). */
   watchValidationQueue(size: () => number): void {
     new client.Gauge({

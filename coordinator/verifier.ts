@@ -151,6 +151,11 @@ export class Verifier {
     return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
   }
 
+  /** Threads this verifier audits with (--verifier-threads), and the audits it runs now and holds claims on (/metrics). */
+  get load(): { threads: number; running: number; held: number } {
+    return { threads: this.pool.options.maxThreads, running: this.queue.active, held: this.queue.held };
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
     await this.pool.destroy();

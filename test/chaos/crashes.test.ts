@@ -51,6 +51,8 @@ describe('crashes', () => {
     // B audits with two threads: it takes over what A was auditing when A dies.
     const b = await startCoordinatorProcess(redisUrl(), prefix, ['--verifier-threads', '2']);
     procs.push(a, b);
+    // The flag reaches the verifier's thread pool.
+    expect(await (await fetch(`${b.url}/metrics`)).text()).toMatch(/^idlegrid_verifier_threads 2$/m);
     const w = [startWorkerProcess(a.url, 1), startWorkerProcess(b.url, 1), startWorkerProcess(a.url, 1)];
     procs.push(...w);
     const units = 24;
