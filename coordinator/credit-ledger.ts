@@ -29,7 +29,7 @@ export class CreditLedger {
   private busy = false;
   /** A flush() is waiting: the next pass goes at once. */
   private urgent = false;
-  /** Calls made and grants added, for /metrics: their ratio is how well grants gather. */
+  /** Calls made and grants added: their ratio is how well grants gather (tests). */
   calls = 0;
   added = 0;
 
