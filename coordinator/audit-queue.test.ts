@@ -90,8 +90,8 @@ describe('AuditQueue', () => {
     await a.request([{ jobId: 'job1', unit: 0, replica: 0 }, { jobId: 'job1', unit: 1, replica: 0 }]);
     await waitFor('both run', async () => got.length === 2, 5_000);
     expect(Object.fromEntries(got)).toEqual({
-      'job1.0.0': { unit: { h0: 'hostX', s0: 'R' }, epoch: '3', count: '7' },
-      'job1.1.0': { unit: {}, epoch: null, count: null },
+      'job1.0.0': { unit: { h0: 'hostX', s0: 'R' }, epoch: '3', count: '7', at: expect.any(Number) },
+      'job1.1.0': { unit: {}, epoch: null, count: null, at: expect.any(Number) },
     });
   });
 

@@ -30,11 +30,12 @@ export interface AuditRequest {
   replica: number;
 }
 
-/** What claim-audits.lua read with a claim: the unit, and its host's trust in the job's kind. */
+/** What claim-audits.lua read with a claim: the unit, and its host's trust in the job's kind; `at`, when (ms). */
 export interface AuditRead {
   unit: Record<string, string>;
   epoch: string | null;
   count: string | null;
+  at: number;
 }
 
 export interface AuditQueueOptions {
@@ -200,11 +201,12 @@ export class AuditQueue<F extends Finding = Finding> {
   }
 
   private take(claims: Claimed[]): void {
+    const at = Date.now();
     const held = new Set([...this.running, ...this.backlog.map((b) => b.lid), ...this.done.map((d) => d.lid)]);
     for (const [lid, flat, epoch, count] of claims) {
       if (held.has(lid)) continue;
       held.add(lid);
-      this.backlog.push({ lid, read: { unit: pairs(flat), epoch, count } });
+      this.backlog.push({ lid, read: { unit: pairs(flat), epoch, count, at } });
     }
     this.startMore();
   }

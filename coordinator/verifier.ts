@@ -63,6 +63,9 @@ export function trustAtCommit(mark: string | undefined, hostEpoch: string | null
   return m[1] === (hostEpoch ?? '0') ? Math.min(Number(m[2]), now) : 0;
 }
 
+/** A claim's reads older than this are checked again before an audit is run on them. */
+const FRESH_MS = 1_000;
+
 export interface AuditFinding {
   finding: AuditLetter;
   blocks: number[];
@@ -75,8 +78,8 @@ export class Verifier {
   private readonly queue: AuditQueue<AuditFinding>;
 
   constructor(
-    redis: StoreRedis,
-    keys: Keys,
+    private readonly redis: StoreRedis,
+    private readonly keys: Keys,
     private readonly jobs: JobStore,
     private readonly inputs: InputStore,
     threads: number,
@@ -108,6 +111,10 @@ export class Verifier {
     const h = read.unit;
     if (h[UNIT.state] !== UNIT_STATE.open || h[replicaField('state', replica)] !== REPLICA_STATE.reported) return null;
     if (h[replicaField('audit', replica)]) return null;
+    // An audit claimed a while ago (it waited behind others of the batch) may have become pointless: its
+    // job ended (a key found ends one early) or its unit was decided. Recomputing it whole would cost
+    // seconds of CPU that a read saves.
+    if (Date.now() - read.at > FRESH_MS && !(await this.stillWanted(jobId, unit, replica))) return null;
     const meta = await this.jobs.meta(jobId);
     if (!meta?.kind.audit) return null;
     const host = h[replicaField('host', replica)];
@@ -115,6 +122,14 @@ export class Verifier {
     const found = await this.recompute(meta, unit, h[replicaField('result', replica)], trust < meta.policy.probation ? Infinity : meta.policy.audit);
     if (found.finding === AUDIT.failed) this.log.warn({ jobId, unit, replica, hostId: host, blocks: found.blocks }, 'a result failed its audit');
     return found;
+  }
+
+  private async stillWanted(jobId: string, unit: number, replica: number): Promise<boolean> {
+    const [[, job], [, u]] = (await this.redis.pipeline()
+      .hget(this.keys.key('job', { job: jobId }), 'state')
+      .hmget(this.keys.key('unit', { job: jobId, unit }), UNIT.state, replicaField('state', replica), replicaField('audit', replica))
+      .exec()) as [[unknown, string | null], [unknown, Array<string | null>]];
+    return (job === 'queued' || job === 'running') && u[0] === UNIT_STATE.open && u[1] === REPLICA_STATE.reported && !u[2];
   }
 
   /**

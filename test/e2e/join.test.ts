@@ -313,7 +313,9 @@ describe('contributing from a browser tab', () => {
   }, 240_000);
 
   it('a tab that died mid-unit resumes the unit from its IndexedDB checkpoint when it is opened again', async () => {
-    const options = { count: 2 ** 27, unitSize: 2 ** 27 };
+    // Long enough that a checkpoint (every 5 s) is seen, and the tab crashed, before the unit ends: 2^27
+    // keys took a tab 12 s on a fast core, and it sometimes ended before the test saw a checkpoint.
+    const options = { count: 2 ** 28, unitSize: 2 ** 28 };
     const seed = new TextEncoder().encode('join resume');
     const jobId = await submitJob(url, { kind: 'keysearch', params: makeDemoJob(seed, options), policy: { minQuorum: 1, targetResults: 1 } });
     const first = await browser();
