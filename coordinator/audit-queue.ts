@@ -141,6 +141,10 @@ export class AuditQueue<F extends Finding = Finding> {
     return this.running.size + this.backlog.length + this.done.length;
   }
 
+  private heldIds(): string[] {
+    return [...this.running, ...this.backlog.map((b) => b.lid), ...this.done.map((d) => d.lid)];
+  }
+
   /**
    * Takes no more audits, waits up to `waitMs` for those running to end and records what they found;
    * audits claimed and not started are handed back at once, and the claims of any still running lapse,
@@ -202,7 +206,7 @@ export class AuditQueue<F extends Finding = Finding> {
 
   private take(claims: Claimed[]): void {
     const at = Date.now();
-    const held = new Set([...this.running, ...this.backlog.map((b) => b.lid), ...this.done.map((d) => d.lid)]);
+    const held = new Set(this.heldIds());
     for (const [lid, flat, epoch, count] of claims) {
       if (held.has(lid)) continue;
       held.add(lid);
@@ -225,7 +229,7 @@ export class AuditQueue<F extends Finding = Finding> {
 
   /** Claims held here are pushed on every third of a claim, well before they would lapse. */
   private async renew(): Promise<void> {
-    const held = [...this.running, ...this.backlog.map((b) => b.lid), ...this.done.map((d) => d.lid)];
+    const held = this.heldIds();
     if (!held.length) return;
     const now = Date.now();
     await this.redis.zadd(this.keys.key('audits'), 'XX', ...held.flatMap((lid) => [now + this.claimMs, lid]));

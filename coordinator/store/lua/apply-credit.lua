@@ -56,8 +56,8 @@ end
 for _, h in ipairs(horder) do
   add_credit(k_host(h.id), k_creditHosts(), h.id, h.credit, decayed_sum(h), h.at)
   for day, d in pairs(h.days) do
-    redis.call('HINCRBYFLOAT', k_hostDaily(h.id), 'c:' .. day, d.c)
-    redis.call('HINCRBYFLOAT', k_hostDaily(h.id), 'v:' .. day, d.v)
+    host_day(h.id, 'c', d.c, day * 86400000)
+    host_day(h.id, 'v', d.v, day * 86400000)
   end
 end
 local teams, torder = {}, {}
