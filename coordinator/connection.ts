@@ -276,12 +276,18 @@ export class Connection {
     for (const item of items) {
       const lease = parseLeaseId(item.leaseId);
       const meta = item.what === 'R' ? await this.svc.jobs.meta(lease.jobId) : null;
-      if (item.what === 'R' && meta && !meta.kind.result.safeParse(item.payload).success) {
+      const parsed = meta ? meta.kind.result.safeParse(item.payload) : null;
+      if (parsed && !parsed.success) {
         // A result that is not even well-formed counts as an error result, so the unit is reissued.
         const error = wireError('BAD_RESULT', `unit ${lease.unit} of job ${lease.jobId}`);
         item.what = 'E';
         item.payload = error;
         rejected.set(item.leaseId, error);
+      } else if (parsed) {
+        // What the kind's schema made of it, not what the host sent: fields it does not know (padding of up
+        // to a frame's megabyte, which Redis would keep in the unit and again as the canonical result) are
+        // dropped, so a result costs the store what its schema bounds it to.
+        item.payload = parsed.data;
       }
       rows.push({ lease, args: [lease.jobId, lease.unit, lease.replica, item.what, JSON.stringify(item.payload), item.cpuS] });
     }

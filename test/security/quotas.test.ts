@@ -4,34 +4,19 @@
  * account 1,536; each validated result doubles both, each invalid one halves them; a host over quota gets
  * `no_work` with reason `quota` and a message saying when it resets.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WorkUnit } from '../../protocol/index.js';
 import { SHARED, STANDING } from '../../coordinator/store/unit-layout.js';
 import { honestResult } from '../helpers/compute.js';
-import { adminToken, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
+import { adminToken } from '../helpers/coordinator.js';
 import { FakeWorker } from '../helpers/fake-worker.js';
-import { api, keyJobParams } from './support.js';
+import { api, coordinatorForFile, keyJobParams } from './support.js';
 
-let coord: TestCoordinator;
-const workers: FakeWorker[] = [];
-beforeAll(async () => {
-  coord = await startTestCoordinator();
-});
-afterAll(async () => {
-  for (const w of workers) w.close();
-  await coord?.stop();
-});
-
-async function host(hello: Parameters<FakeWorker['hello']>[0] = {}): Promise<FakeWorker> {
-  const w = await FakeWorker.connect(coord.wsUrl);
-  workers.push(w);
-  await w.hello(hello);
-  return w;
-}
-
+const file = coordinatorForFile();
+const host = file.host;
 async function submit(policy: Record<string, unknown>): Promise<string> {
   const { params } = keyJobParams({ count: 400 * 16, unitSize: 16, keyOffset: 400 * 16 - 1, start: BigInt(Date.now()) << 20n });
-  const sub = await api(coord.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'keysearch', params: { ...params, exhaustive: true }, policy: { adaptive: false, ...policy } } });
+  const sub = await api(file.coord.url, 'POST', '/api/jobs', { token: adminToken(), body: { kind: 'keysearch', params: { ...params, exhaustive: true }, policy: { adaptive: false, ...policy } } });
   expect(sub.status).toBe(201);
   return sub.body.id;
 }
@@ -46,13 +31,13 @@ async function report(w: FakeWorker, units: WorkUnit[], honest = true): Promise<
   expect((await w.next('ack')).items.every((i) => i.status === 'accepted')).toBe(true);
 }
 
-const field = async (key: string, name: string) => Number((await coord.services.redis.hget(key, name)) ?? NaN);
-const hostKey = (w: FakeWorker) => coord.services.keys.key('host', { host: w.hostId });
+const field = async (key: string, name: string) => Number((await file.coord.services.redis.hget(key, name)) ?? NaN);
+const hostKey = (w: FakeWorker) => file.coord.services.keys.key('host', { host: w.hostId });
 
 describe('daily quotas', () => {
   it('a new host and a new account start small, double with each valid result, halve with each invalid one', async () => {
-    const acct = (await api(coord.url, 'POST', '/api/accounts', { body: { name: 'quota' } })).body;
-    const accountKey = coord.services.keys.key('account', { account: acct.id });
+    const acct = (await api(file.coord.url, 'POST', '/api/accounts', { body: { name: 'quota' } })).body;
+    const accountKey = file.coord.services.keys.key('account', { account: acct.id });
     const base = SHARED.QUOTA_PER_THREAD;
     const job = await submit({ minQuorum: 2, targetResults: 2 });
     const w = await host({ threads: 1, account: acct.key });
@@ -84,7 +69,7 @@ describe('daily quotas', () => {
     expect(await field(hostKey(w), `${STANDING.quota}keysearch`)).toBe(2 * base);
     expect(await field(accountKey, `${STANDING.quota}keysearch`)).toBe(2 * SHARED.ACCOUNT_QUOTA_BASE);
     expect(await w.request(4)).toMatchObject({ type: 'work' });
-    await api(coord.url, 'DELETE', `/api/jobs/${job}`, { token: adminToken() });
+    await api(file.coord.url, 'DELETE', `/api/jobs/${job}`, { token: adminToken() });
 
     // A wrong result that misses a planted key is invalid on its own: both quotas halve.
     await submit({ minQuorum: 1, targetResults: 1, ringers: 1 });

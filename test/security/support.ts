@@ -1,5 +1,8 @@
 /** Shared pieces of the security tests: an HTTP caller that can be anyone, and small key-search jobs. */
+import { afterAll, beforeAll } from 'vitest';
 import { encryptBlock } from '../../workunits/keysearch/kind.js';
+import { startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
+import { FakeWorker } from '../helpers/fake-worker.js';
 
 export interface Reply<T = any> {
   status: number;
@@ -32,5 +35,36 @@ export function keyJobParams(o: { count: number; unitSize: number; keyOffset: nu
   return {
     key,
     params: { algorithm: 'rc5-32/12/9', iv, plaintext, ciphertext: encryptBlock(key, iv, plaintext), start: start.toString(16).padStart(18, '0'), count: o.count, unitSize: o.unitSize },
+  };
+}
+
+/**
+ * A coordinator for a test file's tests (started before them, stopped after), and scripted hosts speaking
+ * the protocol on it (test/helpers/fake-worker.ts), each said hello and closed with the file.
+ */
+export function coordinatorForFile(): { readonly coord: TestCoordinator; host(hello?: Parameters<FakeWorker['hello']>[0], localAddress?: string): Promise<FakeWorker> } {
+  let coord: TestCoordinator | undefined;
+  const workers: FakeWorker[] = [];
+  beforeAll(async () => {
+    coord = await startTestCoordinator();
+  });
+  afterAll(async () => {
+    for (const w of workers) w.close();
+    await coord?.stop();
+  });
+  const started = (): TestCoordinator => {
+    if (!coord) throw new Error('the coordinator is started before the tests, not while they are collected');
+    return coord;
+  };
+  return {
+    get coord() {
+      return started();
+    },
+    async host(hello = {}, localAddress) {
+      const w = await FakeWorker.connect(started().wsUrl, localAddress ? { localAddress } : {});
+      workers.push(w);
+      await w.hello(hello);
+      return w;
+    },
   };
 }
