@@ -45,6 +45,12 @@ const AUDIT_SLOTS = 2;
  * rounds of 64) that is about five rounds, so four is on the modest side.
  */
 const CREDIT_EVERY = 4;
+/**
+ * The volunteers' accounts, in two teams: each host belongs to one, as hosts run by volunteers with a
+ * few machines each do, so credit reaches accounts and teams and quotas are kept per account.
+ */
+const ACCOUNTS = ['bench-acct-0', 'bench-acct-1', 'bench-acct-2', 'bench-acct-3'];
+const teamOf = (account: string) => `bench-team-${ACCOUNTS.indexOf(account) % 2}`;
 
 /**
  * One round: 64 units, each leased twice, reported twice, read and validated, by hosts that ask for
@@ -69,9 +75,11 @@ async function round(redis: StoreRedis, keys: Keys, pid: number, jobId: string, 
   // Fresh hosts each round, as many as it takes for 128 replicas: lease.lua hands out the second
   // replicas of units already out before fresh ones, so each unit's two replicas go to two hosts.
   const hosts = Array.from({ length: (2 * BATCH) / perHost }, (_, i) => `bench-${perHost}-${r}-${i}`);
+  // Hosts take turns (fresh units, then their second replicas), so neighbours never share an account.
+  const accounts = hosts.map((_, i) => ACCOUNTS[i % ACCOUNTS.length]);
   const leased: Leased[][] = [];
-  if (gather) leased.push(...(await timed('lease', () => leaseDirectMany(redis, keys, hosts, perHost, BATCH))));
-  else for (const host of hosts) leased.push(await timed('lease', () => leaseDirect(redis, keys, host, perHost, BATCH)));
+  if (gather) leased.push(...(await timed('lease', () => leaseDirectMany(redis, keys, hosts, perHost, BATCH, accounts))));
+  else for (const [i, host] of hosts.entries()) leased.push(await timed('lease', () => leaseDirect(redis, keys, host, perHost, BATCH, accounts[i])));
   let checks = 0;
   const reports = hosts.map((host, h) => leased[h].flatMap((l) => [host, jobId, l.unit, l.replica, 'R', RESULT, 1.5]));
   // One call per host, or every host's report in one call.
@@ -181,6 +189,7 @@ const bench: Bench = async (opts) => {
     client = new Redis(server.url, { maxRetriesPerRequest: 3 });
     const redis = registerScripts(client);
     const keys = new Keys('brt');
+    for (const account of ACCOUNTS) await client.hset(keys.key('account', { account }), 'name', account, 'team', teamOf(account));
     bull = BullmqReference.start(server.url, 'brtref');
     /**
      * How a round's hosts ask and report: 64 units each is the best case (two hosts per round); 8 each
@@ -230,6 +239,10 @@ const bench: Bench = async (opts) => {
       bullAuditUs.push(b);
     }
     const results = reps * size.rounds * BATCH * 2;
+    // Each valid result of every row was granted 0.0125 (the validator's decision in round()): all of it reached the teams.
+    const granted = shapes.length * results * 0.0125;
+    const teamCredit = (await Promise.all([0, 1].map((t) => client!.hget(keys.key('team', { team: `bench-team-${t}` }), 'credit')))).reduce((a, c) => a + Number(c), 0);
+    if (Math.abs(teamCredit - granted) > 1e-6 * granted) throw new Error(`the teams hold ${teamCredit} credit; ${granted} was granted`);
     const shares = (id: Shape) => STEPS.filter((s) => steps[id][s] > 0).map((s) => `${s} ${fmt((steps[id][s] / results) * 1e6, 1)} µs`).join(', ');
     const ref = { name: 'BullMQ no-op job (addBulk, Worker concurrency 50), Redis CPU per job', values: bullUs };
     return {
@@ -271,10 +284,10 @@ const bench: Bench = async (opts) => {
         }),
       ],
       notes: [
-        `Per round, on one job: 64 units, each leased to two hosts (lease.lua), each host reporting its results (report.lua), the validator's read (one HGETALL per unit, pipelined) and one validate.lua call for the 64 units; every ${CREDIT_EVERY} rounds, one apply-credit.lua call adds the credit those rounds granted to the hosts' totals, as a coordinator adds what 100 ms of validation granted (credit-ledger.ts; the bench's hosts have no account, so only hosts' totals are written). First row: two hosts per round, asking for 64 units each (the best case: what validate.lua writes per host, account and kind is written once per call). Second row: sixteen hosts asking for 8 each, closer to a grid of many hosts, each reporting in its own call. Third row: the same hosts, served by one lease.lua call and stored by one report.lua call per round, as a coordinator gathers the requests and reports that arrive while its last call runs (group-commit.ts). ${size.rounds} rounds per repetition and per row, ${reps} repetitions; calls one at a time, on a Redis with nothing else to do; fresh hosts every round.`,
+        `Per round, on one job: 64 units, each leased to two hosts (lease.lua), each host reporting its results (report.lua), the validator's read (one HGETALL per unit, pipelined) and one validate.lua call for the 64 units; every ${CREDIT_EVERY} rounds, one apply-credit.lua call adds the credit those rounds granted to the hosts' totals, as a coordinator adds what 100 ms of validation granted (credit-ledger.ts: hosts', accounts' and teams' totals). Each host belongs to one of ${ACCOUNTS.length} accounts in two teams. First row: two hosts per round, asking for 64 units each (the best case: what validate.lua writes per host, account and kind is written once per call). Second row: sixteen hosts asking for 8 each, closer to a grid of many hosts, each reporting in its own call. Third row: the same hosts, served by one lease.lua call and stored by one report.lua call per round, as a coordinator gathers the requests and reports that arrive while its last call runs (group-commit.ts). ${size.rounds} rounds per repetition and per row, ${reps} repetitions; calls one at a time, on a Redis with nothing else to do; fresh hosts every round.`,
         `Fourth row: the first row's rounds under the default policy's path: the validator finds each unit's would-be canonical result unaudited and asks for its audit (one write for the round), a verifier with ${AUDIT_SLOTS} threads claims ${AUDITS_PER_SLOT} audits per thread (each claim brings the unit and its host's trust) and, once they have run, records their passing findings in one call that takes them off the queue and claims the next, then the units are read and validated again (the recomputation is verifier threads' CPU, not Redis'). Fifth row: the queue alone, ${size.audits} audits per repetition asked for 64 at a time, claimed ${AUDITS_PER_SLOT} per thread and taken off the queue together by a call that claims the next, against the same number of BullMQ jobs with the options the verifier gave them before 2026-12-07 (job id, 5 attempts, removed on completion), added one at a time as the validator added them and drained by a no-op Worker of concurrency ${AUDIT_SLOTS}.`,
         `Where the time goes, per validated result over all rounds, 64 per host: ${shares('best')}; 8 per host: ${shares('spread')}; 8 per host, requests and reports gathered: ${shares('gathered')}; default policy: ${shares('audited')}.`,
-        'Redis CPU is the CPU time of redis-server\'s threads from /proc (schedstat, in ns) over the rounds (so parsing commands and writing replies count), divided by the results validated. The goal was set on a machine that ran each Redis command 2-2.4 times faster than this one (docs/scaling.md).',
+        `Redis CPU is the CPU time of redis-server's threads from /proc (schedstat, in ns) over the rounds (so parsing commands and writing replies count), divided by the results validated. The goal was set on 2026-11-27 on an Intel Xeon (avx512f) VM; this project's AMD EPYC VMs ran each Redis command 2-2.4 times slower (docs/scaling.md), so across machines compare the ratios to BullMQ's job, not the µs.`,
       ],
     };
   } finally {

@@ -23,12 +23,12 @@ export interface Leased {
 }
 
 /**
- * lease.lua's answers to `hosts` (no account, a loopback network, 16 threads of 8 leases each, a new
- * host's allowance of `newHostLeases`, no random numbers: every unit replicated) asking for `count` replicas each, in one call, in order; throws
- * unless each got them all.
+ * lease.lua's answers to `hosts` (of `accounts[i]`, none where not given; a loopback network, 16 threads
+ * of 8 leases each, a new host's allowance of `newHostLeases`, no random numbers: every unit replicated)
+ * asking for `count` replicas each, in one call, in order; throws unless each got them all.
  */
-export async function leaseDirectMany(redis: StoreRedis, keys: Keys, hosts: string[], count: number, newHostLeases = 64): Promise<Leased[][]> {
-  const args = hosts.flatMap((host) => [host, '', count, ',keysearch,', '', 16, 0]);
+export async function leaseDirectMany(redis: StoreRedis, keys: Keys, hosts: string[], count: number, newHostLeases = 64, accounts: string[] = []): Promise<Leased[][]> {
+  const args = hosts.flatMap((host, i) => [host, accounts[i] ?? '', count, ',keysearch,', '', 16, 0]);
   const answers = (await redis.ig_lease(keys.prefix, Date.now(), 8, 8, newHostLeases, hosts.length, ...args)) as string[][];
   return answers.map((flat, h) => {
     if (flat.length !== count * 4 + 2) throw new Error(`lease.lua gave ${(flat.length - 2) / 4} replicas to ${hosts[h]}: ${flat.slice(-2).join(' ')}`);
@@ -37,6 +37,6 @@ export async function leaseDirectMany(redis: StoreRedis, keys: Keys, hosts: stri
 }
 
 /** The same for one host, in a call of its own. */
-export async function leaseDirect(redis: StoreRedis, keys: Keys, host: string, count: number, newHostLeases = 64): Promise<Leased[]> {
-  return (await leaseDirectMany(redis, keys, [host], count, newHostLeases))[0];
+export async function leaseDirect(redis: StoreRedis, keys: Keys, host: string, count: number, newHostLeases = 64, account = ''): Promise<Leased[]> {
+  return (await leaseDirectMany(redis, keys, [host], count, newHostLeases, [account]))[0];
 }
