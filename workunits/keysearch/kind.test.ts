@@ -3,7 +3,7 @@ import type { Plan } from '../kind.js';
 import kernel from './kernel.js';
 import keysearch, { demoJobKey, encryptBlock, makeDemoJob } from './kind.js';
 import { plantRingers, ringersFound } from './ringers.js';
-import { DEFAULT_UNIT_SIZE, OPS_PER_KEY, Params, type ParamsInput, type Result, type UnitSpec } from './params.js';
+import { DEFAULT_UNIT_SIZE, MAX_TARGETS, OPS_PER_KEY, Params, type ParamsInput, type Result, type UnitSpec } from './params.js';
 
 // distributed.net's first RC5-72 self-test, as a job whose range holds the key.
 const job: ParamsInput = {
@@ -129,6 +129,13 @@ describe('keysearch results', () => {
     expect(keysearch.check?.(other, { ...run(other), found: good.found })).toBe(false);
     expect(keysearch.check?.(u, { ...good, keys: good.keys - 1 })).toBe(false);
     expect(keysearch.check?.(u, { ...good, found: [{ key: KEY, target: 1 }] })).toBe(false);
+  });
+
+  it('rejects a real key named twice, and a result naming more keys than the unit has targets', () => {
+    expect(keysearch.check?.(u, { ...good, found: [...good.found, ...good.found] })).toBe(false);
+    const many = Array.from({ length: MAX_TARGETS + 1 }, () => good.found[0]);
+    expect(keysearch.result.safeParse({ ...good, found: many }).success).toBe(false);
+    expect(keysearch.result.safeParse({ ...good, found: many.slice(0, MAX_TARGETS) }).success).toBe(true);
   });
 
   it('compares results exactly, found keys in any order', () => {

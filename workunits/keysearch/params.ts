@@ -100,6 +100,9 @@ export const Params = z
 export type Params = z.output<typeof Params>;
 export type ParamsInput = z.input<typeof Params>;
 
+/** Ciphertexts a unit is searched for: the job's own and the ringers planted beside it. */
+export const MAX_TARGETS = 64;
+
 export const UnitSpec = z
   .object({
     /** Key length in bytes. The kernel handles 1..16; jobs use 5..16. */
@@ -108,7 +111,7 @@ export const UnitSpec = z
     iv: block('iv'),
     plaintext: block('plaintext'),
     /** targets[0] is the job's ciphertext; the coordinator may append ringers. */
-    targets: z.array(block('target')).min(1).max(64),
+    targets: z.array(block('target')).min(1).max(MAX_TARGETS),
     start: hexKey('start'),
     count: z.number().int().positive().max(MAX_UNIT_SIZE),
   })
@@ -127,7 +130,8 @@ const Digest = z.string().regex(/^[0-9a-f]{16}$/, 'a digest is 16 lower-case hex
  * last one shorter), so the coordinator can recompute any block later and compare.
  */
 export const Result = z.object({
-  found: z.array(Found),
+  /** A key per target at most (another key of the same target is a 2^-64 chance), so no more than there are targets. */
+  found: z.array(Found).max(MAX_TARGETS),
   keys: z.number().int().min(0),
   digest: Digest,
   blocks: z.array(Digest).max(MAX_AUDIT_BLOCKS),
