@@ -100,7 +100,7 @@ export const Params = z
 export type Params = z.output<typeof Params>;
 export type ParamsInput = z.input<typeof Params>;
 
-/** Ciphertexts a unit is searched for: the job's own and the ringers planted beside it. */
+/** Ciphertexts a unit is searched for: the job's own and the ringers planted beside it (the kernel's memory holds this many). */
 export const MAX_TARGETS = 64;
 
 export const UnitSpec = z

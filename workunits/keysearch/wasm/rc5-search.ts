@@ -12,6 +12,7 @@
  */
 import { Func, I32, Op } from './emit.js';
 import type { Lanes } from './lanes.js';
+import { MAX_TARGETS } from '../params.js';
 
 const P32 = 0xb7e15163;
 const Q32 = 0x9e3779b9;
@@ -53,7 +54,8 @@ export const MEM = {
   S_TABLE: 2048,
 } as const;
 const S_ENTRIES = T + 3 * T;
-export const MAX_TARGETS = 64;
+// The memory layout holds as many targets as a unit may have (params.ts, where the schemas bound them).
+export { MAX_TARGETS };
 export const MAX_LANES = 64;
 
 const sInit = (i: number): number => (P32 + i * Q32) >>> 0;
