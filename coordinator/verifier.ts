@@ -19,7 +19,7 @@ import type { JobMeta, JobStore } from './job-store.js';
 import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
 import { AUDIT, REPLICA_STATE, UNIT, UNIT_STATE, replicaField, type AuditLetter } from './store/unit-layout.js';
-import type { VerifyTask } from './verifier-thread.js';
+import type { VerifyOutput, VerifyTask } from './verifier-thread.js';
 
 /** The compiled thread beside this module (dist/), or, from TypeScript sources (tests), the build in dist/. */
 function threadEntry(): string {
@@ -65,6 +65,37 @@ export function trustAtCommit(mark: string | undefined, hostEpoch: string | null
 
 /** A claim's reads older than this are checked again before an audit is run on them. */
 const FRESH_MS = 1_000;
+/**
+ * What one verifier task carries at most, unless one block alone is more: input bytes (an audit of a
+ * recording's blocks reads them a task at a time) and operations (about 50 ms of a thread: blocks that
+ * small cost less to compute than their round trip, and larger ones still go one at a time, so that a
+ * result that fails its first block is not recomputed whole).
+ */
+const TASK_INPUT_BYTES = 16 << 20;
+const TASK_OPS = 5e8;
+
+/**
+ * An audit's blocks, in order, in as few thread tasks as TASK_INPUT_BYTES and TASK_OPS allow (a block
+ * over either alone is a task of its own): each task is a round trip through the coordinator's event
+ * loop, which a busy coordinator answers late. A failed block ends the audit after its task.
+ */
+export function auditTasks<B>(blocks: B[], cost: (b: B) => { bytes: number; ops: number }): B[][] {
+  const tasks: B[][] = [];
+  let bytes = Infinity;
+  let ops = Infinity;
+  for (const block of blocks) {
+    const c = cost(block);
+    if (bytes + c.bytes > TASK_INPUT_BYTES || ops + c.ops > TASK_OPS) {
+      tasks.push([]);
+      bytes = 0;
+      ops = 0;
+    }
+    tasks[tasks.length - 1].push(block);
+    bytes += c.bytes;
+    ops += c.ops;
+  }
+  return tasks;
+}
 
 export interface AuditFinding {
   finding: AuditLetter;
@@ -146,13 +177,18 @@ export class Verifier {
     if (!parsed?.success) return { finding: AUDIT.failed, blocks: drawn, opsDone: 0 };
     const blocks = withMustCheck(drawn, audit.mustCheck?.(spec, parsed.data) ?? [], n);
     let opsDone = 0;
-    for (const b of blocks) {
-      const blockSpec = audit.blockUnit(spec, b);
-      const task: VerifyTask = { kernelModule: kind.kernelModule, spec: blockSpec, input: await this.input(meta, blockSpec) };
-      const out = (await this.pool.run(task)) as { result: unknown; opsDone: number };
-      opsDone += out.opsDone;
-      const recomputed = kind.result.parse(out.result);
-      if (!audit.agrees(spec, b, parsed.data, recomputed)) return { finding: AUDIT.failed, blocks, opsDone };
+    const specs = blocks.map((b) => ({ b, spec: audit.blockUnit(spec, b) }));
+    const cost = ({ spec: s }: { spec: unknown }) => ({ bytes: kind.input?.(meta.params, s)?.length ?? 0, ops: kind.ops(s) });
+    for (const group of auditTasks(specs, cost)) {
+      const units = [];
+      for (const { spec: blockSpec } of group) units.push({ spec: blockSpec, input: await this.input(meta, blockSpec) });
+      const task: VerifyTask = { kernelModule: kind.kernelModule, units };
+      const outs = (await this.pool.run(task)) as VerifyOutput;
+      for (const [i, { b }] of group.entries()) {
+        opsDone += outs[i].opsDone;
+        const recomputed = kind.result.parse(outs[i].result);
+        if (!audit.agrees(spec, b, parsed.data, recomputed)) return { finding: AUDIT.failed, blocks, opsDone };
+      }
     }
     return { finding: blocks.length === n ? AUDIT.whole : AUDIT.passed, blocks, opsDone };
   }
