@@ -104,6 +104,13 @@ export interface Kind<P = unknown, U = unknown, R = unknown, A = unknown> {
   picture?(params: P, answer: A, index: number, input: Uint8Array | undefined): { contentType: string; body: string } | undefined;
   /** Module (relative to workunits/) whose default export is this kind's Kernel, loaded in worker threads. */
   readonly kernelModule: string;
+  /**
+   * Codes this kind's kernel raises when a unit's input is bad (the recording is truncated, say): whoever
+   * computes the unit meets the same one, so once two hosts report the same, the unit fails at once rather
+   * than being computed again (report.lua). Any other code a host reports is an error like any other: a
+   * host cannot fail a key search's unit by naming a recording's fault.
+   */
+  readonly unitErrorCodes?: readonly ErrorCode[];
 }
 
 /**

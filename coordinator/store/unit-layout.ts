@@ -4,8 +4,8 @@
  * (`luaLayoutPrelude`), so a field name, a state letter or a constant cannot mean one thing in a script
  * and another in the coordinator. docs/architecture.md describes each field.
  */
-import { ERRORS, KIND_ERROR_CODES } from '../../protocol/index.js';
-import type { InputRef } from '../../workunits/index.js';
+import { ERRORS } from '../../protocol/index.js';
+import { KINDS, type InputRef } from '../../workunits/index.js';
 
 /** Fields of the unit as a whole. */
 export const UNIT = {
@@ -130,7 +130,7 @@ const upper = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c}`).t
 /**
  * Lua locals built from the tables above: `U_STATE = 'st'`, `R_HOST = 'h'` (used as `R_HOST .. r`),
  * `M_HOST = 'H:'`, `HF_QUOTA = 'dq:'`, `RS_LEASED = 'L'`, `O_VALID = 'V'`, `US_OPEN = 'open'`, each SHARED constant, and
- * FINAL_CODES, the set of kinds' error codes that retrying cannot fix.
+ * FINAL_CODES, per kind the error codes that mean a unit's input is bad, and FINAL_ERROR_HOSTS.
  */
 export function luaLayoutPrelude(): string {
   const lines: string[] = [];
@@ -146,9 +146,15 @@ export function luaLayoutPrelude(): string {
   emit('AU_', AUDIT);
   emit('US_', UNIT_STATE);
   emit('', SHARED);
-  // Error codes that mean the unit's input is bad, whoever computes it (report.lua fails such a unit once
-  // its quorum of hosts agree on the code).
-  const final = KIND_ERROR_CODES.filter((c) => !ERRORS[c].retry).map((c) => `${c} = true`);
-  lines.push(`local FINAL_CODES = { ${final.join(', ')} }`);
+  // Per kind, the codes its kernel raises when a unit's input is bad, whoever computes it
+  // (Kind.unitErrorCodes): report.lua fails such a unit once FINAL_ERROR_HOSTS hosts (and at least its
+  // quorum) report the same one. One host alone is never proof: under the default policy's quorum of 1,
+  // a single liar could otherwise fail every unit it is given, and a key search end without its key.
+  const perKind = Object.values(KINDS).map((k) => {
+    const codes = (k.unitErrorCodes ?? []).filter((c) => !ERRORS[c].retry).map((c) => `${c} = true`);
+    return `[${JSON.stringify(k.name)}] = { ${codes.join(', ')} }`;
+  });
+  lines.push(`local FINAL_CODES = { ${perKind.join(', ')} }`);
+  lines.push('local FINAL_ERROR_HOSTS = 2');
   return lines.join('\n');
 }

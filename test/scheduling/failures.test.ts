@@ -1,11 +1,13 @@
 /**
- * Units that cannot be computed. Kinds are deterministic, so when as many hosts as the unit's quorum
- * report the same input error, the unit fails at once with that error's own code; a job whose units all
- * fail ends `failed` with the reason, so nobody waits on a job that cannot progress. A lone error (one host
- * with a problem of its own) only asks for another replica.
+ * Units that cannot be computed. Kinds are deterministic, so when two hosts (and at least the unit's
+ * quorum) report the same code that the unit's kind raises for a bad input, the unit fails at once with
+ * that code; a job whose units all fail ends `failed` with the reason, so nobody waits on a job that cannot
+ * progress. A lone error (one host with a problem of its own, or lying) only asks for another replica, and
+ * a code the kind never raises counts as an error like any other.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDoc, WorkUnit } from '../../protocol/index.js';
+import fftscan from '../../workunits/fftscan/kind.js';
 import { encryptBlock } from '../../workunits/keysearch/kind.js';
 import { adminHeaders, startTestCoordinator, type TestCoordinator } from '../helpers/coordinator.js';
 import { FakeWorker } from '../helpers/fake-worker.js';
@@ -18,21 +20,24 @@ beforeAll(async () => {
 });
 afterAll(async () => coord?.stop());
 
-async function submit(units: number): Promise<string> {
+/** A key search of `units` units of 256 keys from 0 for `key` (by default one outside the range): 2 replicas unless `policy` says otherwise. */
+async function submit(units: number, policy: Record<string, unknown> = { minQuorum: 2, targetResults: 2, adaptive: false }, key = 'ff0000000000000000'): Promise<string> {
   const iv = '0102030405060708';
   const pt = '54686520756e6b6e';
   const res = await fetch(`${coord.url}/api/jobs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...adminHeaders() },
-    body: JSON.stringify({ kind: 'keysearch', params: { algorithm: 'rc5-32/12/9', iv, plaintext: pt, ciphertext: encryptBlock('ff0000000000000000', iv, pt), start: '000000000000000000', count: units * 256, unitSize: 256 }, policy: { minQuorum: 2, targetResults: 2, adaptive: false } }),
+    body: JSON.stringify({ kind: 'keysearch', params: { algorithm: 'rc5-32/12/9', iv, plaintext: pt, ciphertext: encryptBlock(key, iv, pt), start: '000000000000000000', count: units * 256, unitSize: 256 }, policy }),
   });
   return ((await res.json()) as { id: string }).id;
 }
 const doc = async (id: string): Promise<JobDoc> => (await fetch(`${coord.url}/api/jobs/${id}`, { headers: adminHeaders() })).json() as Promise<JobDoc>;
 
-async function hosts(n: number): Promise<FakeWorker[]> {
-  const ws = await Promise.all(Array.from({ length: n }, () => FakeWorker.connect(coord.wsUrl)));
-  for (const w of ws) await w.hello();
+let address = 0;
+async function hosts(n: number, hello: Parameters<FakeWorker['hello']>[0] = {}): Promise<FakeWorker[]> {
+  // Each on a loopback address of its own, as hosts of different machines.
+  const ws = await Promise.all(Array.from({ length: n }, () => FakeWorker.connect(coord.wsUrl, { localAddress: `127.0.3.${++address}` })));
+  for (const w of ws) await w.hello(hello);
   return ws;
 }
 const take = async (w: FakeWorker, n: number) => {
@@ -43,29 +48,58 @@ const fail = (w: FakeWorker, units: WorkUnit[], code: string, message: string) =
   w.send({ type: 'failures', items: units.map((u) => ({ leaseId: u.leaseId, code, message })) });
 
 describe('failed units', () => {
-  it('the same input error from the quorum of hosts fails the unit at once; a job whose units all fail ends failed with that code', async () => {
-    const id = await submit(3);
-    const [a, b] = await hosts(2);
-    const ua = await take(a, 3);
-    const ub = await take(b, 3);
-    expect(ua).toHaveLength(3);
-    expect(ub).toHaveLength(3);
+  it('the same input error from two hosts fails the unit at once; a job whose units all fail ends failed with that code', async () => {
+    // A signal scan of two units under the default policy (a quorum of 1), from synthetic samples (no upload).
+    const res = await fetch(`${coord.url}/api/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...adminHeaders() },
+      body: JSON.stringify({ kind: 'fftscan', params: { source: { format: 'synthetic', seed: 1, sampleRateHz: 8192, centreFrequencyHz: 1.42e9, sampleCount: 1 << 16, signals: [] }, fftSize: 1024, maxDrift: 4, opsPerUnit: 1e8, unitSamples: 1 << 15 } }),
+    });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    const scan = { kinds: [{ name: fftscan.name, version: fftscan.version }] };
+    const [a, b] = await hosts(2, scan);
+    const ua = await take(a, 2);
+    expect(ua).toHaveLength(2);
     fail(a, ua, 'SAH_DATA', 'data holds 142863 bytes, 262144 needed');
     await a.next('ack');
-    // One host's error is not proof: the units stay open.
+    // One host's error is not proof, even where one result would be: the units are handed out again.
     const mid = await doc(id);
     expect(mid.progress.unitsFailed).toBe(0);
     expect(mid.state).toBe('running');
+    const ub = await take(b, 2);
+    expect(ub.map((u) => u.unit).sort()).toEqual(ua.map((u) => u.unit).sort());
     fail(b, ub, 'SAH_DATA', 'data holds 142863 bytes, 262144 needed');
     await b.next('ack');
     const ended = await waitFor('the job to end', async () => {
       const d = await doc(id);
       return d.state === 'failed' ? d : undefined;
     }, 15_000);
-    expect(ended.progress.unitsFailed).toBe(3);
-    expect(ended.failedUnits).toEqual([0, 1, 2].map((unit) => ({ unit, code: 'SAH_DATA', reason: 'data holds 142863 bytes, 262144 needed' })));
-    expect(ended.error).toEqual({ code: 'SAH_DATA', message: 'all 3 units failed; every one: data holds 142863 bytes, 262144 needed' });
+    expect(ended.progress.unitsFailed).toBe(2);
+    expect(ended.failedUnits).toEqual([0, 1].map((unit) => ({ unit, code: 'SAH_DATA', reason: 'data holds 142863 bytes, 262144 needed' })));
+    expect(ended.error).toEqual({ code: 'SAH_DATA', message: 'all 2 units failed; every one: data holds 142863 bytes, 262144 needed' });
     for (const w of [a, b]) w.close();
+  });
+
+  it('a recording\'s error named for a key search unit, even by two hosts, is an error like any other: the search goes on and finds its key', async () => {
+    const id = await submit(1, {}, '0000000000000000a7');
+    const [a, b, c] = await hosts(3);
+    for (const w of [a, b]) {
+      const [u] = await take(w, 1);
+      fail(w, [u], 'SAH_DATA', 'data holds 142863 bytes, 262144 needed');
+      await w.next('ack');
+    }
+    expect((await doc(id)).progress.unitsFailed).toBe(0);
+    const [x] = await take(c, 1);
+    c.send({ type: 'results', items: [{ leaseId: x.leaseId, result: await honestResult('keysearch', x.spec), cpuS: 0, elapsedS: 0 }] });
+    await c.next('ack');
+    const done = await waitFor('the job to end', async () => {
+      const j = await doc(id);
+      return j.state === 'done' ? j : undefined;
+    }, 15_000);
+    expect(done.failedUnits).toEqual([]);
+    expect((done.result as { found: Array<{ key: string }> }).found.map((f) => f.key)).toEqual(['0000000000000000a7']);
+    for (const w of [a, b, c]) w.close();
   });
 
   it('a lone error, or errors that differ, ask for another replica; honest results still validate the unit', async () => {

@@ -46,6 +46,12 @@ const fftscan: Kind<FftscanParams, UnitSpec, Result, Answer> = {
   unitSpec: UnitSpec,
   result: Result,
   kernelModule: 'fftscan/kernel.js',
+  // What decoding a unit's slice of the recording can raise on a host (kernel.ts and the decoders it uses).
+  unitErrorCodes: [
+    'FFTSCAN_INPUT', 'FFTSCAN_DATATYPE', 'SAH_HEADER', 'SAH_DATA', 'SIGMF_BAD_JSON', 'SIGMF_MISSING_FIELD',
+    'SIGMF_UNSUPPORTED_DATATYPE', 'SIGMF_BAD_DATA', 'FIL_NOT_FILTERBANK', 'FIL_TRUNCATED', 'FIL_BAD_HEADER',
+    'FIL_UNSUPPORTED', 'FIL_BAD_RANGE',
+  ],
 
   plan(p) {
     const r = resolveSettings(p);

@@ -10,9 +10,11 @@
 -- Returns per item: status, where status is 'ok' | 'check' (quorum reached or late: validate it) |
 -- an error code (UNKNOWN_LEASE, LEASE_NOT_YOURS, DUPLICATE_RESULT, JOB_CANCELLED).
 --
--- Errors: kinds are deterministic, so when as many hosts as the unit's quorum report the same final
--- error code (one that retrying cannot fix, FINAL_CODES), the input itself is at fault and the unit
--- fails at once; otherwise it fails after maxErrorResults errors (BOINC's max_error_results).
+-- Errors: kinds are deterministic, so when two hosts or more (FINAL_ERROR_HOSTS), and at least the unit's
+-- quorum, report the same code that its kind raises for a bad input (FINAL_CODES, from Kind.unitErrorCodes),
+-- the input itself is at fault and the unit fails at once; otherwise it fails after maxErrorResults errors
+-- (BOINC's max_error_results). One host's word is not enough: replicas of a unit never share a host,
+-- account or network, so the second report comes from someone else.
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
 -- Written per result as given, not converted back from a number (lib.lua, int).
 local nowText = ARGV[1]
@@ -106,7 +108,8 @@ for i = 0, n - 1 do
       if st == US_OPEN then
         local code, message = error_code(payload)
         local q = tonumber(u[4] or '1')
-        if FINAL_CODES[code] and same_errors(uk, code) >= math.max(q, 1) then
+        local finals = FINAL_CODES[job.kind] or {}
+        if finals[code] and same_errors(uk, code) >= math.max(q, FINAL_ERROR_HOSTS) then
           fail_unit(jid, uk, idx, code, message)
         elseif err >= tonumber(redis.call('HGET', jk, 'maxErrorResults') or '3') then
           fail_unit(jid, uk, idx, 'UNIT_ERROR', 'too many error results (last: ' .. code .. ': ' .. string.sub(message, 1, 200) .. ')')
