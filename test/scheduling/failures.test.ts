@@ -32,6 +32,12 @@ async function submit(units: number, policy: Record<string, unknown> = { minQuor
   return ((await res.json()) as { id: string }).id;
 }
 const doc = async (id: string): Promise<JobDoc> => (await fetch(`${coord.url}/api/jobs/${id}`, { headers: adminHeaders() })).json() as Promise<JobDoc>;
+/** The job's document once it has ended in `state`. */
+const endsAs = (id: string, state: JobDoc['state']): Promise<JobDoc> =>
+  waitFor(`the job to end ${state}`, async () => {
+    const d = await doc(id);
+    return d.state === state ? d : undefined;
+  }, 15_000);
 
 let address = 0;
 async function hosts(n: number, hello: Parameters<FakeWorker['hello']>[0] = {}): Promise<FakeWorker[]> {
@@ -71,10 +77,7 @@ describe('failed units', () => {
     expect(ub.map((u) => u.unit).sort()).toEqual(ua.map((u) => u.unit).sort());
     fail(b, ub, 'SAH_DATA', 'data holds 142863 bytes, 262144 needed');
     await b.next('ack');
-    const ended = await waitFor('the job to end', async () => {
-      const d = await doc(id);
-      return d.state === 'failed' ? d : undefined;
-    }, 15_000);
+    const ended = await endsAs(id, 'failed');
     expect(ended.progress.unitsFailed).toBe(2);
     expect(ended.failedUnits).toEqual([0, 1].map((unit) => ({ unit, code: 'SAH_DATA', reason: 'data holds 142863 bytes, 262144 needed' })));
     expect(ended.error).toEqual({ code: 'SAH_DATA', message: 'all 2 units failed; every one: data holds 142863 bytes, 262144 needed' });
@@ -93,10 +96,7 @@ describe('failed units', () => {
     const [x] = await take(c, 1);
     c.send({ type: 'results', items: [{ leaseId: x.leaseId, result: await honestResult('keysearch', x.spec), cpuS: 0, elapsedS: 0 }] });
     await c.next('ack');
-    const done = await waitFor('the job to end', async () => {
-      const j = await doc(id);
-      return j.state === 'done' ? j : undefined;
-    }, 15_000);
+    const done = await endsAs(id, 'done');
     expect(done.failedUnits).toEqual([]);
     expect((done.result as { found: Array<{ key: string }> }).found.map((f) => f.key)).toEqual(['0000000000000000a7']);
     for (const w of [a, b, c]) w.close();
@@ -118,10 +118,7 @@ describe('failed units', () => {
       w.send({ type: 'results', items: [{ leaseId: x.leaseId, result: await honestResult('keysearch', x.spec), cpuS: 0, elapsedS: 0 }] });
       await w.next('ack');
     }
-    const done = await waitFor('the job to end', async () => {
-      const j = await doc(id);
-      return j.state === 'done' ? j : undefined;
-    }, 15_000);
+    const done = await endsAs(id, 'done');
     expect(done.progress.unitsDone).toBe(1);
     expect(done.failedUnits).toEqual([]);
     for (const w of [a, b, c, d]) w.close();
