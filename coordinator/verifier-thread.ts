@@ -5,7 +5,7 @@
  *
  * One task carries several blocks: a task is a round trip through the coordinator's event loop, which a
  * busy coordinator answers late, so an audit of 32 small blocks sent one at a time spent most of its time
- * waiting there rather than computing (docs/scaling.md, audits of small units).
+ * waiting there rather than computing (docs/scaling.md, Cheaper before sharding, item 13).
  */
 import { loadKernel } from '../workunits/load-kernel.js';
 

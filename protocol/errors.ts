@@ -69,8 +69,6 @@ const KIND = {
 
 export const ERRORS = { ...SERVICE, ...KIND } as const;
 
-/** The kinds' codes: a kind is deterministic, so hosts that report the same one have met the same bad input. */
-export const KIND_ERROR_CODES = Object.keys(KIND) as Array<keyof typeof KIND>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
