@@ -20,6 +20,7 @@ import type { Keys } from './store/keys.js';
 import type { StoreRedis } from './store/scripts.js';
 import { AUDIT, REPLICA_STATE, UNIT, UNIT_STATE, replicaField, type AuditLetter } from './store/unit-layout.js';
 import type { VerifyOutput, VerifyTask } from './verifier-thread.js';
+import type { InputRef } from '../workunits/index.js';
 
 /** The compiled thread beside this module (dist/), or, from TypeScript sources (tests), the build in dist/. */
 function threadEntry(): string {
@@ -62,6 +63,10 @@ export function trustAtCommit(mark: string | undefined, hostEpoch: string | null
   if (!m) return now;
   return m[1] === (hostEpoch ?? '0') ? Math.min(Number(m[2]), now) : 0;
 }
+
+/** A result still waiting for its audit, by its unit's state, its replica's state and its audit mark. */
+const awaitsAudit = (unitState: string | null | undefined, replicaState: string | null | undefined, audit: string | null | undefined): boolean =>
+  unitState === UNIT_STATE.open && replicaState === REPLICA_STATE.reported && !audit;
 
 /** A claim's reads older than this are checked again before an audit is run on them. */
 const FRESH_MS = 1_000;
@@ -140,8 +145,7 @@ export class Verifier {
    */
   async audit(jobId: string, unit: number, replica: number, read: AuditRead): Promise<AuditFinding | null> {
     const h = read.unit;
-    if (h[UNIT.state] !== UNIT_STATE.open || h[replicaField('state', replica)] !== REPLICA_STATE.reported) return null;
-    if (h[replicaField('audit', replica)]) return null;
+    if (!awaitsAudit(h[UNIT.state], h[replicaField('state', replica)], h[replicaField('audit', replica)])) return null;
     // An audit claimed a while ago (it waited behind others of the batch) may have become pointless: its
     // job ended (a key found ends one early) or its unit was decided. Recomputing it whole would cost
     // seconds of CPU that a read saves.
@@ -160,7 +164,7 @@ export class Verifier {
       .hget(this.keys.key('job', { job: jobId }), 'state')
       .hmget(this.keys.key('unit', { job: jobId, unit }), UNIT.state, replicaField('state', replica), replicaField('audit', replica))
       .exec()) as [[unknown, string | null], [unknown, Array<string | null>]];
-    return (job === 'queued' || job === 'running') && u[0] === UNIT_STATE.open && u[1] === REPLICA_STATE.reported && !u[2];
+    return (job === 'queued' || job === 'running') && awaitsAudit(u[0], u[1], u[2]);
   }
 
   /**
@@ -177,11 +181,13 @@ export class Verifier {
     if (!parsed?.success) return { finding: AUDIT.failed, blocks: drawn, opsDone: 0 };
     const blocks = withMustCheck(drawn, audit.mustCheck?.(spec, parsed.data) ?? [], n);
     let opsDone = 0;
-    const specs = blocks.map((b) => ({ b, spec: audit.blockUnit(spec, b) }));
-    const cost = ({ spec: s }: { spec: unknown }) => ({ bytes: kind.input?.(meta.params, s)?.length ?? 0, ops: kind.ops(s) });
-    for (const group of auditTasks(specs, cost)) {
+    const specs = blocks.map((b) => {
+      const blockSpec = audit.blockUnit(spec, b);
+      return { b, spec: blockSpec, ref: kind.input?.(meta.params, blockSpec) };
+    });
+    for (const group of auditTasks(specs, (x) => ({ bytes: x.ref?.length ?? 0, ops: kind.ops(x.spec) }))) {
       const units = [];
-      for (const { spec: blockSpec } of group) units.push({ spec: blockSpec, input: await this.input(meta, blockSpec) });
+      for (const { spec: blockSpec, ref } of group) units.push({ spec: blockSpec, input: ref && (await this.input(ref)) });
       const task: VerifyTask = { kernelModule: kind.kernelModule, units };
       const outs = (await this.pool.run(task)) as VerifyOutput;
       for (const [i, { b }] of group.entries()) {
@@ -193,9 +199,7 @@ export class Verifier {
     return { finding: blocks.length === n ? AUDIT.whole : AUDIT.passed, blocks, opsDone };
   }
 
-  private async input(meta: JobMeta, spec: unknown): Promise<Uint8Array | undefined> {
-    const ref = meta.kind.input?.(meta.params, spec);
-    if (!ref) return undefined;
+  private async input(ref: InputRef): Promise<Uint8Array> {
     const chunks: Buffer[] = [];
     for await (const c of this.inputs.read(ref.sha256, ref.offset, ref.length)) chunks.push(c as Buffer);
     const all = Buffer.concat(chunks);

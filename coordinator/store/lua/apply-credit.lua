@@ -35,7 +35,7 @@ for _, e in ipairs(entries) do
   local h = holder(hosts, horder, host, at)
   h.parts[#h.parts + 1] = { credit, at }
   h.credit = h.credit + credit
-  local day = math.floor(at / 86400000)
+  local day = math.floor(at / DAY_MS)
   local d = h.days[day] or { c = 0, v = 0 }
   h.days[day] = d
   d.c, d.v = d.c + credit, d.v + n
@@ -56,8 +56,8 @@ end
 for _, h in ipairs(horder) do
   add_credit(k_host(h.id), k_creditHosts(), h.id, h.credit, decayed_sum(h), h.at)
   for day, d in pairs(h.days) do
-    host_day(h.id, 'c', d.c, day * 86400000)
-    host_day(h.id, 'v', d.v, day * 86400000)
+    host_day(h.id, 'c', d.c, day * DAY_MS)
+    host_day(h.id, 'v', d.v, day * DAY_MS)
   end
 end
 local teams, torder = {}, {}

@@ -16,10 +16,12 @@
 local now, n = ARGV[1], tonumber(ARGV[4])
 
 -- A partial audit (some blocks) is only as good as the trust it went by: a host caught between the claim
--- that read its trust and this call gets every block of its result recomputed instead.
-local function trust_moved(jid, uk, r, epoch)
-  local host = redis.call('HGET', uk, R_HOST .. r)
-  local kind = redis.call('HGET', k_job(jid), 'kind')
+-- that read its trust and this call gets every block of its result recomputed instead. Jobs' kinds are
+-- read once per call.
+local kinds = {}
+local function trust_moved(jid, host, epoch)
+  if kinds[jid] == nil then kinds[jid] = redis.call('HGET', k_job(jid), 'kind') end
+  local kind = kinds[jid]
   if not host or not kind then return false end
   local now_epoch = redis.call('HGET', k_host(host), 'ce:' .. kind) or '0'
   return now_epoch ~= (epoch == '' and '0' or epoch)
@@ -28,15 +30,16 @@ end
 local function record(jid, idx, r, finding, epoch)
   local uk = k_unit(jid, idx)
   local lid = jid .. '.' .. idx .. '.' .. r
-  if finding == AU_PASSED and trust_moved(jid, uk, r, epoch) then
+  -- One read of the unit: the replica's host, its state and audit mark, the unit's state.
+  local u = redis.call('HMGET', uk, R_HOST .. r, R_STATE .. r, R_AUDIT .. r, U_STATE)
+  if finding == AU_PASSED and trust_moved(jid, u[1], epoch) then
     redis.call('ZADD', k_audits(), now, lid)
     return 2
   end
   redis.call('ZREM', k_audits(), lid)
   redis.call('HDEL', k_auditTries(), lid)
   if finding == '' then return 0 end
-  if redis.call('HGET', uk, R_STATE .. r) ~= RS_REPORTED or redis.call('HEXISTS', uk, R_AUDIT .. r) == 1 then return 0 end
-  if redis.call('HGET', uk, U_STATE) ~= US_OPEN then return 0 end
+  if u[2] ~= RS_REPORTED or u[3] or u[4] ~= US_OPEN then return 0 end
   redis.call('HSET', uk, R_AUDIT .. r, finding)
   bump(uk)
   redis.call('ZADD', k_validate(), now, jid .. '.' .. idx)

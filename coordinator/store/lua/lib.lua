@@ -136,7 +136,7 @@ end
 
 -- A host's record per UTC day, for its history on the dashboard.
 local function host_day(host, what, by, now)
-  redis.call('HINCRBYFLOAT', k_hostDaily(host), what .. ':' .. math.floor(now / 86400000), by)
+  redis.call('HINCRBYFLOAT', k_hostDaily(host), what .. ':' .. math.floor(now / DAY_MS), by)
 end
 
 -- A host's trust in a kind is its count of consecutive valid results (cv:<kind>) within an epoch
