@@ -41,9 +41,14 @@ const endsAs = (id: string, state: JobDoc['state']): Promise<JobDoc> =>
 
 let address = 0;
 async function hosts(n: number, hello: Parameters<FakeWorker['hello']>[0] = {}): Promise<FakeWorker[]> {
-  // Each on a loopback address of its own, as hosts of different machines.
+  // Each on a loopback address and an account of its own, as volunteers' different machines (or colluders that
+  // made themselves look so).
   const ws = await Promise.all(Array.from({ length: n }, () => FakeWorker.connect(coord.wsUrl, { localAddress: `127.0.3.${++address}` })));
-  for (const w of ws) await w.hello(hello);
+  for (const w of ws) {
+    const res = await fetch(`${coord.url}/api/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `failures ${address}-${w.hostId}`.slice(0, 40) }) });
+    expect(res.status).toBe(201);
+    await w.hello({ ...hello, account: ((await res.json()) as { key: string }).key });
+  }
   return ws;
 }
 const take = async (w: FakeWorker, n: number) => {
